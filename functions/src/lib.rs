@@ -1,0 +1,10 @@
+//! Bookwarden's route handlers.
+//!
+//! Handlers are plain async functions from a request to a response, so the
+//! Lambda binaries in `src/bin/`, the local gateway and the tests all run the
+//! very same code. [`routes::ROUTES`] is the single list of what the API serves.
+
+pub mod handlers;
+pub mod lambda;
+pub mod local;
+pub mod routes;

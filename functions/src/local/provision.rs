@@ -1,0 +1,106 @@
+//! Creates the resources template.yaml declares, on the local stand-in.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+use bookwarden_shared::aws::Clients;
+use bookwarden_shared::config::Config;
+
+/// Anything failed while provisioning.
+pub type ProvisionError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The two KMS keys, by alias.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    /// Alias of the symmetric data key.
+    pub data: String,
+    /// Alias of the DKIM signing key.
+    pub dkim: String,
+}
+
+/// Creates the table as template.yaml does: string `PK`/`SK`, on-demand,
+/// TTL on `expires_at`.
+pub async fn create_table(clients: &Clients, name: &str) -> Result<(), ProvisionError> {
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+    };
+    let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build();
+    clients
+        .dynamodb
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("PK")?)
+        .attribute_definitions(attr("SK")?)
+        .key_schema(key("PK", KeyType::Hash)?)
+        .key_schema(key("SK", KeyType::Range)?)
+        .deletion_protection_enabled(true)
+        .send()
+        .await?;
+    clients
+        .dynamodb
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(bookwarden_shared::store::EXPIRES_ATTR)
+                .enabled(true)
+                .build()?,
+        )
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Creates the data key (symmetric, rotating) and the DKIM key (RSA_2048,
+/// SIGN_VERIFY) under `alias/<prefix>/data` and `alias/<prefix>/dkim`.
+pub async fn create_keys(clients: &Clients, prefix: &str) -> Result<Keys, ProvisionError> {
+    let data = clients
+        .kms
+        .create_key()
+        .description("Bookwarden data-key wrapping key")
+        .send()
+        .await?;
+    let data_id = data.key_metadata().map(|m| m.key_id().to_owned()).ok_or("no key id")?;
+    clients.kms.enable_key_rotation().key_id(&data_id).send().await?;
+    let dkim = clients
+        .kms
+        .create_key()
+        .description("Bookwarden DKIM signing key")
+        .key_spec(KeySpec::Rsa2048)
+        .key_usage(KeyUsageType::SignVerify)
+        .send()
+        .await?;
+    let dkim_id = dkim.key_metadata().map(|m| m.key_id().to_owned()).ok_or("no key id")?;
+    let keys = Keys {
+        data: format!("alias/{prefix}/data"),
+        dkim: format!("alias/{prefix}/dkim"),
+    };
+    clients.kms.create_alias().alias_name(&keys.data).target_key_id(data_id).send().await?;
+    clients.kms.create_alias().alias_name(&keys.dkim).target_key_id(dkim_id).send().await?;
+    Ok(keys)
+}
+
+/// Registers the sending domain as an SES identity.
+pub async fn create_identity(clients: &Clients, domain: &str) -> Result<(), ProvisionError> {
+    clients.ses.create_email_identity().email_identity(domain).send().await?;
+    Ok(())
+}
+
+/// The configuration the functions get in AWS, for a local stack.
+pub fn local_config(table: &str, keys: &Keys, app_base_url: &str) -> Config {
+    Config {
+        table_name: table.to_owned(),
+        data_key_id: keys.data.clone(),
+        dkim_key_id: keys.dkim.clone(),
+        dkim_selector: "bookwarden".to_owned(),
+        mail_domain: "mail.bookwarden.test".to_owned(),
+        mail_from_local: "no-reply".to_owned(),
+        ses_configuration_set: None,
+        app_base_url: app_base_url.to_owned(),
+    }
+}

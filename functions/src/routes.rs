@@ -1,0 +1,162 @@
+//! The route table: what the API serves, which function serves it, and the
+//! matching that API Gateway does in AWS and the local gateway does locally.
+
+use std::collections::HashMap;
+
+use bookwarden_shared::http::{finish, Problem, RequestMeta};
+use bookwarden_shared::{telemetry, Platform};
+use http::Method;
+use lambda_http::{Body, Request, Response};
+use tracing::Instrument;
+
+use crate::handlers;
+
+/// Which handler serves a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handler {
+    /// `GET /health`
+    Health,
+    /// `POST /v1/tenants`
+    CreateTenant,
+    /// `POST /v1/auth/verify-email`
+    VerifyEmail,
+    /// `GET /v1/public/tenants/{slug}`
+    GetPublicTenant,
+    /// Anything else: 404 or 405 as problem+json.
+    Fallback,
+}
+
+/// One served (method, path) pair.
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// HTTP method.
+    pub method: Method,
+    /// API Gateway path template, with `{name}` parameters.
+    pub path: &'static str,
+    /// The handler.
+    pub handler: Handler,
+    /// The SAM logical id of the function that serves it in AWS.
+    pub function: &'static str,
+}
+
+/// Every route of the API. template.yaml declares exactly these (a test checks).
+pub const ROUTES: &[Route] = &[
+    Route { method: Method::GET, path: "/health", handler: Handler::Health, function: "HealthFunction" },
+    Route { method: Method::POST, path: "/v1/tenants", handler: Handler::CreateTenant, function: "CreateTenantFunction" },
+    Route { method: Method::POST, path: "/v1/auth/verify-email", handler: Handler::VerifyEmail, function: "VerifyEmailFunction" },
+    Route {
+        method: Method::GET,
+        path: "/v1/public/tenants/{slug}",
+        handler: Handler::GetPublicTenant,
+        function: "GetPublicTenantFunction",
+    },
+];
+
+/// The fallback function catches every other method on known paths (405) and
+/// every unknown path (404), so even those answers carry the security headers.
+pub const FALLBACK_FUNCTION: &str = "FallbackFunction";
+
+/// The (method, path) pairs API Gateway routes to the fallback function: `ANY`
+/// on each known path and on the catch-all proxy paths.
+pub fn fallback_routes() -> Vec<(String, String)> {
+    let mut paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths.push("/");
+    paths.push("/{proxy+}");
+    paths.into_iter().map(|p| ("ANY".to_owned(), p.to_owned())).collect()
+}
+
+/// The outcome of matching a request line against [`ROUTES`].
+#[derive(Debug)]
+pub enum Match {
+    /// A route serves it; path parameters extracted.
+    Found(&'static Route, HashMap<String, String>),
+    /// The path exists with other methods.
+    MethodNotAllowed(Vec<&'static str>),
+    /// No such path.
+    NotFound,
+}
+
+fn match_path(template: &str, path: &str) -> Option<HashMap<String, String>> {
+    let mut params = HashMap::new();
+    let mut want = template.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
+                if g.is_empty() {
+                    return None;
+                }
+                params.insert(w[1..w.len() - 1].to_owned(), g.to_owned());
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Matches a method and path the way API Gateway would.
+pub fn match_route(method: &Method, path: &str) -> Match {
+    let mut allowed = Vec::new();
+    for route in ROUTES {
+        if let Some(params) = match_path(route.path, path) {
+            if route.method == *method {
+                return Match::Found(route, params);
+            }
+            allowed.push(route.method.as_str());
+        }
+    }
+    if allowed.is_empty() {
+        Match::NotFound
+    } else {
+        Match::MethodNotAllowed(allowed)
+    }
+}
+
+/// Runs one handler on one request inside a request span, and finishes the
+/// response at the edge (security headers, request id, problem+json).
+pub async fn serve(platform: &Platform, handler: Handler, req: Request) -> Response<Body> {
+    let meta = RequestMeta::from_request(&req);
+    let span = telemetry::request_span(&meta.request_id, &format!("{handler:?}"));
+    async {
+        let outcome = match handler {
+            Handler::Health => handlers::health::get(),
+            Handler::CreateTenant => handlers::tenants::create(platform, &req, &meta).await,
+            Handler::VerifyEmail => handlers::auth::verify_email(platform, &req, &meta).await,
+            Handler::GetPublicTenant => handlers::tenants::get_public(platform, &req).await,
+            Handler::Fallback => Err(handlers::fallback::refuse(&req)),
+        };
+        let status = outcome.as_ref().map(|r| r.status().as_u16()).unwrap_or_else(Problem::status);
+        if status >= 500 {
+            tracing::error!(status, "request failed");
+        } else {
+            tracing::info!(status, "request served");
+        }
+        finish(outcome, &meta)
+    }
+    .instrument(span)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_like_api_gateway() {
+        assert!(matches!(match_route(&Method::GET, "/health"), Match::Found(r, _) if r.handler == Handler::Health));
+        match match_route(&Method::GET, "/v1/public/tenants/salon-nord") {
+            Match::Found(r, p) => {
+                assert_eq!(r.handler, Handler::GetPublicTenant);
+                assert_eq!(p["slug"], "salon-nord");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(match_route(&Method::DELETE, "/v1/tenants"), Match::MethodNotAllowed(a) if a == ["POST"]));
+        assert!(matches!(match_route(&Method::GET, "/v1/public/tenants/"), Match::NotFound));
+        assert!(matches!(match_route(&Method::GET, "/v1/public/tenants/a/b"), Match::NotFound));
+        assert!(matches!(match_route(&Method::GET, "/nope"), Match::NotFound));
+    }
+}

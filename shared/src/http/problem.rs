@@ -1,0 +1,152 @@
+//! RFC 9457 problem details with stable types and no internal detail.
+
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+use super::RequestMeta;
+
+/// Stable prefix of every problem type URI.
+const TYPE_PREFIX: &str = "https://bookwarden.dev/problems/";
+
+/// One invalid field in a request body.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    /// JSON field name.
+    pub field: &'static str,
+    /// What is wrong, safe to show.
+    pub message: String,
+}
+
+/// Every way a request can be refused. The variants are the API's stable error
+/// vocabulary; causes are logged where they happen, never carried here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The body is not valid JSON or not the expected shape.
+    MalformedBody(String),
+    /// The body is JSON of the right shape but fails validation.
+    Validation(Vec<FieldError>),
+    /// The Content-Type is not `application/json`.
+    UnsupportedMediaType,
+    /// The body exceeds the limit.
+    PayloadTooLarge,
+    /// No such resource, or not visible to the caller.
+    NotFound,
+    /// The route exists but not with this method.
+    MethodNotAllowed(Vec<&'static str>),
+    /// The public slug is already in use.
+    SlugTaken,
+    /// A link token is unknown, used or expired.
+    InvalidToken,
+    /// A dependency (KMS, DynamoDB, SES) is unavailable; retry later.
+    ServiceUnavailable,
+    /// A bug or integrity violation; details are in the logs under the request id.
+    Internal,
+}
+
+#[derive(Serialize)]
+struct Body9457<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    instance: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+impl Problem {
+    fn parts(&self) -> (u16, &'static str, &'static str, String) {
+        match self {
+            Problem::MalformedBody(d) => (400, "malformed-body", "Malformed request body", d.clone()),
+            Problem::Validation(_) => (
+                422,
+                "validation",
+                "Invalid request",
+                "One or more fields are invalid.".into(),
+            ),
+            Problem::UnsupportedMediaType => (
+                415,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "Send the body as application/json.".into(),
+            ),
+            Problem::PayloadTooLarge => (
+                413,
+                "payload-too-large",
+                "Payload too large",
+                format!("The body may be at most {} bytes.", super::MAX_BODY_BYTES),
+            ),
+            Problem::NotFound => (404, "not-found", "Not found", "No such resource.".into()),
+            Problem::MethodNotAllowed(_) => (
+                405,
+                "method-not-allowed",
+                "Method not allowed",
+                "This route does not serve that method.".into(),
+            ),
+            Problem::SlugTaken => (
+                409,
+                "slug-taken",
+                "Slug taken",
+                "Another business already uses this slug.".into(),
+            ),
+            Problem::InvalidToken => (
+                400,
+                "invalid-token",
+                "Invalid or expired link",
+                "The link is unknown, already used or expired.".into(),
+            ),
+            Problem::ServiceUnavailable => (
+                503,
+                "service-unavailable",
+                "Service unavailable",
+                "A dependency is unavailable; nothing was changed. Retry later.".into(),
+            ),
+            Problem::Internal => (
+                500,
+                "internal",
+                "Internal error",
+                "Something went wrong on our side; quote the request id.".into(),
+            ),
+        }
+    }
+
+    /// The HTTP status of this problem.
+    pub fn status(&self) -> u16 {
+        self.parts().0
+    }
+
+    /// The stable type URI of this problem.
+    pub fn type_uri(&self) -> String {
+        format!("{TYPE_PREFIX}{}", self.parts().1)
+    }
+
+    /// The problem+json response.
+    pub fn into_response(self, meta: &RequestMeta) -> Response<Body> {
+        let (status, slug, title, detail) = self.parts();
+        let errors = match &self {
+            Problem::Validation(e) => Some(e.as_slice()),
+            _ => None,
+        };
+        let body = Body9457 {
+            kind: format!("{TYPE_PREFIX}{slug}"),
+            title,
+            status,
+            detail,
+            instance: format!("urn:request:{}", meta.request_id),
+            errors,
+        };
+        let mut builder = Response::builder()
+            .status(status)
+            .header(http::header::CONTENT_TYPE, "application/problem+json; charset=utf-8");
+        if let Problem::MethodNotAllowed(allow) = &self {
+            builder = builder.header(http::header::ALLOW, allow.join(", "));
+        }
+        if matches!(self, Problem::ServiceUnavailable) {
+            builder = builder.header(http::header::RETRY_AFTER, "5");
+        }
+        builder
+            .body(Body::Text(serde_json::to_string(&body).expect("problem serialises")))
+            .expect("static response parts are valid")
+    }
+}

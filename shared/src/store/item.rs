@@ -1,0 +1,111 @@
+//! Item (de)serialisation without exposing SDK types to domain code.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{StoreError, EXPIRES_ATTR, TENANT_ATTR};
+use crate::tenancy::TenantId;
+
+/// Attributes to write. Key and tenant attributes are added by the store.
+#[derive(Debug, Default)]
+pub struct Attrs(Vec<(String, AttributeValue)>);
+
+impl Attrs {
+    /// No attributes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A string attribute.
+    pub fn string(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.0.push((name.into(), AttributeValue::S(value.into())));
+        self
+    }
+
+    /// A number attribute.
+    pub fn number(mut self, name: &str, value: i64) -> Self {
+        self.0.push((name.into(), AttributeValue::N(value.to_string())));
+        self
+    }
+
+    /// A boolean attribute.
+    pub fn boolean(mut self, name: &str, value: bool) -> Self {
+        self.0.push((name.into(), AttributeValue::Bool(value)));
+        self
+    }
+
+    /// A binary attribute (sealed fields, wrapped keys).
+    pub fn bytes(mut self, name: &str, value: Vec<u8>) -> Self {
+        self.0.push((name.into(), AttributeValue::B(Blob::new(value))));
+        self
+    }
+
+    /// The item's expiry; the table's TTL removes it eventually and readers treat
+    /// it as absent from this moment on.
+    pub fn expires_at(self, unix: i64) -> Self {
+        self.number(EXPIRES_ATTR, unix)
+    }
+
+    pub(crate) fn into_item(self, pk: String, sk: String, tenant: &TenantId) -> HashMap<String, AttributeValue> {
+        let mut item: HashMap<_, _> = self.0.into_iter().collect();
+        item.insert("PK".into(), AttributeValue::S(pk));
+        item.insert("SK".into(), AttributeValue::S(sk));
+        item.insert(TENANT_ATTR.into(), AttributeValue::S(tenant.as_str().into()));
+        item
+    }
+
+    pub(crate) fn into_pairs(self) -> Vec<(String, AttributeValue)> {
+        self.0
+    }
+}
+
+/// An item read back from the table.
+#[derive(Clone, Debug)]
+pub struct Record(HashMap<String, AttributeValue>);
+
+impl Record {
+    pub(crate) fn from_item(item: HashMap<String, AttributeValue>) -> Self {
+        Self(item)
+    }
+
+    /// A required string attribute.
+    pub fn string(&self, name: &str) -> Result<&str, StoreError> {
+        match self.0.get(name) {
+            Some(AttributeValue::S(s)) => Ok(s),
+            _ => Err(StoreError::Integrity),
+        }
+    }
+
+    /// A required number attribute.
+    pub fn number(&self, name: &str) -> Result<i64, StoreError> {
+        match self.0.get(name) {
+            Some(AttributeValue::N(n)) => n.parse().map_err(|_| StoreError::Integrity),
+            _ => Err(StoreError::Integrity),
+        }
+    }
+
+    /// A boolean attribute; absent reads as false.
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.0.get(name), Some(AttributeValue::Bool(true)))
+    }
+
+    /// A required binary attribute.
+    pub fn bytes(&self, name: &str) -> Result<&[u8], StoreError> {
+        match self.0.get(name) {
+            Some(AttributeValue::B(b)) => Ok(b.as_ref()),
+            _ => Err(StoreError::Integrity),
+        }
+    }
+
+    /// The owning tenant named by the item.
+    pub fn tenant_id(&self) -> Result<TenantId, StoreError> {
+        self.string(TENANT_ATTR)?.parse().map_err(|_| StoreError::Integrity)
+    }
+
+    /// Whether the item's `expires_at` has passed (TTL deletion is lazy).
+    pub fn expired_at(&self, now: i64) -> bool {
+        self.number(EXPIRES_ATTR).is_ok_and(|exp| exp <= now)
+    }
+}

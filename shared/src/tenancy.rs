@@ -1,0 +1,311 @@
+//! Tenant identity and the tenant scope (ISO-1, ISO-2, ISO-3, ISO-6).
+//!
+//! A [`TenantScope`] is the only way to address tenant data in the store. It
+//! cannot be built from a raw string taken from a request: it comes from an
+//! authenticated [`Principal`], from a slug resolved through the store's global
+//! lookup, or from a tenant being created right now.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::crypto::random_bytes;
+
+/// Length in characters of every tenant id. Fixed so that no id is a prefix of
+/// another, which keeps IAM `dynamodb:LeadingKeys` conditions exact (ISO-6).
+pub const TENANT_ID_LEN: usize = 26;
+
+const ID_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+
+/// A tenant's persistent identifier: 128 random bits, 26 lowercase base32 characters.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(String);
+
+impl TenantId {
+    /// Draws a fresh id from the OS CSPRNG.
+    pub fn generate() -> Self {
+        Self(random_id())
+    }
+
+    /// The id as stored in keys and attributes.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Encodes 130 random bits (125 from sixteen bytes, 5 from a seventeenth) as 26 base32 characters.
+fn random_id() -> String {
+    let bytes: [u8; 17] = random_bytes();
+    let mut bits: u128 = u128::from_be_bytes(bytes[..16].try_into().expect("16 bytes"));
+    let mut out = Vec::with_capacity(TENANT_ID_LEN);
+    out.push(ID_ALPHABET[(bytes[16] & 0x1f) as usize]);
+    for _ in 1..TENANT_ID_LEN {
+        out.push(ID_ALPHABET[(bits & 0x1f) as usize]);
+        bits >>= 5;
+    }
+    String::from_utf8(out).expect("alphabet is ASCII")
+}
+
+/// Why a string is not an id.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("not a valid identifier")]
+pub struct InvalidId;
+
+fn is_valid_id(s: &str) -> bool {
+    s.len() == TENANT_ID_LEN && s.bytes().all(|b| ID_ALPHABET.contains(&b))
+}
+
+impl FromStr for TenantId {
+    type Err = InvalidId;
+
+    /// Parses an id read back from the store or a path. Parsing alone never grants
+    /// access: only a [`TenantScope`] does.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if is_valid_id(s) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidId)
+        }
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TenantId({})", self.0)
+    }
+}
+
+/// A user's identifier within a tenant, same shape as a tenant id.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct UserId(String);
+
+impl UserId {
+    /// Draws a fresh id from the OS CSPRNG.
+    pub fn generate() -> Self {
+        Self(random_id())
+    }
+
+    /// The id as stored in keys and attributes.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for UserId {
+    type Err = InvalidId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if is_valid_id(s) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidId)
+        }
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A user's role within its tenant (ACC-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Owns the tenant; can do everything including deleting it.
+    Owner,
+    /// Manages users and settings.
+    Admin,
+    /// Works with bookings.
+    Staff,
+}
+
+impl Role {
+    /// The role's stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+        }
+    }
+}
+
+/// An authenticated actor. Its tenant is fixed at authentication and has no
+/// setter: a principal cannot change or detach its tenant (ISO-3).
+#[derive(Clone, Debug)]
+pub struct Principal {
+    tenant_id: TenantId,
+    user_id: UserId,
+    role: Role,
+}
+
+impl Principal {
+    /// Built only by the authentication layer after verifying a credential.
+    pub fn authenticated(tenant_id: TenantId, user_id: UserId, role: Role) -> Self {
+        Self {
+            tenant_id,
+            user_id,
+            role,
+        }
+    }
+
+    /// The principal's tenant.
+    pub fn tenant_id(&self) -> &TenantId {
+        &self.tenant_id
+    }
+
+    /// The principal's user.
+    pub fn user_id(&self) -> &UserId {
+        &self.user_id
+    }
+
+    /// The principal's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The scope in which this principal may touch data.
+    pub fn scope(&self) -> TenantScope {
+        TenantScope(self.tenant_id.clone())
+    }
+}
+
+/// Proof that code may read and write one tenant's data. Every tenant-data
+/// operation in [`crate::store`] takes one; keys are derived from it, never
+/// written by hand (ISO-2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantScope(TenantId);
+
+impl TenantScope {
+    /// The scope of a tenant being created in this request: nobody else can
+    /// hold its freshly generated id yet.
+    pub fn for_new_tenant(tenant_id: &TenantId) -> Self {
+        Self(tenant_id.clone())
+    }
+
+    /// The scope of a tenant resolved through one of the store's named global
+    /// lookups. Only the store can produce a [`ResolvedTenant`].
+    pub fn from_resolved(resolved: ResolvedTenant) -> Self {
+        Self(resolved.0)
+    }
+
+    /// The tenant this scope grants access to.
+    pub fn tenant_id(&self) -> &TenantId {
+        &self.0
+    }
+}
+
+/// A tenant id that came back from a named global lookup in the store (a slug
+/// or a token hash), not from user input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedTenant(TenantId);
+
+impl ResolvedTenant {
+    /// Only the store calls this, after reading the pointer item.
+    pub(crate) fn from_store(tenant_id: TenantId) -> Self {
+        Self(tenant_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_fixed_length_and_distinct() {
+        let ids: Vec<TenantId> = (0..1000).map(|_| TenantId::generate()).collect();
+        assert!(ids.iter().all(|id| id.as_str().len() == TENANT_ID_LEN));
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
+        // Fixed length means no id can be a proper prefix of another (ISO-6).
+        assert!(ids
+            .iter()
+            .all(|a| ids.iter().all(|b| a == b || !b.as_str().starts_with(a.as_str()))));
+    }
+
+    #[test]
+    fn parsing_refuses_anything_but_a_well_formed_id() {
+        let id = TenantId::generate();
+        assert_eq!(id.as_str().parse::<TenantId>(), Ok(id.clone()));
+        for bad in ["", "short", &format!("{}x", id), &id.as_str().to_uppercase(), "0123456789abcdefghjkmnpqr#"] {
+            assert_eq!(bad.parse::<TenantId>(), Err(InvalidId), "{bad}");
+        }
+    }
+}
+
+/// A tenant's public handle in booking URLs: 3–40 lowercase letters, digits and
+/// single inner hyphens, not a reserved word.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Slug(String);
+
+/// Words that would collide with routes, brands or support channels.
+const RESERVED_SLUGS: &[&str] = &[
+    "about", "account", "accounts", "admin", "api", "app", "assets", "auth", "billing", "blog", "book",
+    "booking", "bookings", "bookwarden", "cdn", "contact", "dashboard", "dev", "docs", "help", "home",
+    "login", "logout", "mail", "new", "null", "owner", "password", "privacy", "public", "root", "security",
+    "settings", "signup", "static", "status", "staff", "support", "system", "team", "terms", "test",
+    "undefined", "user", "users", "v1", "v2", "verify", "www",
+];
+
+/// Why a string is not a usable slug.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InvalidSlug {
+    /// Wrong length or characters.
+    #[error("must be 3 to 40 lowercase letters, digits or single hyphens, starting and ending with a letter or digit")]
+    Format,
+    /// A reserved word.
+    #[error("is reserved")]
+    Reserved,
+}
+
+impl FromStr for Slug {
+    type Err = InvalidSlug;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let charset_ok = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let shape_ok = (3..=40).contains(&s.len())
+            && charset_ok
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--");
+        if !shape_ok {
+            return Err(InvalidSlug::Format);
+        }
+        if RESERVED_SLUGS.contains(&s) {
+            return Err(InvalidSlug::Reserved);
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl Slug {
+    /// The slug as shown in URLs.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod slug_tests {
+    use super::*;
+
+    #[test]
+    fn slugs_follow_the_published_rules() {
+        for good in ["abc", "salon-42", "a1b", &"x".repeat(40)] {
+            assert!(good.parse::<Slug>().is_ok(), "{good}");
+        }
+        for bad in ["ab", &"x".repeat(41), "Salon", "-abc", "abc-", "a--b", "a_b", "café", "a b", ""] {
+            assert_eq!(bad.parse::<Slug>(), Err(InvalidSlug::Format), "{bad}");
+        }
+        for reserved in ["admin", "api", "www", "bookwarden"] {
+            assert_eq!(reserved.parse::<Slug>(), Err(InvalidSlug::Reserved), "{reserved}");
+        }
+    }
+}
