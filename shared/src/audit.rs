@@ -59,7 +59,7 @@ impl AuditEvent {
     /// the change, so the record exists exactly when the change does.
     pub fn write(&self, scope: &TenantScope) -> Write<'static> {
         let now = crate::clock::now_unix();
-        let sort_key = format!("{}#{}", crate::clock::rfc3339(now), hex(&random_bytes::<8>()));
+        let sort_key = format!("{}#{}", crate::clock::sortable_now(), hex(&random_bytes::<8>()));
         let outcome = match self.outcome {
             Outcome::Success => "success",
             Outcome::Failure => "failure",

@@ -17,3 +17,9 @@ pub fn rfc3339(unix: i64) -> String {
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
 }
+
+/// A sortable UTC timestamp with microseconds, for sort keys that must keep
+/// the order of events within one second.
+pub fn sortable_now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}

@@ -1,1 +1,299 @@
-//! x
+//! Test harness: one moto server per test binary, a fresh table per test, the
+//! real handlers called in-process through the same dispatch the local gateway
+//! uses, and helpers to inspect what moto stored and sent.
+
+pub mod raw_http;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_kms::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_kms::config::{ConfigBag, Intercept, RuntimeComponents};
+use bookwarden_functions::local::moto::MotoServer;
+use bookwarden_functions::local::{gateway, provision, sdk_config};
+use bookwarden_shared::aws::Clients;
+use bookwarden_shared::Platform;
+use lambda_http::Body;
+use tokio::sync::OnceCell;
+
+/// The binary's moto server, started on first use and gone with the process.
+pub fn moto() -> &'static MotoServer {
+    static MOTO: OnceLock<MotoServer> = OnceLock::new();
+    MOTO.get_or_init(|| MotoServer::start(0).expect("start moto (run `make venv` first)"))
+}
+
+/// Key aliases shared by the tests of one binary (keys are not tenant data; each
+/// test still gets its own table).
+async fn keys(clients: &Clients) -> provision::Keys {
+    static KEYS: OnceCell<provision::Keys> = OnceCell::const_new();
+    KEYS.get_or_init(|| async {
+        let keys = provision::create_keys(clients, "bookwarden-test").await.expect("create keys");
+        provision::create_identity(clients, "mail.bookwarden.test")
+            .await
+            .expect("create SES identity");
+        keys
+    })
+    .await
+    .clone()
+}
+
+/// Counts requests a KMS client sends, to prove warm requests make none.
+#[derive(Debug, Default, Clone)]
+pub struct KmsCallCounter(Arc<AtomicUsize>);
+
+impl KmsCallCounter {
+    /// Calls so far.
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Intercept for KmsCallCounter {
+    fn name(&self) -> &'static str {
+        "KmsCallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_kms::error::BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// How the test's KMS behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kms {
+    /// moto's KMS.
+    Up,
+    /// An endpoint where nothing listens: every call fails.
+    Down,
+}
+
+/// One test's view of the system: its own table, the shared moto.
+pub struct TestApp {
+    /// The platform the handlers run on.
+    pub platform: Platform,
+    /// Clients against moto, for inspection.
+    pub clients: Clients,
+    /// KMS requests made by the platform so far.
+    pub kms_calls: KmsCallCounter,
+    /// This test's table.
+    pub table: String,
+}
+
+/// An HTTP response from a handler.
+pub struct TestResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: http::HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl TestResponse {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The problem type, asserting the response is problem+json.
+    pub fn problem_type(&self) -> String {
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json; charset=utf-8"),
+            "status {} body {}",
+            self.status,
+            self.body
+        );
+        self.json()["type"].as_str().expect("problem type").to_owned()
+    }
+}
+
+static TABLE_SEQ: AtomicUsize = AtomicUsize::new(0);
+
+impl TestApp {
+    /// A fresh table in the shared moto, with KMS up.
+    pub async fn new() -> Self {
+        Self::with_kms(Kms::Up).await
+    }
+
+    /// A fresh table in the shared moto, with KMS as given.
+    pub async fn with_kms(kms: Kms) -> Self {
+        let sdk = sdk_config(&moto().endpoint);
+        let admin = Clients::from_sdk_config(&sdk);
+        let table = format!(
+            "bw-test-{}-{}",
+            std::process::id(),
+            TABLE_SEQ.fetch_add(1, Ordering::SeqCst)
+        );
+        provision::create_table(&admin, &table).await.expect("create table");
+        let keys = keys(&admin).await;
+        let kms_calls = KmsCallCounter::default();
+        let mut kms_config = aws_sdk_kms::config::Builder::from(&sdk).interceptor(kms_calls.clone());
+        if kms == Kms::Down {
+            kms_config = kms_config.endpoint_url("http://127.0.0.1:9");
+        }
+        let clients = Clients {
+            kms: aws_sdk_kms::Client::from_conf(kms_config.build()),
+            ..admin.clone()
+        };
+        let config = provision::local_config(&table, &keys, "https://app.bookwarden.test");
+        Self {
+            platform: Platform::new(config, clients),
+            clients: admin,
+            kms_calls,
+            table,
+        }
+    }
+
+    /// Sends a request through the gateway's dispatch, as API Gateway would.
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> TestResponse {
+        let mut builder = http::Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let (parts, ()) = builder.body(()).expect("valid request").into_parts();
+        let peer: SocketAddr = "203.0.113.7:50000".parse().expect("address");
+        let response = gateway::dispatch(&self.platform, parts, body.to_vec(), peer).await;
+        let (parts, body) = response.into_parts();
+        TestResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: match body {
+                Body::Empty => String::new(),
+                Body::Text(t) => t,
+                Body::Binary(b) => String::from_utf8(b).expect("UTF-8 body"),
+                _ => String::new(),
+            },
+        }
+    }
+
+    /// POSTs a JSON value.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> TestResponse {
+        self.request(
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+        .await
+    }
+
+    /// Every item in this test's table.
+    pub async fn scan(&self) -> Vec<HashMap<String, AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .clients
+                .dynamodb
+                .scan()
+                .table_name(&self.table)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    /// Raw messages moto accepted for SES delivery to `recipient`.
+    pub async fn mail_to(&self, recipient: &str) -> Vec<String> {
+        let body = raw_http::get(&moto().endpoint, "/moto-api/data.json").await.body;
+        let data: serde_json::Value = serde_json::from_str(&body).expect("moto data.json");
+        data["ses"]["RawMessage"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["raw_data"].as_str())
+            .filter(|raw| raw.contains(recipient))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// A valid sign-up body with a unique slug and email.
+pub fn signup_body(tag: &str) -> serde_json::Value {
+    let unique = bookwarden_shared::tenancy::TenantId::generate().to_string();
+    serde_json::json!({
+        "name": format!("Salon {tag}"),
+        "slug": format!("{tag}-{}", &unique[..8]),
+        "time_zone": "Europe/Berlin",
+        "owner_name": format!("Owner Of {tag}"),
+        "owner_email": format!("owner.{}@example.com", &unique[..12]),
+        "password": format!("correct horse battery staple {}", &unique[..6]),
+    })
+}
+
+/// Extracts the token from a verification email, undoing the quoted-printable
+/// transfer encoding that long lines get (soft breaks, `=3D`).
+pub fn token_from_mail(raw: &str) -> String {
+    let text = raw.replace("=\r\n", "").replace("=3D", "=");
+    let start = text.find("#token=").expect("verification link in mail") + "#token=".len();
+    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+/// Verifies a message's DKIM signature with dkimpy, given the KMS public key.
+pub fn dkim_verifies(raw: &[u8], selector: &str, domain: &str, public_key_der: &[u8]) -> bool {
+    use base64::Engine;
+    use std::io::Write;
+    let key = base64::engine::general_purpose::STANDARD.encode(public_key_der);
+    let script = bookwarden_functions::local::moto::repo_root().join("infra/local/dkim_verify.py");
+    let mut child = std::process::Command::new(bookwarden_functions::local::moto::python())
+        .arg(script)
+        .args([selector, domain, &key])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run dkimpy");
+    child.stdin.take().expect("stdin").write_all(raw).expect("write message");
+    let out = child.wait_with_output().expect("dkimpy exits");
+    out.status.success()
+}
+
+/// Captures everything the JSON logger writes while `f` runs on this thread.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// The captured text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().expect("log buffer").clone()).expect("UTF-8 logs")
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = LogCapture;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}

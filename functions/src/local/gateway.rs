@@ -54,10 +54,23 @@ async fn handle(platform: &Platform, req: hyper::Request<Incoming>, peer: Socket
         Ok(b) => b.to_bytes(),
         Err(_) => return plain(413, "Request Entity Too Large"),
     };
-    let body = match String::from_utf8(bytes.to_vec()) {
+    let response = dispatch(platform, parts, bytes.to_vec(), peer).await;
+    let (parts, body) = response.into_parts();
+    hyper::Response::from_parts(parts, Full::new(Bytes::from(body.to_vec())))
+}
+
+/// Turns an HTTP request into the event API Gateway would deliver (request id,
+/// source address, path parameters) and runs the function that serves it.
+pub async fn dispatch(
+    platform: &Platform,
+    parts: http::request::Parts,
+    body: Vec<u8>,
+    peer: SocketAddr,
+) -> lambda_http::Response<Body> {
+    let body = match String::from_utf8(body) {
         Ok(text) if text.is_empty() => Body::Empty,
         Ok(text) => Body::Text(text),
-        Err(_) => Body::Binary(bytes.to_vec()),
+        Err(e) => Body::Binary(e.into_bytes()),
     };
     let (handler, params) = match match_route(&parts.method, parts.uri.path()) {
         Match::Found(route, params) => (route.handler, params),
@@ -71,9 +84,7 @@ async fn handle(platform: &Platform, req: hyper::Request<Incoming>, peer: Socket
     let request = lambda_http::Request::from_parts(parts, body)
         .with_path_parameters(params)
         .with_request_context(RequestContext::ApiGatewayV1(context));
-    let response = serve(platform, handler, request).await;
-    let (parts, body) = response.into_parts();
-    hyper::Response::from_parts(parts, Full::new(Bytes::from(body.to_vec())))
+    serve(platform, handler, request).await
 }
 
 fn plain(status: u16, text: &'static str) -> hyper::Response<Full<Bytes>> {
