@@ -15,6 +15,7 @@ CARGO_AUDIT := $(TOOLS)/bin/cargo-audit
 ADVISORY_DB := ../shared/advisory-db
 
 export BOOKWARDEN_PYTHON := $(abspath $(PYTHON))
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: help dev test venv fmt-check clippy cargo-test lint-template audit bench dns-records release-size
 

@@ -1,1 +1,143 @@
-//! x
+//! The local gateway serves exactly the routes template.yaml declares, each
+//! function's binary exists, and a real HTTP client gets the same answers from
+//! the local gateway as the handlers give in-process.
+
+use std::collections::BTreeSet;
+
+use bookwarden_functions::local::{gateway, moto::repo_root, sdk_config};
+use bookwarden_functions::routes::{fallback_routes, FALLBACK_FUNCTION, ROUTES};
+use bookwarden_shared::aws::Clients;
+use bookwarden_shared::http::SECURITY_HEADERS;
+use bookwarden_shared::Platform;
+use bookwarden_tests::raw_http;
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// Every (function, method, path) the template routes through API Gateway.
+fn template_routes() -> (Yaml, BTreeSet<(String, String, String)>) {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
+    let doc = YamlLoader::load_from_str(&text).expect("template parses").remove(0);
+    let mut routes = BTreeSet::new();
+    for (name, resource) in doc["Resources"].as_hash().expect("Resources") {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let Some(events) = resource["Properties"]["Events"].as_hash() else {
+            continue;
+        };
+        for event in events.values().filter(|e| e["Type"].as_str() == Some("Api")) {
+            routes.insert((
+                name.as_str().unwrap().to_owned(),
+                event["Properties"]["Method"].as_str().unwrap().to_uppercase(),
+                event["Properties"]["Path"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    (doc, routes)
+}
+
+#[test]
+fn the_local_gateway_serves_exactly_the_template_routes() {
+    let (_, declared) = template_routes();
+    let served: BTreeSet<(String, String)> = gateway::served_routes().into_iter().collect();
+    let declared_pairs: BTreeSet<(String, String)> = declared.iter().map(|(_, m, p)| (m.clone(), p.clone())).collect();
+    assert_eq!(declared_pairs, served);
+
+    // And each route goes to the function the route table names.
+    let mut expected: BTreeSet<(String, String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.function.to_owned(), r.method.as_str().to_owned(), r.path.to_owned()))
+        .collect();
+    expected.extend(
+        fallback_routes()
+            .into_iter()
+            .map(|(m, p)| (FALLBACK_FUNCTION.to_owned(), m, p)),
+    );
+    assert_eq!(declared, expected);
+}
+
+#[test]
+fn every_function_builds_from_an_existing_binary_on_arm64() {
+    let (doc, _) = template_routes();
+    assert_eq!(doc["Globals"]["Function"]["Runtime"].as_str(), Some("provided.al2023"));
+    assert_eq!(doc["Globals"]["Function"]["Handler"].as_str(), Some("bootstrap"));
+    assert_eq!(doc["Globals"]["Function"]["Architectures"][0].as_str(), Some("arm64"));
+    for (name, resource) in doc["Resources"].as_hash().unwrap() {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        assert_eq!(
+            resource["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{name:?}"
+        );
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("Binary");
+        let source = repo_root().join(format!("functions/src/bin/{binary}.rs"));
+        assert!(source.exists(), "{name:?}: {} missing", source.display());
+    }
+}
+
+#[test]
+fn the_table_and_keys_carry_their_protections() {
+    let (doc, _) = template_routes();
+    let resources = &doc["Resources"];
+    let table = &resources["Table"]["Properties"];
+    assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
+        Some(true)
+    );
+    assert_eq!(table["DeletionProtectionEnabled"].as_bool(), Some(true));
+    assert_eq!(table["SSESpecification"]["SSEType"].as_str(), Some("KMS"));
+    assert_eq!(
+        table["TimeToLiveSpecification"]["AttributeName"].as_str(),
+        Some("expires_at")
+    );
+    assert_eq!(
+        resources["DataKey"]["Properties"]["EnableKeyRotation"].as_bool(),
+        Some(true)
+    );
+    assert_eq!(resources["DkimKey"]["Properties"]["KeySpec"].as_str(), Some("RSA_2048"));
+    assert_eq!(
+        resources["DkimKey"]["Properties"]["KeyUsage"].as_str(),
+        Some("SIGN_VERIFY")
+    );
+}
+
+#[tokio::test]
+async fn a_real_http_client_gets_headers_and_problems_from_the_local_gateway() {
+    // Health and refusals touch no AWS service, so an unreachable endpoint is fine.
+    let clients = Clients::from_sdk_config(&sdk_config("http://127.0.0.1:9"));
+    let keys = bookwarden_functions::local::provision::Keys {
+        data: "alias/x".into(),
+        dkim: "alias/y".into(),
+    };
+    let platform = Platform::new(
+        bookwarden_functions::local::provision::local_config("t", &keys, "https://app.test"),
+        clients,
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(gateway::run(listener, platform));
+
+    let health = raw_http::get(&endpoint, "/health").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body, r#"{"status":"ok"}"#);
+    for (name, value) in SECURITY_HEADERS {
+        assert_eq!(health.header(name), Some(*value), "{name}");
+    }
+
+    let missing = raw_http::get(&endpoint, "/v2/whatever").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.header("content-type"),
+        Some("application/problem+json; charset=utf-8")
+    );
+    assert!(missing.header("x-request-id").is_some());
+
+    let wrong_method = raw_http::request(&endpoint, "PATCH", "/v1/tenants", &[], b"").await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.header("allow"), Some("POST"));
+    server.abort();
+}

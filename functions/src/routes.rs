@@ -41,9 +41,24 @@ pub struct Route {
 
 /// Every route of the API. template.yaml declares exactly these (a test checks).
 pub const ROUTES: &[Route] = &[
-    Route { method: Method::GET, path: "/health", handler: Handler::Health, function: "HealthFunction" },
-    Route { method: Method::POST, path: "/v1/tenants", handler: Handler::CreateTenant, function: "CreateTenantFunction" },
-    Route { method: Method::POST, path: "/v1/auth/verify-email", handler: Handler::VerifyEmail, function: "VerifyEmailFunction" },
+    Route {
+        method: Method::GET,
+        path: "/health",
+        handler: Handler::Health,
+        function: "HealthFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants",
+        handler: Handler::CreateTenant,
+        function: "CreateTenantFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/auth/verify-email",
+        handler: Handler::VerifyEmail,
+        function: "VerifyEmailFunction",
+    },
     Route {
         method: Method::GET,
         path: "/v1/public/tenants/{slug}",
@@ -128,7 +143,10 @@ pub async fn serve(platform: &Platform, handler: Handler, req: Request) -> Respo
             Handler::GetPublicTenant => handlers::tenants::get_public(platform, &req).await,
             Handler::Fallback => Err(handlers::fallback::refuse(&req)),
         };
-        let status = outcome.as_ref().map(|r| r.status().as_u16()).unwrap_or_else(Problem::status);
+        let status = outcome
+            .as_ref()
+            .map(|r| r.status().as_u16())
+            .unwrap_or_else(Problem::status);
         if status >= 500 {
             tracing::error!(status, "request failed");
         } else {
@@ -155,8 +173,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(match_route(&Method::DELETE, "/v1/tenants"), Match::MethodNotAllowed(a) if a == ["POST"]));
-        assert!(matches!(match_route(&Method::GET, "/v1/public/tenants/"), Match::NotFound));
-        assert!(matches!(match_route(&Method::GET, "/v1/public/tenants/a/b"), Match::NotFound));
+        assert!(matches!(
+            match_route(&Method::GET, "/v1/public/tenants/"),
+            Match::NotFound
+        ));
+        assert!(matches!(
+            match_route(&Method::GET, "/v1/public/tenants/a/b"),
+            Match::NotFound
+        ));
         assert!(matches!(match_route(&Method::GET, "/nope"), Match::NotFound));
     }
 }

@@ -234,7 +234,13 @@ mod tests {
     fn parsing_refuses_anything_but_a_well_formed_id() {
         let id = TenantId::generate();
         assert_eq!(id.as_str().parse::<TenantId>(), Ok(id.clone()));
-        for bad in ["", "short", &format!("{}x", id), &id.as_str().to_uppercase(), "0123456789abcdefghjkmnpqr#"] {
+        for bad in [
+            "",
+            "short",
+            &format!("{}x", id),
+            &id.as_str().to_uppercase(),
+            "0123456789abcdefghjkmnpqr#",
+        ] {
             assert_eq!(bad.parse::<TenantId>(), Err(InvalidId), "{bad}");
         }
     }
@@ -247,11 +253,55 @@ pub struct Slug(String);
 
 /// Words that would collide with routes, brands or support channels.
 const RESERVED_SLUGS: &[&str] = &[
-    "about", "account", "accounts", "admin", "api", "app", "assets", "auth", "billing", "blog", "book",
-    "booking", "bookings", "bookwarden", "cdn", "contact", "dashboard", "dev", "docs", "help", "home",
-    "login", "logout", "mail", "new", "null", "owner", "password", "privacy", "public", "root", "security",
-    "settings", "signup", "static", "status", "staff", "support", "system", "team", "terms", "test",
-    "undefined", "user", "users", "v1", "v2", "verify", "www",
+    "about",
+    "account",
+    "accounts",
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "auth",
+    "billing",
+    "blog",
+    "book",
+    "booking",
+    "bookings",
+    "bookwarden",
+    "cdn",
+    "contact",
+    "dashboard",
+    "dev",
+    "docs",
+    "help",
+    "home",
+    "login",
+    "logout",
+    "mail",
+    "new",
+    "null",
+    "owner",
+    "password",
+    "privacy",
+    "public",
+    "root",
+    "security",
+    "settings",
+    "signup",
+    "static",
+    "status",
+    "staff",
+    "support",
+    "system",
+    "team",
+    "terms",
+    "test",
+    "undefined",
+    "user",
+    "users",
+    "v1",
+    "v2",
+    "verify",
+    "www",
 ];
 
 /// Why a string is not a usable slug.
@@ -269,12 +319,11 @@ impl FromStr for Slug {
     type Err = InvalidSlug;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let charset_ok = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        let shape_ok = (3..=40).contains(&s.len())
-            && charset_ok
-            && !s.starts_with('-')
-            && !s.ends_with('-')
-            && !s.contains("--");
+        let charset_ok = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let shape_ok =
+            (3..=40).contains(&s.len()) && charset_ok && !s.starts_with('-') && !s.ends_with('-') && !s.contains("--");
         if !shape_ok {
             return Err(InvalidSlug::Format);
         }
@@ -301,7 +350,18 @@ mod slug_tests {
         for good in ["abc", "salon-42", "a1b", &"x".repeat(40)] {
             assert!(good.parse::<Slug>().is_ok(), "{good}");
         }
-        for bad in ["ab", &"x".repeat(41), "Salon", "-abc", "abc-", "a--b", "a_b", "café", "a b", ""] {
+        for bad in [
+            "ab",
+            &"x".repeat(41),
+            "Salon",
+            "-abc",
+            "abc-",
+            "a--b",
+            "a_b",
+            "café",
+            "a b",
+            "",
+        ] {
             assert_eq!(bad.parse::<Slug>(), Err(InvalidSlug::Format), "{bad}");
         }
         for reserved in ["admin", "api", "www", "bookwarden"] {

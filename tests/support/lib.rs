@@ -30,7 +30,9 @@ pub fn moto() -> &'static MotoServer {
 async fn keys(clients: &Clients) -> provision::Keys {
     static KEYS: OnceCell<provision::Keys> = OnceCell::const_new();
     KEYS.get_or_init(|| async {
-        let keys = provision::create_keys(clients, "bookwarden-test").await.expect("create keys");
+        let keys = provision::create_keys(clients, "bookwarden-test")
+            .await
+            .expect("create keys");
         provision::create_identity(clients, "mail.bookwarden.test")
             .await
             .expect("create SES identity");
@@ -247,7 +249,10 @@ pub fn signup_body(tag: &str) -> serde_json::Value {
 pub fn token_from_mail(raw: &str) -> String {
     let text = raw.replace("=\r\n", "").replace("=3D", "=");
     let start = text.find("#token=").expect("verification link in mail") + "#token=".len();
-    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
 
 /// Verifies a message's DKIM signature with dkimpy, given the KMS public key.
@@ -263,7 +268,12 @@ pub fn dkim_verifies(raw: &[u8], selector: &str, domain: &str, public_key_der: &
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("run dkimpy");
-    child.stdin.take().expect("stdin").write_all(raw).expect("write message");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(raw)
+        .expect("write message");
     let out = child.wait_with_output().expect("dkimpy exits");
     out.status.success()
 }

@@ -13,7 +13,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let public_key = platform.mailer.dkim_public_key().await?;
     let config = &platform.config;
     for record in dns_records(&config.mail_domain, &config.dkim_selector, &public_key) {
-        println!("; {}\n{}. 3600 IN TXT \"{}\"\n", record.purpose, record.name, record.value);
+        println!(
+            "; {}\n{}. 3600 IN TXT \"{}\"\n",
+            record.purpose, record.name, record.value
+        );
     }
     Ok(())
 }

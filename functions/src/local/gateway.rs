@@ -43,7 +43,9 @@ pub async fn run(listener: TcpListener, platform: Platform) -> std::io::Result<(
                 let platform = platform.clone();
                 async move { Ok::<_, Infallible>(handle(&platform, req, peer).await) }
             });
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }

@@ -18,7 +18,10 @@ pub struct MotoServer {
 
 /// Where the repository's local tooling lives, from this crate's manifest dir.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// The venv Python that `make` installs moto into; `BOOKWARDEN_PYTHON` overrides.

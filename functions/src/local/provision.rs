@@ -80,14 +80,31 @@ pub async fn create_keys(clients: &Clients, prefix: &str) -> Result<Keys, Provis
         data: format!("alias/{prefix}/data"),
         dkim: format!("alias/{prefix}/dkim"),
     };
-    clients.kms.create_alias().alias_name(&keys.data).target_key_id(data_id).send().await?;
-    clients.kms.create_alias().alias_name(&keys.dkim).target_key_id(dkim_id).send().await?;
+    clients
+        .kms
+        .create_alias()
+        .alias_name(&keys.data)
+        .target_key_id(data_id)
+        .send()
+        .await?;
+    clients
+        .kms
+        .create_alias()
+        .alias_name(&keys.dkim)
+        .target_key_id(dkim_id)
+        .send()
+        .await?;
     Ok(keys)
 }
 
 /// Registers the sending domain as an SES identity.
 pub async fn create_identity(clients: &Clients, domain: &str) -> Result<(), ProvisionError> {
-    clients.ses.create_email_identity().email_identity(domain).send().await?;
+    clients
+        .ses
+        .create_email_identity()
+        .email_identity(domain)
+        .send()
+        .await?;
     Ok(())
 }
 

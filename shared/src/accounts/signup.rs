@@ -67,13 +67,28 @@ impl NewTenant {
         let name = display_name("name", &input.name, &mut errors);
         let owner_name = display_name("owner_name", &input.owner_name, &mut errors);
         let slug = Slug::from_str(&input.slug)
-            .map_err(|e| errors.push(FieldError { field: "slug", message: e.to_string() }))
+            .map_err(|e| {
+                errors.push(FieldError {
+                    field: "slug",
+                    message: e.to_string(),
+                })
+            })
             .ok();
         let time_zone = chrono_tz::Tz::from_str(&input.time_zone)
-            .map_err(|_| errors.push(FieldError { field: "time_zone", message: "must be an IANA time zone such as Europe/Berlin".into() }))
+            .map_err(|_| {
+                errors.push(FieldError {
+                    field: "time_zone",
+                    message: "must be an IANA time zone such as Europe/Berlin".into(),
+                })
+            })
             .ok();
         let owner_email = EmailAddress::from_str(&input.owner_email)
-            .map_err(|e| errors.push(FieldError { field: "owner_email", message: e.to_string() }))
+            .map_err(|e| {
+                errors.push(FieldError {
+                    field: "owner_email",
+                    message: e.to_string(),
+                })
+            })
             .ok();
         let chars = input.password.chars().count();
         if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
@@ -134,8 +149,14 @@ pub async fn register_tenant(p: &Platform, new: NewTenant, meta: &RequestMeta) -
         let user_key = &user_key;
         let scope = &scope;
         async move {
-            let at = FieldBinding { pk: user_key.pk_str(), sk: user_key.sk_str(), field };
-            p.envelope.seal(scope, Purpose::PersonalData, at, value.as_bytes()).await
+            let at = FieldBinding {
+                pk: user_key.pk_str(),
+                sk: user_key.sk_str(),
+                field,
+            };
+            p.envelope
+                .seal(scope, Purpose::PersonalData, at, value.as_bytes())
+                .await
         }
     };
     let sealed_name = seal("name", new.owner_name.clone()).await?;
@@ -155,7 +176,12 @@ pub async fn register_tenant(p: &Platform, new: NewTenant, meta: &RequestMeta) -
     let token_hash = token.hash();
     let now = crate::clock::now_unix();
     let writes = vec![
-        Write::PutPointer(GlobalKey::Slug(&new.slug), tenant_id.clone(), Attrs::new(), Condition::NotExists),
+        Write::PutPointer(
+            GlobalKey::Slug(&new.slug),
+            tenant_id.clone(),
+            Attrs::new(),
+            Condition::NotExists,
+        ),
         Write::Put(
             TenantKey::new(&scope, Entity::Profile),
             Attrs::new()
@@ -188,7 +214,9 @@ pub async fn register_tenant(p: &Platform, new: NewTenant, meta: &RequestMeta) -
         Write::PutPointer(
             GlobalKey::EmailVerification(&token_hash),
             tenant_id.clone(),
-            Attrs::new().string("user_id", user_id.as_str()).expires_at(now + VERIFICATION_TTL_SECS),
+            Attrs::new()
+                .string("user_id", user_id.as_str())
+                .expires_at(now + VERIFICATION_TTL_SECS),
             Condition::NotExists,
         ),
         AuditEvent {
@@ -263,7 +291,10 @@ mod tests {
             password: "short".into(),
         };
         let fields: Vec<_> = NewTenant::parse(bad).err().unwrap().iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["name", "owner_name", "slug", "time_zone", "owner_email", "password"]);
+        assert_eq!(
+            fields,
+            ["name", "owner_name", "slug", "time_zone", "owner_email", "password"]
+        );
     }
 
     #[test]

@@ -24,7 +24,11 @@ pub struct Verified {
 /// concurrent uses cannot both succeed.
 pub async fn verify_email(p: &Platform, token: &SecretToken, meta: &RequestMeta) -> Result<Verified, AccountsError> {
     let hash = token.hash();
-    let pointer = p.store.email_verification(&hash).await?.ok_or(AccountsError::InvalidToken)?;
+    let pointer = p
+        .store
+        .email_verification(&hash)
+        .await?
+        .ok_or(AccountsError::InvalidToken)?;
     let scope = TenantScope::from_resolved(pointer.tenant);
     crate::telemetry::record_tenant(scope.tenant_id());
     let now = crate::clock::now_unix();
@@ -32,7 +36,9 @@ pub async fn verify_email(p: &Platform, token: &SecretToken, meta: &RequestMeta)
         Write::DeletePointer(GlobalKey::EmailVerification(&hash), Condition::ExistsUnexpiredAt(now)),
         Write::Update(
             TenantKey::new(&scope, Entity::User(&pointer.user_id)),
-            Attrs::new().boolean("email_verified", true).number("email_verified_at", now),
+            Attrs::new()
+                .boolean("email_verified", true)
+                .number("email_verified_at", now),
             Condition::Exists,
         ),
         Write::Update(

@@ -124,7 +124,9 @@ pub struct Envelope {
 
 impl std::fmt::Debug for Envelope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Envelope").field("kms_key_id", &self.kms_key_id).finish_non_exhaustive()
+        f.debug_struct("Envelope")
+            .field("kms_key_id", &self.kms_key_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -301,9 +303,9 @@ impl Envelope {
             .send()
             .await
             .map_err(|e| {
-                let refused = e.as_service_error().is_some_and(|s| {
-                    s.is_invalid_ciphertext_exception() || s.is_incorrect_key_exception()
-                });
+                let refused = e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_invalid_ciphertext_exception() || s.is_incorrect_key_exception());
                 if refused {
                     tracing::warn!("kms refused to unwrap a data key in this context");
                     CryptoError::Undecryptable
@@ -354,8 +356,24 @@ mod tests {
     #[test]
     fn bindings_never_collide() {
         let t = TenantId::generate();
-        let a = aad(&t, Purpose::PersonalData, &FieldBinding { pk: "ab", sk: "c", field: "f" });
-        let b = aad(&t, Purpose::PersonalData, &FieldBinding { pk: "a", sk: "bc", field: "f" });
+        let a = aad(
+            &t,
+            Purpose::PersonalData,
+            &FieldBinding {
+                pk: "ab",
+                sk: "c",
+                field: "f",
+            },
+        );
+        let b = aad(
+            &t,
+            Purpose::PersonalData,
+            &FieldBinding {
+                pk: "a",
+                sk: "bc",
+                field: "f",
+            },
+        );
         assert_ne!(a, b);
     }
 }

@@ -86,22 +86,39 @@ mod tests {
         let a = hash_password("correct horse battery staple");
         let b = hash_password("correct horse battery staple");
         assert_ne!(a, b, "each hash has its own salt");
-        assert!(a.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", a.as_str());
+        assert!(
+            a.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            a.as_str()
+        );
         assert!(!a.as_str().contains("battery"));
     }
 
     #[test]
     fn verification_accepts_only_the_right_password() {
         let h = hash_password("pässwörd with ünïcode ✓");
-        assert_eq!(verify_password("pässwörd with ünïcode ✓", &h).unwrap(), PasswordCheck::Match);
-        assert_eq!(verify_password("pässwörd with ünïcode", &h).unwrap(), PasswordCheck::Mismatch);
+        assert_eq!(
+            verify_password("pässwörd with ünïcode ✓", &h).unwrap(),
+            PasswordCheck::Match
+        );
+        assert_eq!(
+            verify_password("pässwörd with ünïcode", &h).unwrap(),
+            PasswordCheck::Mismatch
+        );
     }
 
     #[test]
     fn weaker_parameters_ask_for_a_rehash() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8 * 1024, 1, 1, None).unwrap());
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
         let salt = SaltString::encode_b64(&[7u8; 16]).unwrap();
         let old = PasswordHashString(weak.hash_password(b"an old password", &salt).unwrap().to_string());
-        assert_eq!(verify_password("an old password", &old).unwrap(), PasswordCheck::MatchNeedsRehash);
+        assert_eq!(
+            verify_password("an old password", &old).unwrap(),
+            PasswordCheck::MatchNeedsRehash
+        );
     }
 }

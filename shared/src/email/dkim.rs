@@ -62,7 +62,10 @@ mod tests {
         assert!(tags.contains("h=from:to:subject;"), "{tags}");
         assert!(tags.ends_with("b="));
         let text = String::from_utf8(input).unwrap();
-        assert!(text.starts_with("from:A <a@example.com>\r\nto:b@example.org\r\nsubject:Hello there\r\n"), "{text}");
+        assert!(
+            text.starts_with("from:A <a@example.com>\r\nto:b@example.org\r\nsubject:Hello there\r\n"),
+            "{text}"
+        );
         assert!(text.ends_with("b="));
         assert!(!text.contains("x-other"));
     }

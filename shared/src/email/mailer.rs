@@ -39,7 +39,11 @@ impl FromStr for EmailAddress {
         if !address.domain().contains('.') {
             return Err(InvalidEmail);
         }
-        Ok(Self(format!("{}@{}", address.user(), address.domain().to_ascii_lowercase())))
+        Ok(Self(format!(
+            "{}@{}",
+            address.user(),
+            address.domain().to_ascii_lowercase()
+        )))
     }
 }
 
@@ -224,7 +228,15 @@ mod tests {
         let a: EmailAddress = "Owner.Name+tag@Example.COM".parse().unwrap();
         assert_eq!(a.as_str(), "Owner.Name+tag@example.com");
         assert_eq!(a.lookup_form(), "owner.name+tag@example.com");
-        for bad in ["", "plain", "a@b", "a b@example.com", "a@example.com\r\nBcc: x@y.z", "@example.com", "a@"] {
+        for bad in [
+            "",
+            "plain",
+            "a@b",
+            "a b@example.com",
+            "a@example.com\r\nBcc: x@y.z",
+            "@example.com",
+            "a@",
+        ] {
             assert_eq!(bad.parse::<EmailAddress>(), Err(InvalidEmail), "{bad}");
         }
     }

@@ -4,7 +4,10 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// Every response carries these. None reveals the software or its version.
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
-    ("strict-transport-security", "max-age=63072000; includeSubDomains; preload"),
+    (
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains; preload",
+    ),
     ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),

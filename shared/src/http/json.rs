@@ -17,7 +17,8 @@ fn is_json_media_type(value: &str) -> bool {
     if !essence.eq_ignore_ascii_case("application/json") {
         return false;
     }
-    parts.all(|p| p.is_empty() || p.eq_ignore_ascii_case("charset=utf-8") || p.eq_ignore_ascii_case("charset=\"utf-8\""))
+    parts
+        .all(|p| p.is_empty() || p.eq_ignore_ascii_case("charset=utf-8") || p.eq_ignore_ascii_case("charset=\"utf-8\""))
 }
 
 /// Parses a request body into `T`, refusing anything that is not exactly a
@@ -62,7 +63,9 @@ pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, "application/json; charset=utf-8")
-        .body(Body::Text(serde_json::to_string(body).expect("response types serialise")))
+        .body(Body::Text(
+            serde_json::to_string(body).expect("response types serialise"),
+        ))
         .expect("static response parts are valid")
 }
 
@@ -72,10 +75,20 @@ mod tests {
 
     #[test]
     fn only_json_media_types_are_accepted() {
-        for ok in ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"] {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON;charset=UTF-8",
+        ] {
             assert!(is_json_media_type(ok), "{ok}");
         }
-        for bad in ["", "text/plain", "application/json; charset=latin1", "application/jsonx", "multipart/form-data"] {
+        for bad in [
+            "",
+            "text/plain",
+            "application/json; charset=latin1",
+            "application/jsonx",
+            "multipart/form-data",
+        ] {
             assert!(!is_json_media_type(bad), "{bad}");
         }
     }

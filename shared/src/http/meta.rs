@@ -19,10 +19,7 @@ impl RequestMeta {
     pub fn from_request(req: &Request) -> Self {
         match req.request_context_ref() {
             Some(RequestContext::ApiGatewayV1(ctx)) => Self {
-                request_id: ctx
-                    .request_id
-                    .clone()
-                    .unwrap_or_else(Self::fresh_id),
+                request_id: ctx.request_id.clone().unwrap_or_else(Self::fresh_id),
                 client_addr: ctx.identity.source_ip.clone().unwrap_or_default(),
             },
             _ => Self {
@@ -38,4 +35,3 @@ impl RequestMeta {
         crate::crypto::hex(&crate::crypto::random_bytes::<16>())
     }
 }
-

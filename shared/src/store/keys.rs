@@ -116,7 +116,12 @@ mod tests {
     fn every_tenant_key_starts_with_its_tenant() {
         let scope = TenantScope::for_new_tenant(&TenantId::generate());
         let user = UserId::generate();
-        for entity in [Entity::Profile, Entity::User(&user), Entity::UserEmail("abc"), Entity::AuditEvent("x")] {
+        for entity in [
+            Entity::Profile,
+            Entity::User(&user),
+            Entity::UserEmail("abc"),
+            Entity::AuditEvent("x"),
+        ] {
             let key = TenantKey::new(&scope, entity);
             assert!(key.pk().starts_with(&format!("T#{}", scope.tenant_id())), "{key:?}");
             assert_eq!(key.tenant_id(), scope.tenant_id());

@@ -205,9 +205,18 @@ impl Store {
             .into_iter()
             .map(|w| self.transact_item(w))
             .collect::<Result<Vec<_>, _>>()?;
-        match self.ddb.transact_write_items().set_transact_items(Some(items)).send().await {
+        match self
+            .ddb
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_transaction_canceled_exception()) =>
+            {
                 Err(StoreError::Conflict)
             }
             Err(e) => Err(unavailable("TransactWriteItems")(e)),
@@ -318,7 +327,10 @@ fn condition(cond: Condition) -> (Option<String>, Names, Values) {
 }
 
 fn key_map(pk: String, sk: String) -> HashMap<String, AttributeValue> {
-    HashMap::from([("PK".into(), AttributeValue::S(pk)), ("SK".into(), AttributeValue::S(sk))])
+    HashMap::from([
+        ("PK".into(), AttributeValue::S(pk)),
+        ("SK".into(), AttributeValue::S(sk)),
+    ])
 }
 
 /// Defence in depth (ISO-4): whatever the key said, the item must name the
