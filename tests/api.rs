@@ -5,15 +5,24 @@ use bookwarden_shared::crypto::{FieldBinding, Purpose, SecretToken};
 use bookwarden_shared::http::SECURITY_HEADERS;
 use bookwarden_shared::store::{Attrs, Condition, Entity, GlobalKey, TenantKey, Write};
 use bookwarden_shared::tenancy::{ResolvedTenant, TenantScope};
-use bookwarden_tests::{dkim_verifies, signup_body, token_from_mail, Kms, LogCapture, TestApp, TestResponse};
+use bookwarden_tests::{
+    dkim_verifies, signup_body, token_from_mail, Kms, LogCapture, TestApp, TestResponse,
+};
 
 const PROBLEMS: &str = "https://bookwarden.dev/problems/";
 
 fn assert_security_headers(r: &TestResponse) {
     for (name, value) in SECURITY_HEADERS {
-        assert_eq!(r.header(name), Some(*value), "{name} on a {} response", r.status);
+        assert_eq!(
+            r.header(name),
+            Some(*value),
+            "{name} on a {} response",
+            r.status
+        );
     }
-    assert!(r.header("content-type").is_some_and(|c| c.contains("charset=utf-8")));
+    assert!(r
+        .header("content-type")
+        .is_some_and(|c| c.contains("charset=utf-8")));
     assert!(r.header("x-request-id").is_some_and(|id| id.len() == 32));
     assert!(r.header("server").is_none());
 }
@@ -69,7 +78,10 @@ async fn sign_up_verify_and_publish_a_tenant() {
     assert_eq!(hidden.problem_type(), format!("{PROBLEMS}not-found"));
 
     let verified = app
-        .post_json("/v1/auth/verify-email", &serde_json::json!({ "token": token }))
+        .post_json(
+            "/v1/auth/verify-email",
+            &serde_json::json!({ "token": token }),
+        )
         .await;
     assert_eq!(verified.status, 200, "{}", verified.body);
     assert_eq!(verified.json()["tenant_id"], json["tenant_id"]);
@@ -87,7 +99,10 @@ async fn sign_up_verify_and_publish_a_tenant() {
     // The token is single-use.
     let before = app.scan().await;
     let again = app
-        .post_json("/v1/auth/verify-email", &serde_json::json!({ "token": token }))
+        .post_json(
+            "/v1/auth/verify-email",
+            &serde_json::json!({ "token": token }),
+        )
         .await;
     assert_eq!(again.status, 400);
     assert_eq!(again.problem_type(), format!("{PROBLEMS}invalid-token"));
@@ -143,7 +158,9 @@ async fn personal_data_and_secrets_are_never_stored_in_plaintext() {
     }
     // Every item names its tenant (ISO-1).
     let tenant = items[0]["tenant_id"].as_s().unwrap().clone();
-    assert!(items.iter().all(|i| i["tenant_id"].as_s().ok() == Some(&tenant)));
+    assert!(items
+        .iter()
+        .all(|i| i["tenant_id"].as_s().ok() == Some(&tenant)));
     // The stored email opens to the original through the envelope, bound to its item and field.
     let scope = scope_of(&app, body["slug"].as_str().unwrap()).await;
     let user = items
@@ -178,7 +195,10 @@ async fn a_warm_function_makes_no_kms_call() {
     assert_eq!(app.kms_calls.get(), 3);
 
     let verified = app
-        .post_json("/v1/auth/verify-email", &serde_json::json!({ "token": token }))
+        .post_json(
+            "/v1/auth/verify-email",
+            &serde_json::json!({ "token": token }),
+        )
         .await;
     assert_eq!(verified.status, 200);
     let profile = app
@@ -190,7 +210,11 @@ async fn a_warm_function_makes_no_kms_call() {
         )
         .await;
     assert_eq!(profile.status, 200);
-    assert_eq!(app.kms_calls.get(), 3, "verification and profile reads need no KMS");
+    assert_eq!(
+        app.kms_calls.get(),
+        3,
+        "verification and profile reads need no KMS"
+    );
 
     // Sealing and opening more personal data of the same tenant reuses the cached data key.
     let scope = scope_of(&app, body["slug"].as_str().unwrap()).await;
@@ -224,8 +248,14 @@ async fn kms_outage_fails_closed_and_writes_nothing() {
     assert_eq!(r.problem_type(), format!("{PROBLEMS}service-unavailable"));
     assert_eq!(r.header("retry-after"), Some("5"));
     assert_security_headers(&r);
-    assert!(app.scan().await.is_empty(), "nothing may be written without encryption");
-    assert!(app.mail_to(body["owner_email"].as_str().unwrap()).await.is_empty());
+    assert!(
+        app.scan().await.is_empty(),
+        "nothing may be written without encryption"
+    );
+    assert!(app
+        .mail_to(body["owner_email"].as_str().unwrap())
+        .await
+        .is_empty());
 }
 
 #[tokio::test]
@@ -248,14 +278,19 @@ async fn an_expired_token_is_refused_and_changes_nothing() {
         .transact(vec![Write::PutPointer(
             GlobalKey::EmailVerification(&stale.hash()),
             scope.tenant_id().clone(),
-            Attrs::new().string("user_id", user_id.as_str()).expires_at(now - 1),
+            Attrs::new()
+                .string("user_id", user_id.as_str())
+                .expires_at(now - 1),
             Condition::NotExists,
         )])
         .await
         .unwrap();
     let before = app.scan().await;
     let r = app
-        .post_json("/v1/auth/verify-email", &serde_json::json!({ "token": stale.expose() }))
+        .post_json(
+            "/v1/auth/verify-email",
+            &serde_json::json!({ "token": stale.expose() }),
+        )
         .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.problem_type(), format!("{PROBLEMS}invalid-token"));
@@ -263,7 +298,10 @@ async fn an_expired_token_is_refused_and_changes_nothing() {
     let user = app
         .platform
         .store
-        .get(&scope, &TenantKey::new(&scope, Entity::User(&user_id.parse().unwrap())))
+        .get(
+            &scope,
+            &TenantKey::new(&scope, Entity::User(&user_id.parse().unwrap())),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -271,7 +309,14 @@ async fn an_expired_token_is_refused_and_changes_nothing() {
 }
 
 /// What is wrong, route, content type, body, expected status, expected problem type.
-type BadInput = (&'static str, &'static str, &'static str, Vec<u8>, u16, &'static str);
+type BadInput = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<u8>,
+    u16,
+    &'static str,
+);
 
 #[tokio::test]
 async fn bad_input_gets_a_problem_and_changes_nothing() {
@@ -306,8 +351,22 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
             400,
             "malformed-body",
         ),
-        ("JSON array", "/v1/tenants", json, b"[]".to_vec(), 400, "malformed-body"),
-        ("empty body", "/v1/tenants", json, Vec::new(), 400, "malformed-body"),
+        (
+            "JSON array",
+            "/v1/tenants",
+            json,
+            b"[]".to_vec(),
+            400,
+            "malformed-body",
+        ),
+        (
+            "empty body",
+            "/v1/tenants",
+            json,
+            Vec::new(),
+            400,
+            "malformed-body",
+        ),
         (
             "wrong content type",
             "/v1/tenants",
@@ -482,7 +541,10 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
         let problem = r.json();
         assert_eq!(problem["status"], status, "{what}");
         assert!(
-            problem["instance"].as_str().unwrap().starts_with("urn:request:"),
+            problem["instance"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:request:"),
             "{what}"
         );
         assert_eq!(app.scan().await, before, "{what} changed the table");
@@ -535,12 +597,17 @@ async fn logs_are_json_with_request_and_tenant_ids_and_no_personal_data() {
     let app = TestApp::new().await;
     let body = signup_body("logs");
     let logs = LogCapture::default();
-    let subscriber =
-        bookwarden_shared::telemetry::subscriber(logs.clone(), bookwarden_shared::telemetry::DEFAULT_FILTER);
+    let subscriber = bookwarden_shared::telemetry::subscriber(
+        logs.clone(),
+        bookwarden_shared::telemetry::DEFAULT_FILTER,
+    );
     let guard = tracing::subscriber::set_default(subscriber);
     let (created, token) = sign_up(&app, &body).await;
-    app.post_json("/v1/auth/verify-email", &serde_json::json!({ "token": token }))
-        .await;
+    app.post_json(
+        "/v1/auth/verify-email",
+        &serde_json::json!({ "token": token }),
+    )
+    .await;
     app.request(
         "GET",
         &format!("/v1/public/tenants/{}", body["slug"].as_str().unwrap()),
@@ -548,8 +615,11 @@ async fn logs_are_json_with_request_and_tenant_ids_and_no_personal_data() {
         b"",
     )
     .await;
-    app.post_json("/v1/tenants", &serde_json::json!({ "password": body["password"] }))
-        .await;
+    app.post_json(
+        "/v1/tenants",
+        &serde_json::json!({ "password": body["password"] }),
+    )
+    .await;
     drop(guard);
 
     let text = logs.text();
@@ -560,7 +630,9 @@ async fn logs_are_json_with_request_and_tenant_ids_and_no_personal_data() {
     assert!(lines.len() >= 4, "{text}");
     for line in &lines {
         assert!(
-            line["span"]["request_id"].as_str().is_some_and(|id| id.len() == 32),
+            line["span"]["request_id"]
+                .as_str()
+                .is_some_and(|id| id.len() == 32),
             "{line}"
         );
     }
@@ -569,7 +641,12 @@ async fn logs_are_json_with_request_and_tenant_ids_and_no_personal_data() {
         lines.iter().any(|l| l["span"]["tenant_id"] == tenant_id),
         "tenant id is logged: {text}"
     );
-    let user_part = body["owner_email"].as_str().unwrap().split('@').next().unwrap();
+    let user_part = body["owner_email"]
+        .as_str()
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap();
     for secret in [
         user_part,
         body["owner_name"].as_str().unwrap(),

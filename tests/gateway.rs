@@ -15,7 +15,9 @@ use yaml_rust2::{Yaml, YamlLoader};
 /// Every (function, method, path) the template routes through API Gateway.
 fn template_routes() -> (Yaml, BTreeSet<(String, String, String)>) {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
-    let doc = YamlLoader::load_from_str(&text).expect("template parses").remove(0);
+    let doc = YamlLoader::load_from_str(&text)
+        .expect("template parses")
+        .remove(0);
     let mut routes = BTreeSet::new();
     for (name, resource) in doc["Resources"].as_hash().expect("Resources") {
         if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
@@ -24,10 +26,16 @@ fn template_routes() -> (Yaml, BTreeSet<(String, String, String)>) {
         let Some(events) = resource["Properties"]["Events"].as_hash() else {
             continue;
         };
-        for event in events.values().filter(|e| e["Type"].as_str() == Some("Api")) {
+        for event in events
+            .values()
+            .filter(|e| e["Type"].as_str() == Some("Api"))
+        {
             routes.insert((
                 name.as_str().unwrap().to_owned(),
-                event["Properties"]["Method"].as_str().unwrap().to_uppercase(),
+                event["Properties"]["Method"]
+                    .as_str()
+                    .unwrap()
+                    .to_uppercase(),
                 event["Properties"]["Path"].as_str().unwrap().to_owned(),
             ));
         }
@@ -39,13 +47,22 @@ fn template_routes() -> (Yaml, BTreeSet<(String, String, String)>) {
 fn the_local_gateway_serves_exactly_the_template_routes() {
     let (_, declared) = template_routes();
     let served: BTreeSet<(String, String)> = gateway::served_routes().into_iter().collect();
-    let declared_pairs: BTreeSet<(String, String)> = declared.iter().map(|(_, m, p)| (m.clone(), p.clone())).collect();
+    let declared_pairs: BTreeSet<(String, String)> = declared
+        .iter()
+        .map(|(_, m, p)| (m.clone(), p.clone()))
+        .collect();
     assert_eq!(declared_pairs, served);
 
     // And each route goes to the function the route table names.
     let mut expected: BTreeSet<(String, String, String)> = ROUTES
         .iter()
-        .map(|r| (r.function.to_owned(), r.method.as_str().to_owned(), r.path.to_owned()))
+        .map(|r| {
+            (
+                r.function.to_owned(),
+                r.method.as_str().to_owned(),
+                r.path.to_owned(),
+            )
+        })
         .collect();
     expected.extend(
         fallback_routes()
@@ -58,9 +75,18 @@ fn the_local_gateway_serves_exactly_the_template_routes() {
 #[test]
 fn every_function_builds_from_an_existing_binary_on_arm64() {
     let (doc, _) = template_routes();
-    assert_eq!(doc["Globals"]["Function"]["Runtime"].as_str(), Some("provided.al2023"));
-    assert_eq!(doc["Globals"]["Function"]["Handler"].as_str(), Some("bootstrap"));
-    assert_eq!(doc["Globals"]["Function"]["Architectures"][0].as_str(), Some("arm64"));
+    assert_eq!(
+        doc["Globals"]["Function"]["Runtime"].as_str(),
+        Some("provided.al2023")
+    );
+    assert_eq!(
+        doc["Globals"]["Function"]["Handler"].as_str(),
+        Some("bootstrap")
+    );
+    assert_eq!(
+        doc["Globals"]["Function"]["Architectures"][0].as_str(),
+        Some("arm64")
+    );
     for (name, resource) in doc["Resources"].as_hash().unwrap() {
         if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
@@ -98,7 +124,10 @@ fn the_table_and_keys_carry_their_protections() {
         resources["DataKey"]["Properties"]["EnableKeyRotation"].as_bool(),
         Some(true)
     );
-    assert_eq!(resources["DkimKey"]["Properties"]["KeySpec"].as_str(), Some("RSA_2048"));
+    assert_eq!(
+        resources["DkimKey"]["Properties"]["KeySpec"].as_str(),
+        Some("RSA_2048")
+    );
     assert_eq!(
         resources["DkimKey"]["Properties"]["KeyUsage"].as_str(),
         Some("SIGN_VERIFY")
@@ -117,7 +146,9 @@ async fn a_real_http_client_gets_headers_and_problems_from_the_local_gateway() {
         bookwarden_functions::local::provision::local_config("t", &keys, "https://app.test"),
         clients,
     );
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(gateway::run(listener, platform));
 

@@ -33,7 +33,10 @@ async fn sealed_fields_open_only_where_they_were_sealed() {
         "ciphertext contains the plaintext"
     );
     assert_eq!(
-        envelope.open(&a, Purpose::PersonalData, EMAIL, &sealed).await.unwrap(),
+        envelope
+            .open(&a, Purpose::PersonalData, EMAIL, &sealed)
+            .await
+            .unwrap(),
         plaintext
     );
 
@@ -48,13 +51,19 @@ async fn sealed_fields_open_only_where_they_were_sealed() {
         (
             a.clone(),
             Purpose::PersonalData,
-            FieldBinding { field: "name", ..EMAIL },
+            FieldBinding {
+                field: "name",
+                ..EMAIL
+            },
             "another field",
         ),
         (
             a.clone(),
             Purpose::PersonalData,
-            FieldBinding { sk: "USER#c", ..EMAIL },
+            FieldBinding {
+                sk: "USER#c",
+                ..EMAIL
+            },
             "another item",
         ),
         (
@@ -67,14 +76,19 @@ async fn sealed_fields_open_only_where_they_were_sealed() {
         (b.clone(), Purpose::PersonalData, EMAIL, "another tenant"),
     ];
     for (scope, purpose, at, what) in &moved {
-        let err = envelope.open(scope, *purpose, *at, &sealed).await.unwrap_err();
+        let err = envelope
+            .open(scope, *purpose, *at, &sealed)
+            .await
+            .unwrap_err();
         assert!(matches!(err, CryptoError::Undecryptable), "{what}: {err:?}");
     }
 
     let mut tampered = sealed.clone();
     *tampered.last_mut().unwrap() ^= 1;
     assert!(matches!(
-        envelope.open(&a, Purpose::PersonalData, EMAIL, &tampered).await,
+        envelope
+            .open(&a, Purpose::PersonalData, EMAIL, &tampered)
+            .await,
         Err(CryptoError::Undecryptable)
     ));
 }
@@ -95,7 +109,9 @@ async fn a_cold_function_unwraps_through_kms_and_kms_enforces_the_tenant() {
     let key = app.platform.config.data_key_id.clone();
     let cold = Envelope::new(kms.clone(), key.clone());
     assert_eq!(
-        cold.open(&a, Purpose::PersonalData, EMAIL, &sealed).await.unwrap(),
+        cold.open(&a, Purpose::PersonalData, EMAIL, &sealed)
+            .await
+            .unwrap(),
         b"secret"
     );
     let cold = Envelope::new(kms, key);
@@ -127,7 +143,9 @@ async fn seed_tenant(app: &TestApp) -> (TenantScope, UserId) {
             ),
             Write::Put(
                 TenantKey::new(&scope, Entity::User(&user)),
-                Attrs::new().string("user_id", user.as_str()).string("role", "owner"),
+                Attrs::new()
+                    .string("user_id", user.as_str())
+                    .string("role", "owner"),
                 Condition::NotExists,
             ),
             event.write(&scope),
@@ -158,14 +176,30 @@ async fn one_tenant_cannot_read_list_or_change_another_tenants_data() {
     // List: A's audit log holds only A's events.
     let a_events = store.list(&a, Partition::Audit, 50).await.unwrap();
     assert_eq!(a_events.len(), 1);
-    assert!(a_events.iter().all(|r| r.tenant_id().unwrap() == *a.tenant_id()));
+    assert!(a_events
+        .iter()
+        .all(|r| r.tenant_id().unwrap() == *a.tenant_id()));
 
     // Update: targeting B's user from A's scope fails and changes nothing.
-    let update = Write::Update(key.clone(), Attrs::new().string("role", "staff"), Condition::Exists);
-    assert!(matches!(store.transact(vec![update]).await, Err(StoreError::Conflict)));
+    let update = Write::Update(
+        key.clone(),
+        Attrs::new().string("role", "staff"),
+        Condition::Exists,
+    );
+    assert!(matches!(
+        store.transact(vec![update]).await,
+        Err(StoreError::Conflict)
+    ));
     // Create-only puts cannot overwrite either.
-    let put = Write::Put(TenantKey::new(&b, Entity::Profile), Attrs::new(), Condition::NotExists);
-    assert!(matches!(store.transact(vec![put]).await, Err(StoreError::Conflict)));
+    let put = Write::Put(
+        TenantKey::new(&b, Entity::Profile),
+        Attrs::new(),
+        Condition::NotExists,
+    );
+    assert!(matches!(
+        store.transact(vec![put]).await,
+        Err(StoreError::Conflict)
+    ));
     assert_eq!(app.scan().await, before);
 }
 
@@ -236,6 +270,18 @@ async fn messages_carry_a_dkim_signature_an_independent_verifier_accepts() {
         "mail.bookwarden.test",
         &public_key
     ));
+    let second_from = text.replacen(
+        "\r\nFrom: ",
+        "\r\nFrom: Mallory <m@evil.example>\r\nFrom: ",
+        1,
+    );
+    assert_ne!(second_from, text);
+    assert!(!dkim_verifies(
+        second_from.as_bytes(),
+        "bookwarden",
+        "mail.bookwarden.test",
+        &public_key
+    ));
     let other = app
         .clients
         .kms
@@ -276,13 +322,20 @@ async fn dns_records_publish_the_kms_public_key_and_a_rejecting_dmarc_policy() {
     let published = dkim.value.strip_prefix("v=DKIM1; k=rsa; p=").unwrap();
     // The published key verifies real signatures (2048-bit RSA SubjectPublicKeyInfo).
     use base64::Engine;
-    let der = base64::engine::general_purpose::STANDARD.decode(published).unwrap();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(published)
+        .unwrap();
     assert!(
         (290..=300).contains(&der.len()),
         "2048-bit RSA SPKI, got {} bytes",
         der.len()
     );
-    let signed = app.platform.mailer.sign(&message("dns@example.org")).await.unwrap();
+    let signed = app
+        .platform
+        .mailer
+        .sign(&message("dns@example.org"))
+        .await
+        .unwrap();
     assert!(dkim_verifies(
         signed.as_bytes(),
         "bookwarden",

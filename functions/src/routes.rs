@@ -79,7 +79,10 @@ pub fn fallback_routes() -> Vec<(String, String)> {
     paths.dedup();
     paths.push("/");
     paths.push("/{proxy+}");
-    paths.into_iter().map(|p| ("ANY".to_owned(), p.to_owned())).collect()
+    paths
+        .into_iter()
+        .map(|p| ("ANY".to_owned(), p.to_owned()))
+        .collect()
 }
 
 /// The outcome of matching a request line against [`ROUTES`].
@@ -164,7 +167,9 @@ mod tests {
 
     #[test]
     fn paths_match_like_api_gateway() {
-        assert!(matches!(match_route(&Method::GET, "/health"), Match::Found(r, _) if r.handler == Handler::Health));
+        assert!(
+            matches!(match_route(&Method::GET, "/health"), Match::Found(r, _) if r.handler == Handler::Health)
+        );
         match match_route(&Method::GET, "/v1/public/tenants/salon-nord") {
             Match::Found(r, p) => {
                 assert_eq!(r.handler, Handler::GetPublicTenant);
@@ -172,7 +177,9 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(match_route(&Method::DELETE, "/v1/tenants"), Match::MethodNotAllowed(a) if a == ["POST"]));
+        assert!(
+            matches!(match_route(&Method::DELETE, "/v1/tenants"), Match::MethodNotAllowed(a) if a == ["POST"])
+        );
         assert!(matches!(
             match_route(&Method::GET, "/v1/public/tenants/"),
             Match::NotFound
@@ -181,6 +188,9 @@ mod tests {
             match_route(&Method::GET, "/v1/public/tenants/a/b"),
             Match::NotFound
         ));
-        assert!(matches!(match_route(&Method::GET, "/nope"), Match::NotFound));
+        assert!(matches!(
+            match_route(&Method::GET, "/nope"),
+            Match::NotFound
+        ));
     }
 }

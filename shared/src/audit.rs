@@ -5,7 +5,9 @@
 use serde::Serialize;
 
 use crate::crypto::{hex, random_bytes};
-use crate::store::{Attrs, Condition, Entity, Partition, Record, Store, StoreError, TenantKey, Write};
+use crate::store::{
+    Attrs, Condition, Entity, Partition, Record, Store, StoreError, TenantKey, Write,
+};
 use crate::tenancy::TenantScope;
 
 /// Whether the audited action succeeded.
@@ -59,7 +61,11 @@ impl AuditEvent {
     /// the change, so the record exists exactly when the change does.
     pub fn write(&self, scope: &TenantScope) -> Write<'static> {
         let now = crate::clock::now_unix();
-        let sort_key = format!("{}#{}", crate::clock::sortable_now(), hex(&random_bytes::<8>()));
+        let sort_key = format!(
+            "{}#{}",
+            crate::clock::sortable_now(),
+            hex(&random_bytes::<8>())
+        );
         let outcome = match self.outcome {
             Outcome::Success => "success",
             Outcome::Failure => "failure",
@@ -85,7 +91,11 @@ impl AuditEvent {
 }
 
 /// The newest `limit` events of a tenant.
-pub async fn recent(store: &Store, scope: &TenantScope, limit: i32) -> Result<Vec<AuditEntry>, StoreError> {
+pub async fn recent(
+    store: &Store,
+    scope: &TenantScope,
+    limit: i32,
+) -> Result<Vec<AuditEntry>, StoreError> {
     store
         .list(scope, Partition::Audit, limit)
         .await?

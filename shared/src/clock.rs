@@ -21,5 +21,7 @@ pub fn rfc3339(unix: i64) -> String {
 /// A sortable UTC timestamp with microseconds, for sort keys that must keep
 /// the order of events within one second.
 pub fn sortable_now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
 }

@@ -44,7 +44,10 @@ impl Platform {
     pub fn new(config: config::Config, clients: aws::Clients) -> Self {
         Self {
             store: store::Store::new(clients.dynamodb, config.table_name.clone()),
-            envelope: std::sync::Arc::new(crypto::Envelope::new(clients.kms.clone(), config.data_key_id.clone())),
+            envelope: std::sync::Arc::new(crypto::Envelope::new(
+                clients.kms.clone(),
+                config.data_key_id.clone(),
+            )),
             mailer: email::Mailer::new(clients.kms, clients.ses, config.clone()),
             config,
         }

@@ -225,9 +225,9 @@ mod tests {
         let unique: std::collections::HashSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len());
         // Fixed length means no id can be a proper prefix of another (ISO-6).
-        assert!(ids
+        assert!(ids.iter().all(|a| ids
             .iter()
-            .all(|a| ids.iter().all(|b| a == b || !b.as_str().starts_with(a.as_str()))));
+            .all(|b| a == b || !b.as_str().starts_with(a.as_str()))));
     }
 
     #[test]
@@ -322,8 +322,11 @@ impl FromStr for Slug {
         let charset_ok = s
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        let shape_ok =
-            (3..=40).contains(&s.len()) && charset_ok && !s.starts_with('-') && !s.ends_with('-') && !s.contains("--");
+        let shape_ok = (3..=40).contains(&s.len())
+            && charset_ok
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--");
         if !shape_ok {
             return Err(InvalidSlug::Format);
         }
@@ -365,7 +368,11 @@ mod slug_tests {
             assert_eq!(bad.parse::<Slug>(), Err(InvalidSlug::Format), "{bad}");
         }
         for reserved in ["admin", "api", "www", "bookwarden"] {
-            assert_eq!(reserved.parse::<Slug>(), Err(InvalidSlug::Reserved), "{reserved}");
+            assert_eq!(
+                reserved.parse::<Slug>(),
+                Err(InvalidSlug::Reserved),
+                "{reserved}"
+            );
         }
     }
 }

@@ -103,7 +103,8 @@ pub struct TestResponse {
 impl TestResponse {
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
     }
 
     /// A header as text.
@@ -120,7 +121,10 @@ impl TestResponse {
             self.status,
             self.body
         );
-        self.json()["type"].as_str().expect("problem type").to_owned()
+        self.json()["type"]
+            .as_str()
+            .expect("problem type")
+            .to_owned()
     }
 }
 
@@ -141,10 +145,13 @@ impl TestApp {
             std::process::id(),
             TABLE_SEQ.fetch_add(1, Ordering::SeqCst)
         );
-        provision::create_table(&admin, &table).await.expect("create table");
+        provision::create_table(&admin, &table)
+            .await
+            .expect("create table");
         let keys = keys(&admin).await;
         let kms_calls = KmsCallCounter::default();
-        let mut kms_config = aws_sdk_kms::config::Builder::from(&sdk).interceptor(kms_calls.clone());
+        let mut kms_config =
+            aws_sdk_kms::config::Builder::from(&sdk).interceptor(kms_calls.clone());
         if kms == Kms::Down {
             kms_config = kms_config.endpoint_url("http://127.0.0.1:9");
         }
@@ -162,7 +169,13 @@ impl TestApp {
     }
 
     /// Sends a request through the gateway's dispatch, as API Gateway would.
-    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> TestResponse {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> TestResponse {
         let mut builder = http::Request::builder().method(method).uri(path);
         for (name, value) in headers {
             builder = builder.header(*name, *value);
@@ -218,7 +231,9 @@ impl TestApp {
 
     /// Raw messages moto accepted for SES delivery to `recipient`.
     pub async fn mail_to(&self, recipient: &str) -> Vec<String> {
-        let body = raw_http::get(&moto().endpoint, "/moto-api/data.json").await.body;
+        let body = raw_http::get(&moto().endpoint, "/moto-api/data.json")
+            .await
+            .body;
         let data: serde_json::Value = serde_json::from_str(&body).expect("moto data.json");
         data["ses"]["RawMessage"]
             .as_array()

@@ -17,12 +17,21 @@ pub struct RawResponse {
 impl RawResponse {
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// Sends one request with `Connection: close` and reads the whole answer.
-pub async fn request(endpoint: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> RawResponse {
+pub async fn request(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
     let authority = endpoint.trim_start_matches("http://");
     let mut stream = TcpStream::connect(authority).await.expect("connect");
     let mut head = format!(
@@ -55,7 +64,11 @@ pub async fn request(endpoint: &str, method: &str, path: &str, headers: &[(&str,
     RawResponse {
         status,
         headers,
-        body: if chunked { dechunk(body) } else { body.to_owned() },
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        },
     }
 }
 

@@ -9,7 +9,10 @@ use bookwarden_shared::aws::Clients;
 use bookwarden_shared::{telemetry, Platform};
 
 fn env_port(name: &str, default: u16) -> u16 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main]

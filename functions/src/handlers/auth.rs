@@ -14,9 +14,15 @@ struct VerifyEmailInput {
 }
 
 /// Consumes an email verification token once.
-pub async fn verify_email(p: &Platform, req: &Request, meta: &RequestMeta) -> Result<Response<Body>, Problem> {
+pub async fn verify_email(
+    p: &Platform,
+    req: &Request,
+    meta: &RequestMeta,
+) -> Result<Response<Body>, Problem> {
     let input: VerifyEmailInput = parse_json(req)?;
     let token = SecretToken::parse(&input.token).ok_or(Problem::InvalidToken)?;
-    let verified = accounts::verify_email(p, &token, meta).await.map_err(super::problem)?;
+    let verified = accounts::verify_email(p, &token, meta)
+        .await
+        .map_err(super::problem)?;
     Ok(json_response(200, &verified))
 }

@@ -9,10 +9,16 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use super::problem;
 
 /// A business signs up.
-pub async fn create(p: &Platform, req: &Request, meta: &RequestMeta) -> Result<Response<Body>, Problem> {
+pub async fn create(
+    p: &Platform,
+    req: &Request,
+    meta: &RequestMeta,
+) -> Result<Response<Body>, Problem> {
     let input: SignupInput = parse_json(req)?;
     let new = NewTenant::parse(input).map_err(Problem::Validation)?;
-    let registered = accounts::register_tenant(p, new, meta).await.map_err(problem)?;
+    let registered = accounts::register_tenant(p, new, meta)
+        .await
+        .map_err(problem)?;
     Ok(json_response(201, &registered))
 }
 

@@ -11,7 +11,9 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyRequestContext, ApiGatewayRequestIdentity};
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayProxyRequestContext, ApiGatewayRequestIdentity,
+};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
 use tokio::net::TcpListener;
@@ -50,7 +52,11 @@ pub async fn run(listener: TcpListener, platform: Platform) -> std::io::Result<(
     }
 }
 
-async fn handle(platform: &Platform, req: hyper::Request<Incoming>, peer: SocketAddr) -> hyper::Response<Full<Bytes>> {
+async fn handle(
+    platform: &Platform,
+    req: hyper::Request<Incoming>,
+    peer: SocketAddr,
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let bytes = match Limited::new(body, GATEWAY_BODY_LIMIT).collect().await {
         Ok(b) => b.to_bytes(),

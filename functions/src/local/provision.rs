@@ -1,7 +1,8 @@
 //! Creates the resources template.yaml declares, on the local stand-in.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
 };
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use bookwarden_shared::aws::Clients;
@@ -28,7 +29,12 @@ pub async fn create_table(clients: &Clients, name: &str) -> Result<(), Provision
             .attribute_type(ScalarAttributeType::S)
             .build()
     };
-    let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build();
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+    };
     clients
         .dynamodb
         .create_table()
@@ -65,8 +71,16 @@ pub async fn create_keys(clients: &Clients, prefix: &str) -> Result<Keys, Provis
         .description("Bookwarden data-key wrapping key")
         .send()
         .await?;
-    let data_id = data.key_metadata().map(|m| m.key_id().to_owned()).ok_or("no key id")?;
-    clients.kms.enable_key_rotation().key_id(&data_id).send().await?;
+    let data_id = data
+        .key_metadata()
+        .map(|m| m.key_id().to_owned())
+        .ok_or("no key id")?;
+    clients
+        .kms
+        .enable_key_rotation()
+        .key_id(&data_id)
+        .send()
+        .await?;
     let dkim = clients
         .kms
         .create_key()
@@ -75,7 +89,10 @@ pub async fn create_keys(clients: &Clients, prefix: &str) -> Result<Keys, Provis
         .key_usage(KeyUsageType::SignVerify)
         .send()
         .await?;
-    let dkim_id = dkim.key_metadata().map(|m| m.key_id().to_owned()).ok_or("no key id")?;
+    let dkim_id = dkim
+        .key_metadata()
+        .map(|m| m.key_id().to_owned())
+        .ok_or("no key id")?;
     let keys = Keys {
         data: format!("alias/{prefix}/data"),
         dkim: format!("alias/{prefix}/dkim"),

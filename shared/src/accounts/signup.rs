@@ -128,7 +128,11 @@ pub struct Registered {
 /// Every KMS operation (data keys, DKIM signature) happens before the single
 /// transaction that writes everything, so a KMS outage fails closed with nothing
 /// written (CRY-3).
-pub async fn register_tenant(p: &Platform, new: NewTenant, meta: &RequestMeta) -> Result<Registered, AccountsError> {
+pub async fn register_tenant(
+    p: &Platform,
+    new: NewTenant,
+    meta: &RequestMeta,
+) -> Result<Registered, AccountsError> {
     if p.store.resolve_slug(&new.slug).await?.is_some() {
         return Err(AccountsError::SlugTaken);
     }
@@ -290,10 +294,22 @@ mod tests {
             owner_email: "nope".into(),
             password: "short".into(),
         };
-        let fields: Vec<_> = NewTenant::parse(bad).err().unwrap().iter().map(|e| e.field).collect();
+        let fields: Vec<_> = NewTenant::parse(bad)
+            .err()
+            .unwrap()
+            .iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(
             fields,
-            ["name", "owner_name", "slug", "time_zone", "owner_email", "password"]
+            [
+                "name",
+                "owner_name",
+                "slug",
+                "time_zone",
+                "owner_email",
+                "password"
+            ]
         );
     }
 

@@ -22,7 +22,11 @@ pub struct Verified {
 /// Consumes a verification token exactly once: the pointer is deleted under a
 /// condition in the same transaction that marks the user verified, so two
 /// concurrent uses cannot both succeed.
-pub async fn verify_email(p: &Platform, token: &SecretToken, meta: &RequestMeta) -> Result<Verified, AccountsError> {
+pub async fn verify_email(
+    p: &Platform,
+    token: &SecretToken,
+    meta: &RequestMeta,
+) -> Result<Verified, AccountsError> {
     let hash = token.hash();
     let pointer = p
         .store
@@ -33,7 +37,10 @@ pub async fn verify_email(p: &Platform, token: &SecretToken, meta: &RequestMeta)
     crate::telemetry::record_tenant(scope.tenant_id());
     let now = crate::clock::now_unix();
     let writes = vec![
-        Write::DeletePointer(GlobalKey::EmailVerification(&hash), Condition::ExistsUnexpiredAt(now)),
+        Write::DeletePointer(
+            GlobalKey::EmailVerification(&hash),
+            Condition::ExistsUnexpiredAt(now),
+        ),
         Write::Update(
             TenantKey::new(&scope, Entity::User(&pointer.user_id)),
             Attrs::new()
@@ -81,12 +88,19 @@ pub struct PublicProfile {
 
 /// The public profile of a verified tenant; unknown and unverified tenants are
 /// indistinguishable (both `None`).
-pub async fn public_profile(p: &Platform, slug: &Slug) -> Result<Option<PublicProfile>, AccountsError> {
+pub async fn public_profile(
+    p: &Platform,
+    slug: &Slug,
+) -> Result<Option<PublicProfile>, AccountsError> {
     let Some(resolved) = p.store.resolve_slug(slug).await? else {
         return Ok(None);
     };
     let scope = TenantScope::from_resolved(resolved);
-    let Some(profile) = p.store.get(&scope, &TenantKey::new(&scope, Entity::Profile)).await? else {
+    let Some(profile) = p
+        .store
+        .get(&scope, &TenantKey::new(&scope, Entity::Profile))
+        .await?
+    else {
         return Ok(None);
     };
     if profile.string("status")? != status::ACTIVE {

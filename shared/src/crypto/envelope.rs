@@ -104,7 +104,8 @@ struct KeyCache {
 
 impl KeyCache {
     fn evict_stale(&mut self, now: Instant) {
-        self.sealing.retain(|_, k| k.fresh(now) && k.uses < MAX_KEY_USES);
+        self.sealing
+            .retain(|_, k| k.fresh(now) && k.uses < MAX_KEY_USES);
         self.opening.retain(|_, k| k.fresh(now));
         if self.opening.len() > MAX_CACHED_KEYS {
             self.opening.clear();
@@ -199,7 +200,8 @@ impl Envelope {
         at: FieldBinding<'_>,
         sealed: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        let (wrapped, nonce, ciphertext) = split_sealed(sealed).ok_or(CryptoError::Undecryptable)?;
+        let (wrapped, nonce, ciphertext) =
+            split_sealed(sealed).ok_or(CryptoError::Undecryptable)?;
         let tenant = scope.tenant_id();
         let key = self.unwrap_key(tenant, purpose, wrapped).await?;
         let mut in_out = ciphertext.to_vec();
@@ -214,19 +216,32 @@ impl Envelope {
     }
 
     /// Creates a tenant's lookup key; store the wrapped form with the tenant.
-    pub async fn new_lookup_key(&self, scope: &TenantScope) -> Result<(LookupKey, WrappedKey), CryptoError> {
+    pub async fn new_lookup_key(
+        &self,
+        scope: &TenantScope,
+    ) -> Result<(LookupKey, WrappedKey), CryptoError> {
         let (key, wrapped) = self.generate(scope.tenant_id(), Purpose::Lookup).await?;
         self.remember_for_opening(scope.tenant_id(), Purpose::Lookup, &key, &wrapped);
         Ok((LookupKey(hmac::Key::new(hmac::HMAC_SHA256, &key)), wrapped))
     }
 
     /// Unwraps a tenant's stored lookup key (cached like any data key).
-    pub async fn lookup_key(&self, scope: &TenantScope, wrapped: &WrappedKey) -> Result<LookupKey, CryptoError> {
-        let key = self.unwrap_key(scope.tenant_id(), Purpose::Lookup, &wrapped.0).await?;
+    pub async fn lookup_key(
+        &self,
+        scope: &TenantScope,
+        wrapped: &WrappedKey,
+    ) -> Result<LookupKey, CryptoError> {
+        let key = self
+            .unwrap_key(scope.tenant_id(), Purpose::Lookup, &wrapped.0)
+            .await?;
         Ok(LookupKey(hmac::Key::new(hmac::HMAC_SHA256, &key)))
     }
 
-    async fn sealing_key(&self, tenant: &TenantId, purpose: Purpose) -> Result<([u8; 32], WrappedKey), CryptoError> {
+    async fn sealing_key(
+        &self,
+        tenant: &TenantId,
+        purpose: Purpose,
+    ) -> Result<([u8; 32], WrappedKey), CryptoError> {
         {
             let mut cache = self.cache.lock().expect("key cache lock");
             cache.evict_stale(Instant::now());
@@ -250,7 +265,13 @@ impl Envelope {
         Ok((key, wrapped))
     }
 
-    fn remember_for_opening(&self, tenant: &TenantId, purpose: Purpose, key: &[u8; 32], wrapped: &WrappedKey) {
+    fn remember_for_opening(
+        &self,
+        tenant: &TenantId,
+        purpose: Purpose,
+        key: &[u8; 32],
+        wrapped: &WrappedKey,
+    ) {
         let mut cache = self.cache.lock().expect("key cache lock");
         cache.opening.insert(
             (tenant.clone(), purpose, wrapped.0.clone()),
@@ -263,7 +284,11 @@ impl Envelope {
         );
     }
 
-    async fn generate(&self, tenant: &TenantId, purpose: Purpose) -> Result<([u8; 32], WrappedKey), CryptoError> {
+    async fn generate(
+        &self,
+        tenant: &TenantId,
+        purpose: Purpose,
+    ) -> Result<([u8; 32], WrappedKey), CryptoError> {
         let out = self
             .kms
             .generate_data_key()
@@ -281,11 +306,20 @@ impl Envelope {
             .map(|b| b.as_ref())
             .and_then(|b| b.try_into().ok())
             .ok_or(CryptoError::Unavailable)?;
-        let wrapped = out.ciphertext_blob().ok_or(CryptoError::Unavailable)?.as_ref().to_vec();
+        let wrapped = out
+            .ciphertext_blob()
+            .ok_or(CryptoError::Unavailable)?
+            .as_ref()
+            .to_vec();
         Ok((key, WrappedKey(wrapped)))
     }
 
-    async fn unwrap_key(&self, tenant: &TenantId, purpose: Purpose, wrapped: &[u8]) -> Result<[u8; 32], CryptoError> {
+    async fn unwrap_key(
+        &self,
+        tenant: &TenantId,
+        purpose: Purpose,
+        wrapped: &[u8],
+    ) -> Result<[u8; 32], CryptoError> {
         let cache_key = (tenant.clone(), purpose, wrapped.to_vec());
         {
             let mut cache = self.cache.lock().expect("key cache lock");

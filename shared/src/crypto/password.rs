@@ -13,7 +13,8 @@ pub const ITERATIONS: u32 = 2;
 pub const PARALLELISM: u32 = 1;
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid Argon2 parameters");
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid Argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -62,14 +63,22 @@ pub fn hash_password(password: &str) -> PasswordHashString {
 
 /// Verifies a password against a stored hash, reporting whether it should be
 /// rehashed because the parameters have risen since (CRY-1).
-pub fn verify_password(password: &str, stored: &PasswordHashString) -> Result<PasswordCheck, CryptoError> {
+pub fn verify_password(
+    password: &str,
+    stored: &PasswordHashString,
+) -> Result<PasswordCheck, CryptoError> {
     let parsed = PasswordHash::new(&stored.0).map_err(|_| CryptoError::MalformedHash)?;
-    if hasher().verify_password(password.as_bytes(), &parsed).is_err() {
+    if hasher()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_err()
+    {
         return Ok(PasswordCheck::Mismatch);
     }
     let current = Params::try_from(&parsed).ok();
     let up_to_date = parsed.algorithm.as_str() == "argon2id"
-        && current.is_some_and(|p| p.m_cost() >= MEMORY_KIB && p.t_cost() >= ITERATIONS && p.p_cost() >= PARALLELISM);
+        && current.is_some_and(|p| {
+            p.m_cost() >= MEMORY_KIB && p.t_cost() >= ITERATIONS && p.p_cost() >= PARALLELISM
+        });
     Ok(if up_to_date {
         PasswordCheck::Match
     } else {
@@ -115,7 +124,11 @@ mod tests {
             Params::new(8 * 1024, 1, 1, None).unwrap(),
         );
         let salt = SaltString::encode_b64(&[7u8; 16]).unwrap();
-        let old = PasswordHashString(weak.hash_password(b"an old password", &salt).unwrap().to_string());
+        let old = PasswordHashString(
+            weak.hash_password(b"an old password", &salt)
+                .unwrap()
+                .to_string(),
+        );
         assert_eq!(
             verify_password("an old password", &old).unwrap(),
             PasswordCheck::MatchNeedsRehash

@@ -4,18 +4,21 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mailrs_dkim::canon::{canonicalize_body, canonicalize_header};
-use mailrs_dkim::headers::{body_offset_minus_blank, collect_signed_headers_borrowed, find_body_offset};
+use mailrs_dkim::headers::{
+    body_offset_minus_blank, collect_signed_headers_borrowed, find_body_offset,
+};
 use mailrs_dkim::Canon;
 
 /// Headers covered by the signature when present. `from` appears twice so that a
-/// second From header added in transit breaks the signature (over-signing).
+/// second From header added in transit breaks the signature; names without a
+/// header are listed too, so such a header cannot be added (RFC 6376 §5.4).
+/// `Date` and `Message-ID` are left out because SES may rewrite them on raw
+/// sends, which would break a signature that covered them.
 pub const SIGNED_HEADERS: &[&str] = &[
     "from",
     "from",
     "to",
     "subject",
-    "date",
-    "message-id",
     "mime-version",
     "content-type",
     "content-transfer-encoding",
@@ -24,7 +27,12 @@ pub const SIGNED_HEADERS: &[&str] = &[
 /// The DKIM-Signature tag list up to and including the empty `b=`, and the exact
 /// bytes that must be signed (signed headers plus that tag list, canonicalised).
 /// Returns `None` for a message without a header/body separator.
-pub fn dkim_signing_input(raw: &[u8], domain: &str, selector: &str, timestamp: i64) -> Option<(String, Vec<u8>)> {
+pub fn dkim_signing_input(
+    raw: &[u8],
+    domain: &str,
+    selector: &str,
+    timestamp: i64,
+) -> Option<(String, Vec<u8>)> {
     let body_offset = find_body_offset(raw)?;
     let body_hash = aws_lc_rs::digest::digest(
         &aws_lc_rs::digest::SHA256,
@@ -33,9 +41,12 @@ pub fn dkim_signing_input(raw: &[u8], domain: &str, selector: &str, timestamp: i
     let headers_region = &raw[..body_offset_minus_blank(body_offset, raw)];
     let wanted: Vec<String> = SIGNED_HEADERS.iter().map(|h| (*h).to_owned()).collect();
     let collected = collect_signed_headers_borrowed(headers_region, &wanted);
-    let present: Vec<(&str, &str)> = collected.into_iter().filter_map(|(n, v)| v.map(|v| (n, v))).collect();
+    let present: Vec<(&str, &str)> = collected
+        .into_iter()
+        .filter_map(|(n, v)| v.map(|v| (n, v)))
+        .collect();
 
-    let h_tag = present.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(":");
+    let h_tag = SIGNED_HEADERS.join(":");
     let tags = format!(
         "v=1; a=rsa-sha256; c=relaxed/relaxed; d={domain}; s={selector}; t={timestamp}; h={h_tag}; bh={}; b=",
         STANDARD.encode(body_hash.as_ref())
@@ -59,11 +70,16 @@ mod tests {
     #[test]
     fn input_covers_present_headers_and_ends_with_the_empty_signature() {
         let (tags, input) = dkim_signing_input(MSG, "example.com", "sel", 1).unwrap();
-        assert!(tags.contains("h=from:to:subject;"), "{tags}");
+        assert!(
+            tags.contains(&format!("h={};", SIGNED_HEADERS.join(":"))),
+            "{tags}"
+        );
         assert!(tags.ends_with("b="));
         let text = String::from_utf8(input).unwrap();
         assert!(
-            text.starts_with("from:A <a@example.com>\r\nto:b@example.org\r\nsubject:Hello there\r\n"),
+            text.starts_with(
+                "from:A <a@example.com>\r\nto:b@example.org\r\nsubject:Hello there\r\n"
+            ),
             "{text}"
         );
         assert!(text.ends_with("b="));

@@ -37,7 +37,9 @@ pub fn dns_records(domain: &str, selector: &str, public_key_der: &[u8]) -> Vec<D
         DnsRecord {
             name: format!("_dmarc.{domain}"),
             kind: "TXT",
-            value: format!("v=DMARC1; p=reject; adkim=s; aspf=r; rua=mailto:dmarc-reports@{domain}"),
+            value: format!(
+                "v=DMARC1; p=reject; adkim=s; aspf=r; rua=mailto:dmarc-reports@{domain}"
+            ),
             purpose: "DMARC: reject mail that fails alignment",
         },
     ]

@@ -152,7 +152,10 @@ impl Mailer {
                 MailError::SigningUnavailable
             })?;
         let signature = signed.signature().ok_or(MailError::SigningUnavailable)?;
-        let header = format!("DKIM-Signature: {tags}{}\r\n", STANDARD.encode(signature.as_ref()));
+        let header = format!(
+            "DKIM-Signature: {tags}{}\r\n",
+            STANDARD.encode(signature.as_ref())
+        );
         let mut out = Vec::with_capacity(header.len() + raw.len());
         out.extend_from_slice(header.as_bytes());
         out.extend_from_slice(&raw);
@@ -191,7 +194,11 @@ impl Mailer {
                 tracing::error!(error = %aws_sdk_kms::error::DisplayErrorContext(&e), "kms GetPublicKey failed");
                 MailError::SigningUnavailable
             })?;
-        Ok(out.public_key().ok_or(MailError::SigningUnavailable)?.as_ref().to_vec())
+        Ok(out
+            .public_key()
+            .ok_or(MailError::SigningUnavailable)?
+            .as_ref()
+            .to_vec())
     }
 
     fn build(&self, message: &OutgoingMessage) -> Result<Vec<u8>, MailError> {

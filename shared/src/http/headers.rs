@@ -26,7 +26,10 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
 /// that would fingerprint the stack.
 pub fn apply_security_headers(headers: &mut HeaderMap) {
     for (name, value) in SECURITY_HEADERS {
-        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     }
     headers.remove("server");
     headers.remove("x-powered-by");

@@ -17,8 +17,11 @@ fn is_json_media_type(value: &str) -> bool {
     if !essence.eq_ignore_ascii_case("application/json") {
         return false;
     }
-    parts
-        .all(|p| p.is_empty() || p.eq_ignore_ascii_case("charset=utf-8") || p.eq_ignore_ascii_case("charset=\"utf-8\""))
+    parts.all(|p| {
+        p.is_empty()
+            || p.eq_ignore_ascii_case("charset=utf-8")
+            || p.eq_ignore_ascii_case("charset=\"utf-8\"")
+    })
 }
 
 /// Parses a request body into `T`, refusing anything that is not exactly a
@@ -36,7 +39,8 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(Problem::PayloadTooLarge);
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| Problem::MalformedBody("The body is not valid UTF-8.".into()))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Problem::MalformedBody("The body is not valid UTF-8.".into()))?;
     serde_json::from_str(text).map_err(|e| Problem::MalformedBody(describe(&e)))
 }
 
@@ -50,11 +54,23 @@ fn describe(e: &serde_json::Error) -> String {
         .nth(1)
         .filter(|f| f.len() <= 64 && f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
     match (e.classify(), field) {
-        (Category::Data, Some(f)) if msg.starts_with("unknown field") => format!("Unknown field `{f}`."),
-        (Category::Data, Some(f)) if msg.starts_with("missing field") => format!("Missing field `{f}`."),
-        (Category::Data, _) => format!("A field has the wrong type (line {}, column {}).", e.line(), e.column()),
+        (Category::Data, Some(f)) if msg.starts_with("unknown field") => {
+            format!("Unknown field `{f}`.")
+        }
+        (Category::Data, Some(f)) if msg.starts_with("missing field") => {
+            format!("Missing field `{f}`.")
+        }
+        (Category::Data, _) => format!(
+            "A field has the wrong type (line {}, column {}).",
+            e.line(),
+            e.column()
+        ),
         (Category::Eof, _) => "The body ends too early.".into(),
-        _ => format!("The body is not valid JSON (line {}, column {}).", e.line(), e.column()),
+        _ => format!(
+            "The body is not valid JSON (line {}, column {}).",
+            e.line(),
+            e.column()
+        ),
     }
 }
 
@@ -62,7 +78,10 @@ fn describe(e: &serde_json::Error) -> String {
 pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response<Body> {
     Response::builder()
         .status(status)
-        .header(http::header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
         .body(Body::Text(
             serde_json::to_string(body).expect("response types serialise"),
         ))

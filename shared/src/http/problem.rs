@@ -58,7 +58,9 @@ struct Body9457<'a> {
 impl Problem {
     fn parts(&self) -> (u16, &'static str, &'static str, String) {
         match self {
-            Problem::MalformedBody(d) => (400, "malformed-body", "Malformed request body", d.clone()),
+            Problem::MalformedBody(d) => {
+                (400, "malformed-body", "Malformed request body", d.clone())
+            }
             Problem::Validation(_) => (
                 422,
                 "validation",
@@ -136,9 +138,10 @@ impl Problem {
             instance: format!("urn:request:{}", meta.request_id),
             errors,
         };
-        let mut builder = Response::builder()
-            .status(status)
-            .header(http::header::CONTENT_TYPE, "application/problem+json; charset=utf-8");
+        let mut builder = Response::builder().status(status).header(
+            http::header::CONTENT_TYPE,
+            "application/problem+json; charset=utf-8",
+        );
         if let Problem::MethodNotAllowed(allow) = &self {
             builder = builder.header(http::header::ALLOW, allow.join(", "));
         }
@@ -146,7 +149,9 @@ impl Problem {
             builder = builder.header(http::header::RETRY_AFTER, "5");
         }
         builder
-            .body(Body::Text(serde_json::to_string(&body).expect("problem serialises")))
+            .body(Body::Text(
+                serde_json::to_string(&body).expect("problem serialises"),
+            ))
             .expect("static response parts are valid")
     }
 }

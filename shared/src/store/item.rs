@@ -26,7 +26,8 @@ impl Attrs {
 
     /// A number attribute.
     pub fn number(mut self, name: &str, value: i64) -> Self {
-        self.0.push((name.into(), AttributeValue::N(value.to_string())));
+        self.0
+            .push((name.into(), AttributeValue::N(value.to_string())));
         self
     }
 
@@ -38,7 +39,8 @@ impl Attrs {
 
     /// A binary attribute (sealed fields, wrapped keys).
     pub fn bytes(mut self, name: &str, value: Vec<u8>) -> Self {
-        self.0.push((name.into(), AttributeValue::B(Blob::new(value))));
+        self.0
+            .push((name.into(), AttributeValue::B(Blob::new(value))));
         self
     }
 
@@ -48,11 +50,19 @@ impl Attrs {
         self.number(EXPIRES_ATTR, unix)
     }
 
-    pub(crate) fn into_item(self, pk: String, sk: String, tenant: &TenantId) -> HashMap<String, AttributeValue> {
+    pub(crate) fn into_item(
+        self,
+        pk: String,
+        sk: String,
+        tenant: &TenantId,
+    ) -> HashMap<String, AttributeValue> {
         let mut item: HashMap<_, _> = self.0.into_iter().collect();
         item.insert("PK".into(), AttributeValue::S(pk));
         item.insert("SK".into(), AttributeValue::S(sk));
-        item.insert(TENANT_ATTR.into(), AttributeValue::S(tenant.as_str().into()));
+        item.insert(
+            TENANT_ATTR.into(),
+            AttributeValue::S(tenant.as_str().into()),
+        );
         item
     }
 
@@ -101,7 +111,9 @@ impl Record {
 
     /// The owning tenant named by the item.
     pub fn tenant_id(&self) -> Result<TenantId, StoreError> {
-        self.string(TENANT_ATTR)?.parse().map_err(|_| StoreError::Integrity)
+        self.string(TENANT_ATTR)?
+            .parse()
+            .map_err(|_| StoreError::Integrity)
     }
 
     /// Whether the item's `expires_at` has passed (TTL deletion is lazy).

@@ -123,7 +123,10 @@ mod tests {
             Entity::AuditEvent("x"),
         ] {
             let key = TenantKey::new(&scope, entity);
-            assert!(key.pk().starts_with(&format!("T#{}", scope.tenant_id())), "{key:?}");
+            assert!(
+                key.pk().starts_with(&format!("T#{}", scope.tenant_id())),
+                "{key:?}"
+            );
             assert_eq!(key.tenant_id(), scope.tenant_id());
         }
     }

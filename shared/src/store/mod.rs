@@ -124,7 +124,11 @@ impl Store {
 
     /// Reads one tenant item, refusing anything whose tenant attribute is not the
     /// scope's (ISO-4). Expired items read as absent.
-    pub async fn get(&self, scope: &TenantScope, key: &TenantKey) -> Result<Option<Record>, StoreError> {
+    pub async fn get(
+        &self,
+        scope: &TenantScope,
+        key: &TenantKey,
+    ) -> Result<Option<Record>, StoreError> {
         let out = self
             .ddb
             .get_item()
@@ -141,7 +145,12 @@ impl Store {
     }
 
     /// Lists one partition of a tenant, newest sort key first.
-    pub async fn list(&self, scope: &TenantScope, partition: Partition, limit: i32) -> Result<Vec<Record>, StoreError> {
+    pub async fn list(
+        &self,
+        scope: &TenantScope,
+        partition: Partition,
+        limit: i32,
+    ) -> Result<Vec<Record>, StoreError> {
         let out = self
             .ddb
             .query()
@@ -175,12 +184,18 @@ impl Store {
         &self,
         token: &crate::crypto::TokenHash,
     ) -> Result<Option<VerificationPointer>, StoreError> {
-        let Some(record) = self.get_pointer(&GlobalKey::EmailVerification(token)).await? else {
+        let Some(record) = self
+            .get_pointer(&GlobalKey::EmailVerification(token))
+            .await?
+        else {
             return Ok(None);
         };
         Ok(Some(VerificationPointer {
             tenant: ResolvedTenant::from_store(record.tenant_id()?),
-            user_id: record.string("user_id")?.parse().map_err(|_| StoreError::Integrity)?,
+            user_id: record
+                .string("user_id")?
+                .parse()
+                .map_err(|_| StoreError::Integrity)?,
             expires_at: record.number(EXPIRES_ATTR)?,
         }))
     }
@@ -196,7 +211,10 @@ impl Store {
             .await
             .map_err(unavailable("GetItem"))?;
         let now = crate::clock::now_unix();
-        Ok(out.item.map(Record::from_item).filter(|r| !r.expired_at(now)))
+        Ok(out
+            .item
+            .map(Record::from_item)
+            .filter(|r| !r.expired_at(now)))
     }
 
     /// Applies all writes atomically, or none of them.
@@ -236,7 +254,9 @@ impl Store {
                             .set_condition_expression(expr)
                             .set_expression_attribute_names(names)
                             .set_expression_attribute_values(values)
-                            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None)
+                            .return_values_on_condition_check_failure(
+                                ReturnValuesOnConditionCheckFailure::None,
+                            )
                             .build()
                             .map_err(|_| StoreError::Integrity)?,
                     )
@@ -265,7 +285,10 @@ impl Store {
                 // The tenant attribute must match too: an update can never touch
                 // another tenant's item even if a key were wrong (ISO-4).
                 names_map.insert("#tenant".into(), TENANT_ATTR.into());
-                values_map.insert(":tenant".into(), AttributeValue::S(key.tenant_id().as_str().into()));
+                values_map.insert(
+                    ":tenant".into(),
+                    AttributeValue::S(key.tenant_id().as_str().into()),
+                );
                 let mut sets = Vec::new();
                 for (i, (name, value)) in attrs.into_pairs().into_iter().enumerate() {
                     names_map.insert(format!("#u{i}"), name);
@@ -321,7 +344,10 @@ fn condition(cond: Condition) -> (Option<String>, Names, Values) {
         Condition::ExistsUnexpiredAt(now) => (
             Some("attribute_exists(PK) AND #exp > :now".into()),
             Some(HashMap::from([("#exp".into(), EXPIRES_ATTR.into())])),
-            Some(HashMap::from([(":now".into(), AttributeValue::N(now.to_string()))])),
+            Some(HashMap::from([(
+                ":now".into(),
+                AttributeValue::N(now.to_string()),
+            )])),
         ),
     }
 }
