@@ -16,21 +16,56 @@ pub const TENANT_ID_LEN: usize = 26;
 
 const ID_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 
-/// A tenant's persistent identifier: 128 random bits, 26 lowercase base32 characters.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TenantId(String);
+/// Defines a random, fixed-length identifier type: same alphabet and length for
+/// every kind of id, so parsing and key building treat them alike.
+macro_rules! random_id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+        pub struct $name(String);
 
-impl TenantId {
-    /// Draws a fresh id from the OS CSPRNG.
-    pub fn generate() -> Self {
-        Self(random_id())
-    }
+        impl $name {
+            /// Draws a fresh id from the OS CSPRNG.
+            pub fn generate() -> Self {
+                Self(random_id())
+            }
 
-    /// The id as stored in keys and attributes.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+            /// The id as stored in keys and attributes.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidId;
+
+            /// Parses an id read back from the store or a path. Parsing alone never
+            /// grants access: only a [`TenantScope`] does.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                if is_valid_id(s) {
+                    Ok(Self(s.to_owned()))
+                } else {
+                    Err(InvalidId)
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
 }
+
+random_id_type!(
+    /// A tenant's persistent identifier: 130 random bits as 26 lowercase base32 characters.
+    TenantId
+);
+random_id_type!(
+    /// A user's identifier within a tenant, same shape as a tenant id.
+    UserId
+);
 
 /// Encodes 130 random bits (125 from sixteen bytes, 5 from a seventeenth) as 26 base32 characters.
 fn random_id() -> String {
@@ -52,66 +87,6 @@ pub struct InvalidId;
 
 fn is_valid_id(s: &str) -> bool {
     s.len() == TENANT_ID_LEN && s.bytes().all(|b| ID_ALPHABET.contains(&b))
-}
-
-impl FromStr for TenantId {
-    type Err = InvalidId;
-
-    /// Parses an id read back from the store or a path. Parsing alone never grants
-    /// access: only a [`TenantScope`] does.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if is_valid_id(s) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(InvalidId)
-        }
-    }
-}
-
-impl fmt::Display for TenantId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for TenantId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TenantId({})", self.0)
-    }
-}
-
-/// A user's identifier within a tenant, same shape as a tenant id.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
-pub struct UserId(String);
-
-impl UserId {
-    /// Draws a fresh id from the OS CSPRNG.
-    pub fn generate() -> Self {
-        Self(random_id())
-    }
-
-    /// The id as stored in keys and attributes.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for UserId {
-    type Err = InvalidId;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if is_valid_id(s) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(InvalidId)
-        }
-    }
-}
-
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// A user's role within its tenant (ACC-1).

@@ -89,6 +89,15 @@ struct CachedKey {
 }
 
 impl CachedKey {
+    fn new(key: [u8; 32], wrapped: WrappedKey, uses: u32) -> Self {
+        Self {
+            key,
+            wrapped,
+            created: Instant::now(),
+            uses,
+        }
+    }
+
     fn fresh(&self, now: Instant) -> bool {
         now.duration_since(self.created) < MAX_KEY_AGE
     }
@@ -255,12 +264,7 @@ impl Envelope {
         let mut cache = self.cache.lock().expect("key cache lock");
         cache.sealing.insert(
             (tenant.clone(), purpose),
-            CachedKey {
-                key,
-                wrapped: wrapped.clone(),
-                created: Instant::now(),
-                uses: 1,
-            },
+            CachedKey::new(key, wrapped.clone(), 1),
         );
         Ok((key, wrapped))
     }
@@ -275,12 +279,7 @@ impl Envelope {
         let mut cache = self.cache.lock().expect("key cache lock");
         cache.opening.insert(
             (tenant.clone(), purpose, wrapped.0.clone()),
-            CachedKey {
-                key: *key,
-                wrapped: wrapped.clone(),
-                created: Instant::now(),
-                uses: 0,
-            },
+            CachedKey::new(*key, wrapped.clone(), 0),
         );
     }
 
@@ -303,8 +302,7 @@ impl Envelope {
             })?;
         let key: [u8; 32] = out
             .plaintext()
-            .map(|b| b.as_ref())
-            .and_then(|b| b.try_into().ok())
+            .and_then(key_bytes)
             .ok_or(CryptoError::Unavailable)?;
         let wrapped = out
             .ciphertext_blob()
@@ -350,12 +348,16 @@ impl Envelope {
             })?;
         let key: [u8; 32] = out
             .plaintext()
-            .map(|b| b.as_ref())
-            .and_then(|b| b.try_into().ok())
+            .and_then(key_bytes)
             .ok_or(CryptoError::Undecryptable)?;
         self.remember_for_opening(tenant, purpose, &key, &WrappedKey(wrapped.to_vec()));
         Ok(key)
     }
+}
+
+/// A KMS plaintext data key as an AES-256 key, if it has the right length.
+fn key_bytes(blob: &Blob) -> Option<[u8; 32]> {
+    blob.as_ref().try_into().ok()
 }
 
 fn split_sealed(sealed: &[u8]) -> Option<(&[u8], [u8; NONCE_LEN], &[u8])> {

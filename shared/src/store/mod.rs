@@ -129,19 +129,23 @@ impl Store {
         scope: &TenantScope,
         key: &TenantKey,
     ) -> Result<Option<Record>, StoreError> {
+        match self.get_raw(key.pk(), key.sk()).await? {
+            None => Ok(None),
+            Some(record) => verified(scope, record),
+        }
+    }
+
+    async fn get_raw(&self, pk: String, sk: String) -> Result<Option<Record>, StoreError> {
         let out = self
             .ddb
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key_map(key.pk(), key.sk())))
+            .set_key(Some(key_map(pk, sk)))
             .consistent_read(true)
             .send()
             .await
             .map_err(unavailable("GetItem"))?;
-        match out.item {
-            None => Ok(None),
-            Some(item) => verified(scope, Record::from_item(item)),
-        }
+        Ok(out.item.map(Record::from_item))
     }
 
     /// Lists one partition of a tenant, newest sort key first.
@@ -201,19 +205,10 @@ impl Store {
     }
 
     async fn get_pointer(&self, key: &GlobalKey<'_>) -> Result<Option<Record>, StoreError> {
-        let out = self
-            .ddb
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(key.pk(), key.sk())))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable("GetItem"))?;
         let now = crate::clock::now_unix();
-        Ok(out
-            .item
-            .map(Record::from_item)
+        Ok(self
+            .get_raw(key.pk(), key.sk())
+            .await?
             .filter(|r| !r.expired_at(now)))
     }
 
@@ -241,42 +236,31 @@ impl Store {
         }
     }
 
+    fn put(
+        &self,
+        item: HashMap<String, AttributeValue>,
+        cond: Condition,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let (expr, names, values) = condition(cond);
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(expr)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None)
+            .build()
+            .map_err(|_| StoreError::Integrity)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     fn transact_item(&self, write: Write<'_>) -> Result<TransactWriteItem, StoreError> {
         let built = match write {
             Write::Put(key, attrs, cond) => {
-                let item = attrs.into_item(key.pk(), key.sk(), key.tenant_id());
-                let (expr, names, values) = condition(cond);
-                TransactWriteItem::builder()
-                    .put(
-                        Put::builder()
-                            .table_name(&self.table)
-                            .set_item(Some(item))
-                            .set_condition_expression(expr)
-                            .set_expression_attribute_names(names)
-                            .set_expression_attribute_values(values)
-                            .return_values_on_condition_check_failure(
-                                ReturnValuesOnConditionCheckFailure::None,
-                            )
-                            .build()
-                            .map_err(|_| StoreError::Integrity)?,
-                    )
-                    .build()
+                self.put(attrs.into_item(key.pk(), key.sk(), key.tenant_id()), cond)?
             }
             Write::PutPointer(key, tenant, attrs, cond) => {
-                let item = attrs.into_item(key.pk(), key.sk(), &tenant);
-                let (expr, names, values) = condition(cond);
-                TransactWriteItem::builder()
-                    .put(
-                        Put::builder()
-                            .table_name(&self.table)
-                            .set_item(Some(item))
-                            .set_condition_expression(expr)
-                            .set_expression_attribute_names(names)
-                            .set_expression_attribute_values(values)
-                            .build()
-                            .map_err(|_| StoreError::Integrity)?,
-                    )
-                    .build()
+                self.put(attrs.into_item(key.pk(), key.sk(), &tenant), cond)?
             }
             Write::Update(key, attrs, cond) => {
                 let (cond_expr, mut names, mut values) = condition(cond);
