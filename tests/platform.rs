@@ -4,7 +4,9 @@
 
 use bookwarden_shared::crypto::{CryptoError, Envelope, FieldBinding, Purpose};
 use bookwarden_shared::email::{dns_records, EmailAddress, OutgoingMessage};
-use bookwarden_shared::store::{Attrs, Condition, Entity, Partition, StoreError, TenantKey, Write};
+use bookwarden_shared::store::{
+    Attrs, Collection, Condition, Entity, StoreError, TenantKey, Write,
+};
 use bookwarden_shared::tenancy::{TenantId, TenantScope, UserId};
 use bookwarden_tests::{dkim_verifies, TestApp};
 
@@ -174,7 +176,11 @@ async fn one_tenant_cannot_read_list_or_change_another_tenants_data() {
         .is_some());
 
     // List: A's audit log holds only A's events.
-    let a_events = store.list(&a, Partition::Audit, 50).await.unwrap();
+    let a_events = store
+        .list(&a, Collection::Audit, 50, None)
+        .await
+        .unwrap()
+        .records;
     assert_eq!(a_events.len(), 1);
     assert!(a_events
         .iter()

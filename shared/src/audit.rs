@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::crypto::{hex, random_bytes};
 use crate::store::{
-    Attrs, Condition, Entity, Partition, Record, Store, StoreError, TenantKey, Write,
+    Attrs, Collection, Condition, Entity, Record, Store, StoreError, TenantKey, Write,
 };
 use crate::tenancy::TenantScope;
 
@@ -96,12 +96,23 @@ pub async fn recent(
     scope: &TenantScope,
     limit: i32,
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    store
-        .list(scope, Partition::Audit, limit)
-        .await?
+    Ok(page(store, scope, limit, None).await?.0)
+}
+
+/// One page of a tenant's audit log, newest first, with the cursor of the next.
+pub async fn page(
+    store: &Store,
+    scope: &TenantScope,
+    limit: i32,
+    cursor: Option<&str>,
+) -> Result<(Vec<AuditEntry>, Option<String>), StoreError> {
+    let page = store.list(scope, Collection::Audit, limit, cursor).await?;
+    let entries = page
+        .records
         .iter()
         .map(entry)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((entries, page.next))
 }
 
 fn entry(r: &Record) -> Result<AuditEntry, StoreError> {

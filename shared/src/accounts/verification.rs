@@ -30,9 +30,10 @@ pub async fn verify_email(
     let hash = token.hash();
     let pointer = p
         .store
-        .email_verification(&hash)
+        .pointer(&GlobalKey::EmailVerification(&hash))
         .await?
         .ok_or(AccountsError::InvalidToken)?;
+    let user_id = pointer.user_id.ok_or(AccountsError::Internal)?;
     let scope = TenantScope::from_resolved(pointer.tenant);
     crate::telemetry::record_tenant(scope.tenant_id());
     let now = crate::clock::now_unix();
@@ -42,7 +43,7 @@ pub async fn verify_email(
             Condition::ExistsUnexpiredAt(now),
         ),
         Write::Update(
-            TenantKey::new(&scope, Entity::User(&pointer.user_id)),
+            TenantKey::new(&scope, Entity::User(&user_id)),
             Attrs::new()
                 .boolean("email_verified", true)
                 .number("email_verified_at", now),
@@ -56,8 +57,8 @@ pub async fn verify_email(
         AuditEvent {
             kind: "auth",
             action: "email.verified",
-            actor: pointer.user_id.to_string(),
-            target: pointer.user_id.to_string(),
+            actor: user_id.to_string(),
+            target: user_id.to_string(),
             client_addr: meta.client_addr.clone(),
             outcome: Outcome::Success,
         }
@@ -68,7 +69,7 @@ pub async fn verify_email(
         Err(StoreError::Conflict) => return Err(AccountsError::InvalidToken),
         Err(e) => return Err(e.into()),
     }
-    tracing::info!(user_id = %pointer.user_id, "email verified");
+    tracing::info!(user_id = %user_id, "email verified");
     Ok(Verified {
         tenant_id: scope.tenant_id().to_string(),
         status: status::ACTIVE,

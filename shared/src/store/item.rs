@@ -37,6 +37,21 @@ impl Attrs {
         self
     }
 
+    /// A list of strings (hashes, scopes).
+    pub fn strings(mut self, name: &str, values: Vec<String>) -> Self {
+        self.0.push((
+            name.into(),
+            AttributeValue::L(values.into_iter().map(AttributeValue::S).collect()),
+        ));
+        self
+    }
+
+    /// Removes the attribute (in an update); ignored when creating an item.
+    pub fn remove(mut self, name: &str) -> Self {
+        self.0.push((name.into(), AttributeValue::Null(true)));
+        self
+    }
+
     /// A binary attribute (sealed fields, wrapped keys).
     pub fn bytes(mut self, name: &str, value: Vec<u8>) -> Self {
         self.0
@@ -56,7 +71,11 @@ impl Attrs {
         sk: String,
         tenant: &TenantId,
     ) -> HashMap<String, AttributeValue> {
-        let mut item: HashMap<_, _> = self.0.into_iter().collect();
+        let mut item: HashMap<_, _> = self
+            .0
+            .into_iter()
+            .filter(|(_, v)| !matches!(v, AttributeValue::Null(_)))
+            .collect();
         item.insert("PK".into(), AttributeValue::S(pk));
         item.insert("SK".into(), AttributeValue::S(sk));
         item.insert(
@@ -86,6 +105,43 @@ impl Record {
             Some(AttributeValue::S(s)) => Ok(s),
             _ => Err(StoreError::Integrity),
         }
+    }
+
+    /// A string attribute that may be absent.
+    pub fn optional_string(&self, name: &str) -> Option<&str> {
+        match self.0.get(name) {
+            Some(AttributeValue::S(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A number attribute that may be absent (reads as 0).
+    pub fn number_or_zero(&self, name: &str) -> i64 {
+        self.number(name).unwrap_or(0)
+    }
+
+    /// A list of strings; absent reads as empty.
+    pub fn strings(&self, name: &str) -> Vec<String> {
+        match self.0.get(name) {
+            Some(AttributeValue::L(items)) => items
+                .iter()
+                .filter_map(|v| v.as_s().ok().cloned())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A binary attribute that may be absent.
+    pub fn optional_bytes(&self, name: &str) -> Option<&[u8]> {
+        match self.0.get(name) {
+            Some(AttributeValue::B(b)) => Some(b.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The item's sort key.
+    pub fn sort_key(&self) -> Result<&str, StoreError> {
+        self.string("SK")
     }
 
     /// A required number attribute.

@@ -4,31 +4,60 @@
 use crate::crypto::TokenHash;
 use crate::tenancy::{Slug, TenantId, TenantScope, UserId};
 
-/// The kinds of item in a tenant's core partition.
+/// The kinds of item a tenant owns.
 #[derive(Clone, Copy, Debug)]
 pub enum Entity<'a> {
-    /// The tenant's own profile.
+    /// The tenant's own profile and security policy.
     Profile,
     /// One user.
     User(&'a UserId),
     /// A user's keyed email hash, pointing at the user.
     UserEmail(&'a str),
+    /// One API key, by its public id.
+    ApiKey(&'a str),
+    /// One session of a user, by its public id.
+    Session(&'a UserId, &'a str),
+    /// A login waiting for its second factor, by its public id.
+    MfaChallenge(&'a str),
     /// One audit event, by its sort key.
     AuditEvent(&'a str),
 }
 
-/// A tenant's partitions that can be listed.
+/// A listable set of a tenant's items: one partition, optionally narrowed to a
+/// sort-key prefix.
 #[derive(Clone, Copy, Debug)]
-pub enum Partition {
+pub enum Collection<'a> {
+    /// All users.
+    Users,
+    /// All API keys.
+    ApiKeys,
+    /// One user's sessions.
+    Sessions(&'a UserId),
     /// The audit log, newest first.
     Audit,
 }
 
-impl Partition {
+impl Collection<'_> {
     pub(crate) fn pk(self, scope: &TenantScope) -> String {
+        let t = scope.tenant_id();
         match self {
-            Partition::Audit => format!("T#{}#AUDIT", scope.tenant_id()),
+            Collection::Users | Collection::ApiKeys => format!("T#{t}"),
+            Collection::Sessions(u) => format!("T#{t}#SESS#{u}"),
+            Collection::Audit => format!("T#{t}#AUDIT"),
         }
+    }
+
+    pub(crate) fn sk_prefix(self) -> &'static str {
+        match self {
+            Collection::Users => "USER#",
+            Collection::ApiKeys => "APIKEY#",
+            Collection::Sessions(_) | Collection::Audit => "",
+        }
+    }
+
+    /// Newest first where sort keys are times; stable order otherwise.
+    pub(crate) fn newest_first(self) -> bool {
+        matches!(self, Collection::Audit)
     }
 }
 
@@ -44,11 +73,15 @@ impl TenantKey {
     /// The key of `entity` inside the scope's tenant.
     pub fn new(scope: &TenantScope, entity: Entity<'_>) -> Self {
         let t = scope.tenant_id();
+        let core = format!("T#{t}");
         let (pk, sk) = match entity {
-            Entity::Profile => (format!("T#{t}"), "TENANT".to_owned()),
-            Entity::User(u) => (format!("T#{t}"), format!("USER#{u}")),
-            Entity::UserEmail(h) => (format!("T#{t}"), format!("EMAIL#{h}")),
-            Entity::AuditEvent(sk) => (Partition::Audit.pk(scope), sk.to_owned()),
+            Entity::Profile => (core, "TENANT".to_owned()),
+            Entity::User(u) => (core, format!("USER#{u}")),
+            Entity::UserEmail(h) => (core, format!("EMAIL#{h}")),
+            Entity::ApiKey(id) => (core, format!("APIKEY#{id}")),
+            Entity::MfaChallenge(id) => (core, format!("MFA#{id}")),
+            Entity::Session(u, id) => (Collection::Sessions(u).pk(scope), id.to_owned()),
+            Entity::AuditEvent(sk) => (Collection::Audit.pk(scope), sk.to_owned()),
         };
         Self {
             tenant: t.clone(),
@@ -83,13 +116,24 @@ impl TenantKey {
     }
 }
 
-/// The named global lookups (ISO-2): the only keys not under a tenant.
+/// The named global lookups (ISO-2): the only keys not under a tenant. Each
+/// pointer holds a tenant id and at most a user id and an item id.
 #[derive(Clone, Copy, Debug)]
 pub enum GlobalKey<'a> {
     /// Public slug to tenant.
     Slug(&'a Slug),
     /// Email verification token hash to tenant and user.
     EmailVerification(&'a TokenHash),
+    /// Session token hash to tenant, user and session id.
+    Session(&'a TokenHash),
+    /// Pending second-factor token hash to tenant, user and challenge id.
+    MfaChallenge(&'a TokenHash),
+    /// Password reset token hash to tenant and user.
+    PasswordReset(&'a TokenHash),
+    /// Invitation token hash to tenant and user.
+    Invitation(&'a TokenHash),
+    /// API key secret hash to tenant and key id.
+    ApiKey(&'a TokenHash),
 }
 
 impl GlobalKey<'_> {
@@ -97,14 +141,34 @@ impl GlobalKey<'_> {
         match self {
             GlobalKey::Slug(s) => format!("SLUG#{}", s.as_str()),
             GlobalKey::EmailVerification(h) => format!("EVT#{}", h.as_str()),
+            GlobalKey::Session(h) => format!("SESS#{}", h.as_str()),
+            GlobalKey::MfaChallenge(h) => format!("MFA#{}", h.as_str()),
+            GlobalKey::PasswordReset(h) => format!("PWR#{}", h.as_str()),
+            GlobalKey::Invitation(h) => format!("INV#{}", h.as_str()),
+            GlobalKey::ApiKey(h) => format!("KEY#{}", h.as_str()),
         }
     }
 
     pub(crate) fn sk(&self) -> String {
-        match self {
-            GlobalKey::Slug(_) => "SLUG".to_owned(),
-            GlobalKey::EmailVerification(_) => "EVT".to_owned(),
-        }
+        "POINTER".to_owned()
+    }
+}
+
+/// A rate-limit counter for one client address in one time window. Not tenant
+/// data: it carries no tenant and is named here so that it is listed.
+#[derive(Clone, Copy, Debug)]
+pub struct ThrottleKey<'a> {
+    /// What is limited, e.g. `login`.
+    pub action: &'a str,
+    /// The client address.
+    pub client: &'a str,
+    /// The window's start, in seconds.
+    pub window_start: i64,
+}
+
+impl ThrottleKey<'_> {
+    pub(crate) fn pk(&self) -> String {
+        format!("THR#{}#{}#{}", self.action, self.client, self.window_start)
     }
 }
 
@@ -120,6 +184,9 @@ mod tests {
             Entity::Profile,
             Entity::User(&user),
             Entity::UserEmail("abc"),
+            Entity::ApiKey("k"),
+            Entity::Session(&user, "s"),
+            Entity::MfaChallenge("m"),
             Entity::AuditEvent("x"),
         ] {
             let key = TenantKey::new(&scope, entity);

@@ -8,25 +8,38 @@
 //!
 //! | item | PK | SK |
 //! |---|---|---|
-//! | tenant profile | `T#<tenant>` | `TENANT` |
+//! | tenant profile and security policy | `T#<tenant>` | `TENANT` |
 //! | user | `T#<tenant>` | `USER#<user>` |
 //! | user by keyed email hash | `T#<tenant>` | `EMAIL#<hmac>` |
-//! | audit event | `T#<tenant>#AUDIT` | `<rfc3339>#<random>` |
+//! | API key | `T#<tenant>` | `APIKEY#<key id>` |
+//! | login waiting for a second factor | `T#<tenant>` | `MFA#<challenge id>` |
+//! | session | `T#<tenant>#SESS#<user>` | `<session id>` |
+//! | audit event | `T#<tenant>#AUDIT` | `<rfc3339 µs>#<random>` |
 //!
 //! Named global lookups, the only items whose key does not start with a
-//! tenant. Each holds the minimal pointer (a tenant id, and a user id where the
-//! token belongs to a user) and nothing else:
+//! tenant. Each holds the minimal pointer (a tenant id, and where needed a user
+//! id and an item id) and nothing else; tokens are found by their SHA-256:
 //!
 //! | lookup | PK | SK |
 //! |---|---|---|
-//! | tenant by public slug | `SLUG#<slug>` | `SLUG` |
-//! | email verification token | `EVT#<sha256(token)>` | `EVT` |
+//! | tenant by public slug | `SLUG#<slug>` | `POINTER` |
+//! | email verification token | `EVT#<hash>` | `POINTER` |
+//! | session token | `SESS#<hash>` | `POINTER` |
+//! | pending second factor | `MFA#<hash>` | `POINTER` |
+//! | password reset token | `PWR#<hash>` | `POINTER` |
+//! | invitation token | `INV#<hash>` | `POINTER` |
+//! | API key secret | `KEY#<hash>` | `POINTER` |
+//!
+//! Rate-limit counters per client address (`THR#<action>#<address>#<window>`)
+//! are not tenant data and carry no tenant.
 //!
 //! # Access patterns
-//! - resolve a slug to a tenant: one GetItem on the slug pointer;
+//! - resolve a slug or token to a tenant: one GetItem on the pointer;
 //! - read a tenant item: GetItem by typed key, tenant attribute verified;
-//! - list a tenant's audit events newest first: Query on `T#<tenant>#AUDIT`;
-//! - sign-up and verification: one TransactWriteItems with conditions.
+//! - authenticate a request: pointer + session (or API key) = two GetItems;
+//! - list users, API keys, a user's sessions, the audit log: one Query per page;
+//! - count failures: one UpdateItem with ADD, returning the new values;
+//! - multi-item changes: one TransactWriteItems with conditions.
 //!
 //! Nothing outside this module writes a key or an expression string; expressions
 //! are built here with placeholders only.
@@ -41,7 +54,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 pub use item::{Attrs, Record};
-pub use keys::{Entity, GlobalKey, Partition, TenantKey};
+pub use keys::{Collection, Entity, GlobalKey, TenantKey, ThrottleKey};
 
 use crate::tenancy::{ResolvedTenant, Slug, TenantId, TenantScope, UserId};
 
@@ -83,23 +96,34 @@ pub enum Condition {
 pub enum Write<'a> {
     /// Create or replace a tenant item.
     Put(TenantKey, Attrs, Condition),
-    /// Set attributes on an existing tenant item.
+    /// Set (or, with [`Attrs::remove`], remove) attributes on an existing tenant item.
     Update(TenantKey, Attrs, Condition),
+    /// Delete a tenant item.
+    Delete(TenantKey, Condition),
     /// Create a global pointer to a tenant.
     PutPointer(GlobalKey<'a>, TenantId, Attrs, Condition),
     /// Remove a global pointer.
     DeletePointer(GlobalKey<'a>, Condition),
 }
 
-/// What an email verification token points at.
+/// What a global lookup points at.
 #[derive(Clone, Debug)]
-pub struct VerificationPointer {
-    /// The tenant the token was issued for.
+pub struct Pointer {
+    /// The tenant the pointer belongs to.
     pub tenant: ResolvedTenant,
-    /// The user whose email it verifies.
-    pub user_id: UserId,
-    /// When the token stops working.
-    pub expires_at: i64,
+    /// The user, for tokens issued to a user.
+    pub user_id: Option<UserId>,
+    /// The item within the tenant (a session, key or challenge id), where there is one.
+    pub item: Option<String>,
+}
+
+/// One page of a listing.
+#[derive(Clone, Debug)]
+pub struct Page {
+    /// The items, in the collection's order.
+    pub records: Vec<Record>,
+    /// Opaque cursor for the next page, if there is one.
+    pub next: Option<String>,
 }
 
 /// The table, reached through typed keys only.
@@ -148,31 +172,154 @@ impl Store {
         Ok(out.item.map(Record::from_item))
     }
 
-    /// Lists one partition of a tenant, newest sort key first.
+    /// Lists a collection of a tenant, one page at a time. The cursor is only a
+    /// sort key: the partition always comes from the scope, so a cursor cannot
+    /// reach another tenant.
     pub async fn list(
         &self,
         scope: &TenantScope,
-        partition: Partition,
+        collection: Collection<'_>,
         limit: i32,
-    ) -> Result<Vec<Record>, StoreError> {
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        let pk = collection.pk(scope);
+        let prefix = collection.sk_prefix();
+        let start = match cursor {
+            Some(c) if c.starts_with(prefix) && c.len() <= 256 => {
+                Some(key_map(pk.clone(), c.to_owned()))
+            }
+            Some(_) => {
+                return Ok(Page {
+                    records: Vec::new(),
+                    next: None,
+                })
+            }
+            None => None,
+        };
         let out = self
             .ddb
             .query()
             .table_name(&self.table)
-            .key_condition_expression("#pk = :pk")
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
             .expression_attribute_names("#pk", "PK")
-            .expression_attribute_values(":pk", AttributeValue::S(partition.pk(scope)))
-            .scan_index_forward(false)
+            .expression_attribute_names("#sk", "SK")
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+            .scan_index_forward(!collection.newest_first())
             .limit(limit)
+            .set_exclusive_start_key(start)
             .consistent_read(true)
             .send()
             .await
             .map_err(unavailable("Query"))?;
-        out.items
+        let next = out
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|k| k.get("SK"))
+            .and_then(|v| v.as_s().ok())
+            .cloned();
+        let records = out
+            .items
             .unwrap_or_default()
             .into_iter()
             .filter_map(|item| verified(scope, Record::from_item(item)).transpose())
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { records, next })
+    }
+
+    /// Every item of a collection (for the small ones: a user's sessions, API keys).
+    pub async fn list_all(
+        &self,
+        scope: &TenantScope,
+        collection: Collection<'_>,
+    ) -> Result<Vec<Record>, StoreError> {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.list(scope, collection, 100, cursor.as_deref()).await?;
+            all.extend(page.records);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Adds `delta` to a number attribute of an existing tenant item atomically and
+    /// returns the item as it is afterwards (concurrent callers each see their own
+    /// increment).
+    pub async fn add(
+        &self,
+        scope: &TenantScope,
+        key: &TenantKey,
+        field: &str,
+        delta: i64,
+    ) -> Result<Record, StoreError> {
+        let out = self
+            .ddb
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key.pk(), key.sk())))
+            .update_expression("ADD #f :d")
+            .condition_expression("attribute_exists(PK) AND #tenant = :tenant")
+            .expression_attribute_names("#f", field)
+            .expression_attribute_names("#tenant", TENANT_ATTR)
+            .expression_attribute_values(":d", AttributeValue::N(delta.to_string()))
+            .expression_attribute_values(
+                ":tenant",
+                AttributeValue::S(scope.tenant_id().to_string()),
+            )
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match out {
+            Ok(out) => verified(scope, Record::from_item(out.attributes.unwrap_or_default()))?
+                .ok_or(StoreError::Conflict),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict)
+            }
+            Err(e) => Err(unavailable("UpdateItem")(e)),
+        }
+    }
+
+    /// Counts one hit against a per-client limit for the current window; `false`
+    /// once `limit` hits have been counted. The counter expires with its window.
+    pub async fn throttle(
+        &self,
+        key: ThrottleKey<'_>,
+        limit: i64,
+        window_secs: i64,
+    ) -> Result<bool, StoreError> {
+        let out = self
+            .ddb
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key.pk(), "COUNTER".to_owned())))
+            .update_expression("ADD #hits :one SET #exp = :exp")
+            .condition_expression("attribute_not_exists(#hits) OR #hits < :limit")
+            .expression_attribute_names("#hits", "hits")
+            .expression_attribute_names("#exp", EXPIRES_ATTR)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
+            .expression_attribute_values(
+                ":exp",
+                AttributeValue::N((key.window_start + window_secs).to_string()),
+            )
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable("UpdateItem")(e)),
+        }
     }
 
     /// Resolves a public slug to its tenant through the named slug lookup.
@@ -183,24 +330,19 @@ impl Store {
         Ok(Some(ResolvedTenant::from_store(record.tenant_id()?)))
     }
 
-    /// Resolves an email verification token hash through its named lookup.
-    pub async fn email_verification(
-        &self,
-        token: &crate::crypto::TokenHash,
-    ) -> Result<Option<VerificationPointer>, StoreError> {
-        let Some(record) = self
-            .get_pointer(&GlobalKey::EmailVerification(token))
-            .await?
-        else {
+    /// Follows a named global lookup. Expired pointers read as absent.
+    pub async fn pointer(&self, key: &GlobalKey<'_>) -> Result<Option<Pointer>, StoreError> {
+        let Some(record) = self.get_pointer(key).await? else {
             return Ok(None);
         };
-        Ok(Some(VerificationPointer {
+        let user_id = match record.optional_string("user_id") {
+            Some(u) => Some(u.parse().map_err(|_| StoreError::Integrity)?),
+            None => None,
+        };
+        Ok(Some(Pointer {
             tenant: ResolvedTenant::from_store(record.tenant_id()?),
-            user_id: record
-                .string("user_id")?
-                .parse()
-                .map_err(|_| StoreError::Integrity)?,
-            expires_at: record.number(EXPIRES_ATTR)?,
+            user_id,
+            item: record.optional_string("item").map(str::to_owned),
         }))
     }
 
@@ -274,10 +416,22 @@ impl Store {
                     AttributeValue::S(key.tenant_id().as_str().into()),
                 );
                 let mut sets = Vec::new();
+                let mut removes = Vec::new();
                 for (i, (name, value)) in attrs.into_pairs().into_iter().enumerate() {
                     names_map.insert(format!("#u{i}"), name);
-                    values_map.insert(format!(":u{i}"), value);
-                    sets.push(format!("#u{i} = :u{i}"));
+                    if matches!(value, AttributeValue::Null(_)) {
+                        removes.push(format!("#u{i}"));
+                    } else {
+                        values_map.insert(format!(":u{i}"), value);
+                        sets.push(format!("#u{i} = :u{i}"));
+                    }
+                }
+                let mut update_expression = String::new();
+                if !sets.is_empty() {
+                    update_expression.push_str(&format!("SET {}", sets.join(", ")));
+                }
+                if !removes.is_empty() {
+                    update_expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
                 }
                 let guard = match cond_expr {
                     Some(c) => format!("({c}) AND #tenant = :tenant"),
@@ -288,7 +442,33 @@ impl Store {
                         Update::builder()
                             .table_name(&self.table)
                             .set_key(Some(key_map(key.pk(), key.sk())))
-                            .update_expression(format!("SET {}", sets.join(", ")))
+                            .update_expression(update_expression.trim_start())
+                            .condition_expression(guard)
+                            .set_expression_attribute_names(Some(names_map))
+                            .set_expression_attribute_values(Some(values_map))
+                            .build()
+                            .map_err(|_| StoreError::Integrity)?,
+                    )
+                    .build()
+            }
+            Write::Delete(key, cond) => {
+                let (cond_expr, names, values) = condition(cond);
+                let mut names_map = names.unwrap_or_default();
+                let mut values_map = values.unwrap_or_default();
+                names_map.insert("#tenant".into(), TENANT_ATTR.into());
+                values_map.insert(
+                    ":tenant".into(),
+                    AttributeValue::S(key.tenant_id().as_str().into()),
+                );
+                let guard = match cond_expr {
+                    Some(c) => format!("({c}) AND #tenant = :tenant"),
+                    None => "attribute_not_exists(PK) OR #tenant = :tenant".to_owned(),
+                };
+                TransactWriteItem::builder()
+                    .delete(
+                        Delete::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_map(key.pk(), key.sk())))
                             .condition_expression(guard)
                             .set_expression_attribute_names(Some(names_map))
                             .set_expression_attribute_values(Some(values_map))
