@@ -196,15 +196,21 @@ impl Store {
             }
             None => None,
         };
-        let out = self
+        let mut query = self
             .ddb
             .query()
             .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
             .expression_attribute_names("#pk", "PK")
-            .expression_attribute_names("#sk", "SK")
-            .expression_attribute_values(":pk", AttributeValue::S(pk))
-            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+            .expression_attribute_values(":pk", AttributeValue::S(pk));
+        query = if prefix.is_empty() {
+            query.key_condition_expression("#pk = :pk")
+        } else {
+            query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", "SK")
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+        };
+        let out = query
             .scan_index_forward(!collection.newest_first())
             .limit(limit)
             .set_exclusive_start_key(start)
