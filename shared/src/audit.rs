@@ -59,7 +59,7 @@ pub struct AuditEntry {
 impl AuditEvent {
     /// The write that records this event; add it to the transaction that makes
     /// the change, so the record exists exactly when the change does.
-    pub fn write(&self, scope: &TenantScope) -> Write<'static> {
+    pub fn write(&self, scope: &TenantScope) -> Write {
         let now = crate::clock::now_unix();
         let sort_key = format!(
             "{}#{}",

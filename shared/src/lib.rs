@@ -16,6 +16,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod auth;
 pub mod aws;
 pub mod clock;
 pub mod config;

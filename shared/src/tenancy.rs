@@ -66,6 +66,11 @@ random_id_type!(
     /// A user's identifier within a tenant, same shape as a tenant id.
     UserId
 );
+random_id_type!(
+    /// The public id of an item a user may see and name (a session, an API key,
+    /// a pending login); never the secret that authenticates it.
+    ItemId
+);
 
 /// Encodes 130 random bits (125 from sixteen bytes, 5 from a seventeenth) as 26 base32 characters.
 fn random_id() -> String {
@@ -99,6 +104,19 @@ pub enum Role {
     Admin,
     /// Works with bookings.
     Staff,
+}
+
+impl FromStr for Role {
+    type Err = InvalidId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "owner" => Ok(Role::Owner),
+            "admin" => Ok(Role::Admin),
+            "staff" => Ok(Role::Staff),
+            _ => Err(InvalidId),
+        }
+    }
 }
 
 impl Role {

@@ -181,7 +181,7 @@ pub async fn register_tenant(
     let now = crate::clock::now_unix();
     let writes = vec![
         Write::PutPointer(
-            GlobalKey::Slug(&new.slug),
+            GlobalKey::Slug(new.slug.clone()),
             tenant_id.clone(),
             Attrs::new(),
             Condition::NotExists,
@@ -216,7 +216,7 @@ pub async fn register_tenant(
             Condition::NotExists,
         ),
         Write::PutPointer(
-            GlobalKey::EmailVerification(&token_hash),
+            GlobalKey::EmailVerification(token_hash),
             tenant_id.clone(),
             Attrs::new()
                 .string("user_id", user_id.as_str())

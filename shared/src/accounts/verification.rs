@@ -30,7 +30,7 @@ pub async fn verify_email(
     let hash = token.hash();
     let pointer = p
         .store
-        .pointer(&GlobalKey::EmailVerification(&hash))
+        .pointer(&GlobalKey::EmailVerification(hash.clone()))
         .await?
         .ok_or(AccountsError::InvalidToken)?;
     let user_id = pointer.user_id.ok_or(AccountsError::Internal)?;
@@ -39,7 +39,7 @@ pub async fn verify_email(
     let now = crate::clock::now_unix();
     let writes = vec![
         Write::DeletePointer(
-            GlobalKey::EmailVerification(&hash),
+            GlobalKey::EmailVerification(hash.clone()),
             Condition::ExistsUnexpiredAt(now),
         ),
         Write::Update(

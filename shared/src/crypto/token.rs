@@ -51,6 +51,11 @@ impl fmt::Debug for SecretToken {
 }
 
 impl TokenHash {
+    /// Wraps a hash read back from the store.
+    pub fn from_stored(hex: String) -> Self {
+        Self(hex)
+    }
+
     /// The hex digest.
     pub fn as_str(&self) -> &str {
         &self.0

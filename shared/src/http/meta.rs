@@ -11,21 +11,33 @@ pub struct RequestMeta {
     pub request_id: String,
     /// The client address API Gateway saw.
     pub client_addr: String,
+    /// The client's User-Agent, truncated, for the session list.
+    pub user_agent: String,
 }
 
 impl RequestMeta {
     /// Reads the API Gateway request context; a request without one (never in
     /// AWS) gets a fresh id so logs still correlate.
     pub fn from_request(req: &Request) -> Self {
-        match req.request_context_ref() {
-            Some(RequestContext::ApiGatewayV1(ctx)) => Self {
-                request_id: ctx.request_id.clone().unwrap_or_else(Self::fresh_id),
-                client_addr: ctx.identity.source_ip.clone().unwrap_or_default(),
-            },
-            _ => Self {
-                request_id: Self::fresh_id(),
-                client_addr: String::new(),
-            },
+        let user_agent: String = req
+            .headers()
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect();
+        let (request_id, client_addr) = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV1(ctx)) => (
+                ctx.request_id.clone().unwrap_or_else(Self::fresh_id),
+                ctx.identity.source_ip.clone().unwrap_or_default(),
+            ),
+            _ => (Self::fresh_id(), String::new()),
+        };
+        Self {
+            request_id,
+            client_addr,
+            user_agent,
         }
     }
 

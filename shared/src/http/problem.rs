@@ -31,6 +31,28 @@ pub enum Problem {
     PayloadTooLarge,
     /// No such resource, or not visible to the caller.
     NotFound,
+    /// No valid session or API key.
+    Unauthenticated,
+    /// Authenticated, but the role or key scope does not allow this.
+    Forbidden,
+    /// A cookie-authenticated state change from another origin (WEB-2).
+    CrossSiteRequest,
+    /// The session must first enrol a second factor or change its password.
+    StepRequired,
+    /// Login refused; the same answer for every reason (no account enumeration).
+    InvalidCredentials,
+    /// Too many attempts from this client; retry later.
+    TooManyRequests,
+    /// The second factor was wrong or the pending login expired.
+    InvalidCode,
+    /// The new password does not meet the policy.
+    WeakPassword(String),
+    /// The operation needs the current password or a second-factor code.
+    ReauthenticationRequired,
+    /// The change would leave the tenant without an owner.
+    LastOwner,
+    /// A user with this email already belongs to the tenant.
+    EmailTaken,
     /// The route exists but not with this method.
     MethodNotAllowed(Vec<&'static str>),
     /// The public slug is already in use.
@@ -85,6 +107,67 @@ impl Problem {
                 "method-not-allowed",
                 "Method not allowed",
                 "This route does not serve that method.".into(),
+            ),
+            Problem::Unauthenticated => (
+                401,
+                "unauthenticated",
+                "Authentication required",
+                "Sign in, or send a valid API key.".into(),
+            ),
+            Problem::Forbidden => (403, "forbidden", "Forbidden", "Your role or key does not allow this.".into()),
+            Problem::CrossSiteRequest => (
+                403,
+                "cross-site-request",
+                "Cross-site request refused",
+                "State changes must come from the application's own origin.".into(),
+            ),
+            Problem::StepRequired => (
+                403,
+                "step-required",
+                "Action required first",
+                "Enrol a second factor or change your password before doing anything else.".into(),
+            ),
+            Problem::InvalidCredentials => (
+                401,
+                "invalid-credentials",
+                "Sign-in failed",
+                "The business, email or password is wrong, or the account is temporarily locked.".into(),
+            ),
+            Problem::TooManyRequests => (
+                429,
+                "too-many-requests",
+                "Too many requests",
+                "Too many attempts from this address; retry later.".into(),
+            ),
+            Problem::InvalidCode => (
+                401,
+                "invalid-code",
+                "Invalid code",
+                "The code is wrong, used or expired; sign in again if it keeps failing.".into(),
+            ),
+            Problem::WeakPassword(reason) => (
+                422,
+                "weak-password",
+                "Password refused",
+                format!("The password {reason}."),
+            ),
+            Problem::ReauthenticationRequired => (
+                401,
+                "reauthentication-required",
+                "Confirm it is you",
+                "Send your current password (or a second-factor code) with this request.".into(),
+            ),
+            Problem::LastOwner => (
+                409,
+                "last-owner",
+                "Last owner",
+                "The business must keep at least one active owner.".into(),
+            ),
+            Problem::EmailTaken => (
+                409,
+                "email-taken",
+                "Email in use",
+                "A user with this email already belongs to the business.".into(),
             ),
             Problem::SlugTaken => (
                 409,
@@ -145,8 +228,11 @@ impl Problem {
         if let Problem::MethodNotAllowed(allow) = &self {
             builder = builder.header(http::header::ALLOW, allow.join(", "));
         }
-        if matches!(self, Problem::ServiceUnavailable) {
-            builder = builder.header(http::header::RETRY_AFTER, "5");
+        match self {
+            Problem::ServiceUnavailable => builder = builder.header(http::header::RETRY_AFTER, "5"),
+            Problem::TooManyRequests => builder = builder.header(http::header::RETRY_AFTER, "900"),
+            Problem::Unauthenticated => builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer"),
+            _ => {}
         }
         builder
             .body(Body::Text(

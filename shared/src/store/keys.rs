@@ -118,25 +118,25 @@ impl TenantKey {
 
 /// The named global lookups (ISO-2): the only keys not under a tenant. Each
 /// pointer holds a tenant id and at most a user id and an item id.
-#[derive(Clone, Copy, Debug)]
-pub enum GlobalKey<'a> {
+#[derive(Clone, Debug)]
+pub enum GlobalKey {
     /// Public slug to tenant.
-    Slug(&'a Slug),
+    Slug(Slug),
     /// Email verification token hash to tenant and user.
-    EmailVerification(&'a TokenHash),
+    EmailVerification(TokenHash),
     /// Session token hash to tenant, user and session id.
-    Session(&'a TokenHash),
+    Session(TokenHash),
     /// Pending second-factor token hash to tenant, user and challenge id.
-    MfaChallenge(&'a TokenHash),
+    MfaChallenge(TokenHash),
     /// Password reset token hash to tenant and user.
-    PasswordReset(&'a TokenHash),
+    PasswordReset(TokenHash),
     /// Invitation token hash to tenant and user.
-    Invitation(&'a TokenHash),
+    Invitation(TokenHash),
     /// API key secret hash to tenant and key id.
-    ApiKey(&'a TokenHash),
+    ApiKey(TokenHash),
 }
 
-impl GlobalKey<'_> {
+impl GlobalKey {
     pub(crate) fn pk(&self) -> String {
         match self {
             GlobalKey::Slug(s) => format!("SLUG#{}", s.as_str()),

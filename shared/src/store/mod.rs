@@ -93,7 +93,7 @@ pub enum Condition {
 
 /// One write in a transaction.
 #[derive(Debug)]
-pub enum Write<'a> {
+pub enum Write {
     /// Create or replace a tenant item.
     Put(TenantKey, Attrs, Condition),
     /// Set (or, with [`Attrs::remove`], remove) attributes on an existing tenant item.
@@ -101,9 +101,9 @@ pub enum Write<'a> {
     /// Delete a tenant item.
     Delete(TenantKey, Condition),
     /// Create a global pointer to a tenant.
-    PutPointer(GlobalKey<'a>, TenantId, Attrs, Condition),
+    PutPointer(GlobalKey, TenantId, Attrs, Condition),
     /// Remove a global pointer.
-    DeletePointer(GlobalKey<'a>, Condition),
+    DeletePointer(GlobalKey, Condition),
 }
 
 /// What a global lookup points at.
@@ -330,14 +330,14 @@ impl Store {
 
     /// Resolves a public slug to its tenant through the named slug lookup.
     pub async fn resolve_slug(&self, slug: &Slug) -> Result<Option<ResolvedTenant>, StoreError> {
-        let Some(record) = self.get_pointer(&GlobalKey::Slug(slug)).await? else {
+        let Some(record) = self.get_pointer(&GlobalKey::Slug(slug.clone())).await? else {
             return Ok(None);
         };
         Ok(Some(ResolvedTenant::from_store(record.tenant_id()?)))
     }
 
     /// Follows a named global lookup. Expired pointers read as absent.
-    pub async fn pointer(&self, key: &GlobalKey<'_>) -> Result<Option<Pointer>, StoreError> {
+    pub async fn pointer(&self, key: &GlobalKey) -> Result<Option<Pointer>, StoreError> {
         let Some(record) = self.get_pointer(key).await? else {
             return Ok(None);
         };
@@ -352,7 +352,7 @@ impl Store {
         }))
     }
 
-    async fn get_pointer(&self, key: &GlobalKey<'_>) -> Result<Option<Record>, StoreError> {
+    async fn get_pointer(&self, key: &GlobalKey) -> Result<Option<Record>, StoreError> {
         let now = crate::clock::now_unix();
         Ok(self
             .get_raw(key.pk(), key.sk())
@@ -361,7 +361,7 @@ impl Store {
     }
 
     /// Applies all writes atomically, or none of them.
-    pub async fn transact(&self, writes: Vec<Write<'_>>) -> Result<(), StoreError> {
+    pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let items = writes
             .into_iter()
             .map(|w| self.transact_item(w))
@@ -402,7 +402,7 @@ impl Store {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn transact_item(&self, write: Write<'_>) -> Result<TransactWriteItem, StoreError> {
+    fn transact_item(&self, write: Write) -> Result<TransactWriteItem, StoreError> {
         let built = match write {
             Write::Put(key, attrs, cond) => {
                 self.put(attrs.into_item(key.pk(), key.sk(), key.tenant_id()), cond)?
