@@ -1,6 +1,14 @@
 //! Tenants and their users: sign-up, email verification, the public profile.
 
+pub mod keys;
+pub mod login;
+pub mod me;
+mod notify;
+pub mod reset;
+pub mod settings;
 mod signup;
+pub mod user;
+pub mod users;
 mod verification;
 
 pub use signup::{register_tenant, NewTenant, Registered, SignupInput};
@@ -28,6 +36,58 @@ pub enum AccountsError {
     /// An integrity violation or bug; logged where it happened.
     #[error("internal error")]
     Internal,
+    /// Login refused (every reason looks the same).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many attempts from one client.
+    #[error("too many requests")]
+    TooManyRequests,
+    /// A second-factor code is wrong, used or expired.
+    #[error("invalid code")]
+    InvalidCode,
+    /// A new password does not meet the policy.
+    #[error("weak password: {0}")]
+    WeakPassword(String),
+    /// The operation needs the current password or a code.
+    #[error("reauthentication required")]
+    ReauthenticationRequired,
+    /// The tenant would be left without an owner.
+    #[error("last owner")]
+    LastOwner,
+    /// The email already belongs to a user of the tenant.
+    #[error("email taken")]
+    EmailTaken,
+    /// No such user, key or session in the caller's tenant.
+    #[error("not found")]
+    NotFound,
+    /// The caller's role may not do this to that target.
+    #[error("forbidden")]
+    Forbidden,
+    /// Input failed validation.
+    #[error("invalid input")]
+    Invalid(Vec<crate::http::FieldError>),
+}
+
+impl From<AccountsError> for crate::http::Problem {
+    fn from(e: AccountsError) -> Self {
+        use crate::http::Problem;
+        match e {
+            AccountsError::SlugTaken => Problem::SlugTaken,
+            AccountsError::InvalidToken => Problem::InvalidToken,
+            AccountsError::Unavailable => Problem::ServiceUnavailable,
+            AccountsError::Internal => Problem::Internal,
+            AccountsError::InvalidCredentials => Problem::InvalidCredentials,
+            AccountsError::TooManyRequests => Problem::TooManyRequests,
+            AccountsError::InvalidCode => Problem::InvalidCode,
+            AccountsError::WeakPassword(reason) => Problem::WeakPassword(reason),
+            AccountsError::ReauthenticationRequired => Problem::ReauthenticationRequired,
+            AccountsError::LastOwner => Problem::LastOwner,
+            AccountsError::EmailTaken => Problem::EmailTaken,
+            AccountsError::NotFound => Problem::NotFound,
+            AccountsError::Forbidden => Problem::Forbidden,
+            AccountsError::Invalid(errors) => Problem::Validation(errors),
+        }
+    }
 }
 
 impl From<StoreError> for AccountsError {
@@ -63,4 +123,14 @@ pub(crate) mod status {
     pub const PENDING: &str = "pending_verification";
     /// Verified and live.
     pub const ACTIVE: &str = "active";
+}
+
+/// Stored user status.
+pub(crate) mod user_status {
+    /// Invited; becomes active when the invitation is accepted.
+    pub const INVITED: &str = "invited";
+    /// Can sign in.
+    pub const ACTIVE: &str = "active";
+    /// Cannot sign in; kept for the record until deleted.
+    pub const DEACTIVATED: &str = "deactivated";
 }

@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use crate::clock::{now_unix, rfc3339};
 use crate::crypto::{SecretToken, TokenHash};
-use crate::store::{Attrs, Collection, Condition, Entity, GlobalKey, Record, Store, StoreError, TenantKey, Write};
+use crate::store::{
+    Attrs, Collection, Condition, Entity, GlobalKey, Record, Store, StoreError, TenantKey, Write,
+};
 use crate::tenancy::{ItemId, Role, TenantScope, UserId};
 
 use super::permissions::Scope;
@@ -20,7 +22,9 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 pub fn parse_presented(value: &str) -> Option<TokenHash> {
     let secret = value.strip_prefix(KEY_PREFIX)?;
     SecretToken::parse(secret)?;
-    Some(crate::crypto::TokenHash::from_stored(crate::crypto::sha256_hex(value.as_bytes())))
+    Some(crate::crypto::TokenHash::from_stored(
+        crate::crypto::sha256_hex(value.as_bytes()),
+    ))
 }
 
 /// A key just created; `secret` is shown once and never stored.
@@ -57,7 +61,10 @@ pub fn create(
             Attrs::new()
                 .string("key_id", id.as_str())
                 .string("name", name)
-                .strings("scopes", scopes.iter().map(|s| s.as_str().to_owned()).collect())
+                .strings(
+                    "scopes",
+                    scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+                )
                 .string("prefix", prefix.clone())
                 .string("secret_hash", hash.as_str())
                 .string("created_by", created_by.as_str())
@@ -115,14 +122,28 @@ pub async fn find(store: &Store, hash: &TokenHash) -> Result<Option<LiveKey>, St
         return Ok(None);
     }
     if now - record.number_or_zero("last_used_at") >= TOUCH_INTERVAL_SECS {
-        let touch = Write::Update(key, Attrs::new().number("last_used_at", now), Condition::Exists);
+        let touch = Write::Update(
+            key,
+            Attrs::new().number("last_used_at", now),
+            Condition::Exists,
+        );
         let _ = store.transact(vec![touch]).await;
     }
     Ok(Some(LiveKey {
         id,
-        created_by: record.string("created_by")?.parse().map_err(|_| StoreError::Integrity)?,
-        role: record.string("role")?.parse().map_err(|_| StoreError::Integrity)?,
-        scopes: record.strings("scopes").iter().filter_map(|s| Scope::parse(s)).collect(),
+        created_by: record
+            .string("created_by")?
+            .parse()
+            .map_err(|_| StoreError::Integrity)?,
+        role: record
+            .string("role")?
+            .parse()
+            .map_err(|_| StoreError::Integrity)?,
+        scopes: record
+            .strings("scopes")
+            .iter()
+            .filter_map(|s| Scope::parse(s))
+            .collect(),
         scope,
     }))
 }
@@ -160,12 +181,21 @@ fn view(r: &Record) -> Result<KeyView, StoreError> {
 
 /// The tenant's keys.
 pub async fn list(store: &Store, scope: &TenantScope) -> Result<Vec<KeyView>, StoreError> {
-    store.list_all(scope, Collection::ApiKeys).await?.iter().map(view).collect()
+    store
+        .list_all(scope, Collection::ApiKeys)
+        .await?
+        .iter()
+        .map(view)
+        .collect()
 }
 
 /// Revokes a key: the item and its pointer go in one transaction, so the next
 /// request with it fails. `None` if there was no such key.
-pub async fn revoke(store: &Store, scope: &TenantScope, id: &str) -> Result<Option<KeyView>, StoreError> {
+pub async fn revoke(
+    store: &Store,
+    scope: &TenantScope,
+    id: &str,
+) -> Result<Option<KeyView>, StoreError> {
     let key = TenantKey::new(scope, Entity::ApiKey(id));
     let Some(record) = store.get(scope, &key).await? else {
         return Ok(None);

@@ -22,7 +22,11 @@ fn totp(secret: &[u8], account: &str) -> Option<Totp> {
         .with_step_duration(30)
         .with_secret(secret.to_vec())
         .with_issuer(Some(ISSUER));
-    let builder = if account.is_empty() { builder } else { builder.with_account_name(account) };
+    let builder = if account.is_empty() {
+        builder
+    } else {
+        builder.with_account_name(account)
+    };
     builder.build().ok()
 }
 
@@ -76,7 +80,10 @@ pub fn new_recovery_codes() -> Vec<String> {
     (0..RECOVERY_CODES)
         .map(|_| {
             let bytes = random_bytes::<12>();
-            let chars: Vec<char> = bytes.iter().map(|b| RECOVERY_ALPHABET[(*b & 0x1f) as usize] as char).collect();
+            let chars: Vec<char> = bytes
+                .iter()
+                .map(|b| RECOVERY_ALPHABET[(*b & 0x1f) as usize] as char)
+                .collect();
             format!(
                 "{}-{}-{}",
                 chars[..4].iter().collect::<String>(),
@@ -90,7 +97,11 @@ pub fn new_recovery_codes() -> Vec<String> {
 /// The stored form of a recovery code; input is normalised so spacing and case
 /// do not matter.
 pub fn recovery_code_hash(code: &str) -> String {
-    let normalized: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(|c| c.to_lowercase()).collect();
+    let normalized: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .flat_map(|c| c.to_lowercase())
+        .collect();
     sha256_hex(format!("recovery:{normalized}").as_bytes())
 }
 
@@ -106,8 +117,15 @@ mod tests {
         let code = t.generate(now as u64).to_string();
         let step = check_totp(&secret, &code, now, 0).unwrap();
         assert_eq!(step, now / 30);
-        assert_eq!(check_totp(&secret, &code, now, step), None, "replay refused");
-        assert!(check_totp(&secret, &code, now + 30, 0).is_some(), "one step of skew");
+        assert_eq!(
+            check_totp(&secret, &code, now, step),
+            None,
+            "replay refused"
+        );
+        assert!(
+            check_totp(&secret, &code, now + 30, 0).is_some(),
+            "one step of skew"
+        );
         assert_eq!(check_totp(&secret, &code, now + 120, 0), None);
         assert_eq!(check_totp(&secret, "000000x", now, 0), None);
     }
@@ -115,7 +133,10 @@ mod tests {
     #[test]
     fn otpauth_uris_name_the_issuer_and_account() {
         let uri = otpauth_uri(&new_totp_secret(), "ada@example.com").unwrap();
-        assert!(uri.starts_with("otpauth://totp/Bookwarden:ada%40example.com?secret="), "{uri}");
+        assert!(
+            uri.starts_with("otpauth://totp/Bookwarden:ada%40example.com?secret="),
+            "{uri}"
+        );
         assert!(uri.contains("issuer=Bookwarden"));
     }
 
@@ -125,7 +146,10 @@ mod tests {
         assert_eq!(codes.len(), 10);
         let unique: std::collections::HashSet<_> = codes.iter().collect();
         assert_eq!(unique.len(), 10);
-        assert_eq!(recovery_code_hash(&codes[0]), recovery_code_hash(&codes[0].to_uppercase().replace('-', " ")));
+        assert_eq!(
+            recovery_code_hash(&codes[0]),
+            recovery_code_hash(&codes[0].to_uppercase().replace('-', " "))
+        );
         assert_eq!(new_email_code().len(), 6);
     }
 }

@@ -88,21 +88,31 @@ impl Caller {
                 Some(needed) if scopes.contains(&needed) => Ok(()),
                 _ => Err(Problem::Forbidden),
             },
-            Credential::Session { restriction: Some(_), .. } => {
+            Credential::Session {
+                restriction: Some(_),
+                ..
+            } => {
                 if matches!(permission, Permission::ViewSelf | Permission::ManageSelf) {
                     Ok(())
                 } else {
                     Err(Problem::StepRequired)
                 }
             }
-            Credential::Session { restriction: None, .. } => Ok(()),
+            Credential::Session {
+                restriction: None, ..
+            } => Ok(()),
         }
     }
 
     /// The scope for a `/v1/tenants/{tenant_id}/…` route. Another tenant's id is
     /// answered as not found (nothing about it is revealed) and the attempt is
     /// audited in the caller's own tenant (ISO-3).
-    pub async fn scope_for_path(&self, p: &Platform, req: &Request, meta: &RequestMeta) -> Result<TenantScope, Problem> {
+    pub async fn scope_for_path(
+        &self,
+        p: &Platform,
+        req: &Request,
+        meta: &RequestMeta,
+    ) -> Result<TenantScope, Problem> {
         use lambda_http::RequestExt;
         let scope = self.scope();
         let params = req.path_parameters();
@@ -138,12 +148,21 @@ pub async fn authenticate(p: &Platform, req: &Request) -> Result<Caller, Problem
     let headers = req.headers();
     if let Some(auth) = headers.get(http::header::AUTHORIZATION) {
         let value = auth.to_str().map_err(|_| Problem::Unauthenticated)?;
-        let presented = value.strip_prefix("Bearer ").ok_or(Problem::Unauthenticated)?;
+        let presented = value
+            .strip_prefix("Bearer ")
+            .ok_or(Problem::Unauthenticated)?;
         let hash = api_keys::parse_presented(presented.trim()).ok_or(Problem::Unauthenticated)?;
-        let key = api_keys::find(&p.store, &hash).await.map_err(unavailable)?.ok_or(Problem::Unauthenticated)?;
+        let key = api_keys::find(&p.store, &hash)
+            .await
+            .map_err(unavailable)?
+            .ok_or(Problem::Unauthenticated)?;
         crate::telemetry::record_tenant(key.scope.tenant_id());
         return Ok(Caller {
-            principal: Principal::authenticated(key.scope.tenant_id().clone(), key.created_by, key.role),
+            principal: Principal::authenticated(
+                key.scope.tenant_id().clone(),
+                key.created_by,
+                key.role,
+            ),
             credential: Credential::ApiKey {
                 id: key.id,
                 scopes: key.scopes,
@@ -156,13 +175,20 @@ pub async fn authenticate(p: &Platform, req: &Request) -> Result<Caller, Problem
         .filter_map(|v| v.to_str().ok())
         .find_map(session::token_from_cookie_header)
         .ok_or(Problem::Unauthenticated)?;
-    let live = session::find(&p.store, &token).await.map_err(unavailable)?.ok_or(Problem::Unauthenticated)?;
+    let live = session::find(&p.store, &token)
+        .await
+        .map_err(unavailable)?
+        .ok_or(Problem::Unauthenticated)?;
     crate::telemetry::record_tenant(live.scope.tenant_id());
     if is_unsafe(req.method()) && !same_origin(req, &p.config.app_base_url) {
         return Err(Problem::CrossSiteRequest);
     }
     Ok(Caller {
-        principal: Principal::authenticated(live.scope.tenant_id().clone(), live.user_id, live.role),
+        principal: Principal::authenticated(
+            live.scope.tenant_id().clone(),
+            live.user_id,
+            live.role,
+        ),
         credential: Credential::Session {
             id: live.id,
             restriction: live.restriction,
@@ -189,7 +215,10 @@ pub fn origin_of(url: &str) -> &str {
 fn same_origin(req: &Request, app_base_url: &str) -> bool {
     let headers = req.headers();
     let expected = origin_of(app_base_url);
-    match headers.get(http::header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    match headers
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(origin) => origin.eq_ignore_ascii_case(expected),
         None => headers
             .get("sec-fetch-site")
@@ -204,7 +233,10 @@ mod tests {
 
     #[test]
     fn origins_are_scheme_host_and_port() {
-        assert_eq!(origin_of("https://app.example.com/path/x"), "https://app.example.com");
+        assert_eq!(
+            origin_of("https://app.example.com/path/x"),
+            "https://app.example.com"
+        );
         assert_eq!(origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
     }
 }

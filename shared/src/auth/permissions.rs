@@ -62,7 +62,9 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match permission {
         ViewSelf | ManageSelf => true,
-        ListUsers | ManageUsers | ManageApiKeys | ReadAudit => matches!(role, Role::Owner | Role::Admin),
+        ListUsers | ManageUsers | ManageApiKeys | ReadAudit => {
+            matches!(role, Role::Owner | Role::Admin)
+        }
         ManageSettings => role == Role::Owner,
     }
 }
@@ -84,7 +86,12 @@ mod tests {
 
     #[test]
     fn staff_manage_only_themselves_and_only_owners_change_settings() {
-        for p in [Permission::ListUsers, Permission::ManageUsers, Permission::ManageApiKeys, Permission::ReadAudit] {
+        for p in [
+            Permission::ListUsers,
+            Permission::ManageUsers,
+            Permission::ManageApiKeys,
+            Permission::ReadAudit,
+        ] {
             assert!(!role_allows(Role::Staff, p));
             assert!(role_allows(Role::Admin, p));
         }

@@ -68,7 +68,11 @@ impl TenantPolicy {
 
     /// The minimum that applies to a user with or without a second factor.
     pub fn min_chars(&self, has_mfa: bool) -> usize {
-        let floor = if has_mfa { MIN_CHARS_WITH_MFA } else { MIN_CHARS_SINGLE_FACTOR };
+        let floor = if has_mfa {
+            MIN_CHARS_WITH_MFA
+        } else {
+            MIN_CHARS_SINGLE_FACTOR
+        };
         self.password_min_length.max(floor)
     }
 }
@@ -84,23 +88,35 @@ pub struct Refusal(pub String);
 
 /// Checks a candidate password; returns its normalised form to hash.
 /// `context` holds what an attacker would try first: the email, names, slug.
-pub fn check_new_password(password: &str, min_chars: usize, context: &[&str]) -> Result<String, Refusal> {
+pub fn check_new_password(
+    password: &str,
+    min_chars: usize,
+    context: &[&str],
+) -> Result<String, Refusal> {
     let normalized = normalize(password);
     let chars = normalized.chars().count();
     if chars < min_chars || chars > MAX_CHARS {
-        return Err(Refusal(format!("must be {min_chars} to {MAX_CHARS} characters")));
+        return Err(Refusal(format!(
+            "must be {min_chars} to {MAX_CHARS} characters"
+        )));
     }
     if is_close_to_context(&normalized, context) {
-        return Err(Refusal("is too close to your email address or business name".into()));
+        return Err(Refusal(
+            "is too close to your email address or business name".into(),
+        ));
     }
     let head: String = normalized.chars().take(ESTIMATOR_CHARS).collect();
     let inputs: Vec<&str> = context.iter().copied().filter(|c| !c.is_empty()).collect();
     let estimate = zxcvbn::zxcvbn(&head, &inputs);
     if is_listed(&estimate, head.chars().count()) {
-        return Err(Refusal("appears in a list of common or breached passwords".into()));
+        return Err(Refusal(
+            "appears in a list of common or breached passwords".into(),
+        ));
     }
     if (estimate.score() as u8) < 3 {
-        return Err(Refusal("is too easy to guess; a few unrelated words make a strong password".into()));
+        return Err(Refusal(
+            "is too easy to guess; a few unrelated words make a strong password".into(),
+        ));
     }
     Ok(normalized)
 }
@@ -116,7 +132,10 @@ fn is_listed(estimate: &zxcvbn::Entropy, len: usize) -> bool {
 }
 
 fn letters_and_digits(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The password, stripped of punctuation and case, is mostly the email's local
@@ -128,7 +147,9 @@ fn is_close_to_context(password: &str, context: &[&str]) -> bool {
         match c.split_once('@') {
             Some((local, domain)) => {
                 words.push(letters_and_digits(local));
-                words.push(letters_and_digits(domain.split('.').next().unwrap_or_default()));
+                words.push(letters_and_digits(
+                    domain.split('.').next().unwrap_or_default(),
+                ));
             }
             None => words.push(letters_and_digits(c)),
         }
@@ -161,7 +182,9 @@ mod tests {
     fn short_common_and_personal_passwords_are_refused() {
         assert!(check_new_password("short", 15, CTX).is_err());
         assert_eq!(
-            check_new_password("1qaz2wsx3edc4rfv", 15, CTX).unwrap_err().0,
+            check_new_password("1qaz2wsx3edc4rfv", 15, CTX)
+                .unwrap_err()
+                .0,
             "appears in a list of common or breached passwords"
         );
         assert!(check_new_password("aaaaaaaaaaaaaaaaaaaa", 15, CTX).is_err());
@@ -175,10 +198,20 @@ mod tests {
         let policy = TenantPolicy::default();
         assert_eq!(policy.min_chars(false), 15);
         assert_eq!(policy.min_chars(true), 15, "the tenant default keeps 15");
-        let relaxed = TenantPolicy { password_min_length: 8, ..TenantPolicy::default() };
+        let relaxed = TenantPolicy {
+            password_min_length: 8,
+            ..TenantPolicy::default()
+        };
         assert_eq!(relaxed.min_chars(true), 8);
-        assert_eq!(relaxed.min_chars(false), 15, "never below the single-factor floor");
-        let strict = TenantPolicy { password_min_length: 20, ..TenantPolicy::default() };
+        assert_eq!(
+            relaxed.min_chars(false),
+            15,
+            "never below the single-factor floor"
+        );
+        let strict = TenantPolicy {
+            password_min_length: 20,
+            ..TenantPolicy::default()
+        };
         assert_eq!(strict.min_chars(true), 20);
     }
 

@@ -6,7 +6,9 @@ use serde::Serialize;
 use crate::clock::{now_unix, rfc3339};
 use crate::crypto::{SecretToken, TokenHash};
 use crate::http::RequestMeta;
-use crate::store::{Attrs, Collection, Condition, Entity, GlobalKey, Record, Store, StoreError, TenantKey, Write};
+use crate::store::{
+    Attrs, Collection, Condition, Entity, GlobalKey, Record, Store, StoreError, TenantKey, Write,
+};
 use crate::tenancy::{ItemId, Role, TenantScope, UserId};
 
 use super::policy::TenantPolicy;
@@ -100,7 +102,11 @@ pub fn create(
         attrs = attrs.string("restriction", r.as_str());
     }
     let writes = vec![
-        Write::Put(TenantKey::new(scope, Entity::Session(user, id.as_str())), attrs, Condition::NotExists),
+        Write::Put(
+            TenantKey::new(scope, Entity::Session(user, id.as_str())),
+            attrs,
+            Condition::NotExists,
+        ),
         Write::PutPointer(
             GlobalKey::Session(hash),
             scope.tenant_id().clone(),
@@ -160,31 +166,52 @@ pub async fn find(store: &Store, token: &SecretToken) -> Result<Option<LiveSessi
         return Ok(None);
     }
     if now - last_seen >= TOUCH_INTERVAL_SECS {
-        let touch = Write::Update(key, Attrs::new().number("last_seen_at", now), Condition::Exists);
+        let touch = Write::Update(
+            key,
+            Attrs::new().number("last_seen_at", now),
+            Condition::Exists,
+        );
         // A failed touch (session ended concurrently) is not an error here.
         let _ = store.transact(vec![touch]).await;
     }
     Ok(Some(LiveSession {
         scope,
         user_id,
-        role: session.string("role")?.parse().map_err(|_| StoreError::Integrity)?,
+        role: session
+            .string("role")?
+            .parse()
+            .map_err(|_| StoreError::Integrity)?,
         id,
-        restriction: session.optional_string("restriction").and_then(Restriction::parse),
+        restriction: session
+            .optional_string("restriction")
+            .and_then(Restriction::parse),
     }))
 }
 
 /// The writes that end one session.
-pub fn end_writes(scope: &TenantScope, user: &UserId, session: &Record) -> Result<Vec<Write>, StoreError> {
+pub fn end_writes(
+    scope: &TenantScope,
+    user: &UserId,
+    session: &Record,
+) -> Result<Vec<Write>, StoreError> {
     let id = session.sort_key()?.to_owned();
     let hash = TokenHash::from_stored(session.string("token_hash")?.to_owned());
     Ok(vec![
-        Write::Delete(TenantKey::new(scope, Entity::Session(user, &id)), Condition::None),
+        Write::Delete(
+            TenantKey::new(scope, Entity::Session(user, &id)),
+            Condition::None,
+        ),
         Write::DeletePointer(GlobalKey::Session(hash), Condition::None),
     ])
 }
 
 /// Ends one of a user's sessions by its public id; `false` if there was none.
-pub async fn end(store: &Store, scope: &TenantScope, user: &UserId, id: &str) -> Result<bool, StoreError> {
+pub async fn end(
+    store: &Store,
+    scope: &TenantScope,
+    user: &UserId,
+    id: &str,
+) -> Result<bool, StoreError> {
     let key = TenantKey::new(scope, Entity::Session(user, id));
     let Some(session) = store.get(scope, &key).await? else {
         return Ok(false);
@@ -195,7 +222,12 @@ pub async fn end(store: &Store, scope: &TenantScope, user: &UserId, id: &str) ->
 
 /// Ends every session of a user except `keep` (password change keeps the
 /// session it was made from; reset and deactivation keep none).
-pub async fn end_all(store: &Store, scope: &TenantScope, user: &UserId, keep: Option<&str>) -> Result<usize, StoreError> {
+pub async fn end_all(
+    store: &Store,
+    scope: &TenantScope,
+    user: &UserId,
+    keep: Option<&str>,
+) -> Result<usize, StoreError> {
     let sessions = store.list_all(scope, Collection::Sessions(user)).await?;
     let mut ended = 0;
     for session in sessions.iter().filter(|s| s.sort_key().ok() != keep) {
@@ -223,7 +255,12 @@ pub struct SessionView {
 }
 
 /// A user's live sessions.
-pub async fn list(store: &Store, scope: &TenantScope, user: &UserId, current: &str) -> Result<Vec<SessionView>, StoreError> {
+pub async fn list(
+    store: &Store,
+    scope: &TenantScope,
+    user: &UserId,
+    current: &str,
+) -> Result<Vec<SessionView>, StoreError> {
     let now = now_unix();
     store
         .list_all(scope, Collection::Sessions(user))
@@ -263,10 +300,20 @@ mod tests {
     #[test]
     fn cookies_are_host_only_secure_http_only_and_same_site() {
         let token = SecretToken::generate();
-        let session = NewSession { token: token.clone(), id: ItemId::generate(), max_age: 43200 };
+        let session = NewSession {
+            token: token.clone(),
+            id: ItemId::generate(),
+            max_age: 43200,
+        };
         let cookie = session.cookie();
         assert!(cookie.starts_with("__Host-session="));
-        for attr in ["Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=43200"] {
+        for attr in [
+            "Path=/",
+            "Secure",
+            "HttpOnly",
+            "SameSite=Lax",
+            "Max-Age=43200",
+        ] {
             assert!(cookie.contains(attr), "{attr}");
         }
         assert!(!cookie.contains("Domain"));

@@ -114,7 +114,12 @@ impl Problem {
                 "Authentication required",
                 "Sign in, or send a valid API key.".into(),
             ),
-            Problem::Forbidden => (403, "forbidden", "Forbidden", "Your role or key does not allow this.".into()),
+            Problem::Forbidden => (
+                403,
+                "forbidden",
+                "Forbidden",
+                "Your role or key does not allow this.".into(),
+            ),
             Problem::CrossSiteRequest => (
                 403,
                 "cross-site-request",
@@ -131,7 +136,8 @@ impl Problem {
                 401,
                 "invalid-credentials",
                 "Sign-in failed",
-                "The business, email or password is wrong, or the account is temporarily locked.".into(),
+                "The business, email or password is wrong, or the account is temporarily locked."
+                    .into(),
             ),
             Problem::TooManyRequests => (
                 429,
@@ -231,7 +237,9 @@ impl Problem {
         match self {
             Problem::ServiceUnavailable => builder = builder.header(http::header::RETRY_AFTER, "5"),
             Problem::TooManyRequests => builder = builder.header(http::header::RETRY_AFTER, "900"),
-            Problem::Unauthenticated => builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer"),
+            Problem::Unauthenticated => {
+                builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer")
+            }
             _ => {}
         }
         builder

@@ -18,6 +18,11 @@ impl Attrs {
         Self::default()
     }
 
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// A string attribute.
     pub fn string(mut self, name: &str, value: impl Into<String>) -> Self {
         self.0.push((name.into(), AttributeValue::S(value.into())));

@@ -1,0 +1,119 @@
+//! API key management (AUTH-5) with validation, audit and notification.
+
+use serde::Deserialize;
+
+use super::notify::security_notice;
+use super::user;
+use super::AccountsError;
+use crate::audit::{AuditEvent, Outcome};
+use crate::auth::api_keys::{self, CreatedKey, KeyView, MAX_LIFETIME_DAYS};
+use crate::auth::{Caller, Scope};
+use crate::http::{FieldError, RequestMeta};
+use crate::tenancy::TenantScope;
+use crate::Platform;
+
+/// `POST /api-keys`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKeyInput {
+    /// A name to recognise the key by.
+    pub name: String,
+    /// Any of `read`, `bookings:write`, `admin`.
+    pub scopes: Vec<String>,
+    /// 1–365 days.
+    pub expires_in_days: i64,
+}
+
+fn event(action: &'static str, caller: &Caller, key_id: &str, meta: &RequestMeta) -> AuditEvent {
+    AuditEvent {
+        kind: "api_keys",
+        action,
+        actor: caller.user_id().to_string(),
+        target: key_id.to_owned(),
+        client_addr: meta.client_addr.clone(),
+        outcome: Outcome::Success,
+    }
+}
+
+/// Creates a key; the secret is in the answer and nowhere else.
+pub async fn create(
+    p: &Platform,
+    scope: &TenantScope,
+    caller: &Caller,
+    input: CreateKeyInput,
+    meta: &RequestMeta,
+) -> Result<CreatedKey, AccountsError> {
+    let mut errors = Vec::new();
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        errors.push(FieldError {
+            field: "name",
+            message: "must be 1 to 100 characters without control characters".into(),
+        });
+    }
+    let scopes: Vec<Option<Scope>> = input.scopes.iter().map(|s| Scope::parse(s)).collect();
+    if scopes.is_empty() || scopes.len() > 3 || scopes.iter().any(Option::is_none) {
+        errors.push(FieldError {
+            field: "scopes",
+            message: "must list one or more of read, bookings:write, admin".into(),
+        });
+    }
+    if !(1..=MAX_LIFETIME_DAYS).contains(&input.expires_in_days) {
+        errors.push(FieldError {
+            field: "expires_in_days",
+            message: format!("must be between 1 and {MAX_LIFETIME_DAYS}"),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(AccountsError::Invalid(errors));
+    }
+    let mut scopes: Vec<Scope> = scopes.into_iter().flatten().collect();
+    scopes.dedup();
+    let (created, mut writes) = api_keys::create(
+        scope,
+        caller.user_id(),
+        caller.role(),
+        name,
+        &scopes,
+        input.expires_in_days,
+    );
+    writes.push(event("api_key.created", caller, &created.id, meta).write(scope));
+    p.store.transact(writes).await?;
+    if let Some(me) = user::load(p, scope, caller.user_id()).await? {
+        security_notice(
+            p,
+            scope,
+            &me,
+            "A Bookwarden API key was created",
+            &format!("An API key named \"{name}\" was created."),
+        )
+        .await;
+    }
+    Ok(created)
+}
+
+/// The tenant's keys, without secrets.
+pub async fn list(p: &Platform, scope: &TenantScope) -> Result<Vec<KeyView>, AccountsError> {
+    Ok(api_keys::list(&p.store, scope).await?)
+}
+
+/// Revokes a key; the next request with it is refused.
+pub async fn revoke(
+    p: &Platform,
+    scope: &TenantScope,
+    caller: &Caller,
+    id: &str,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    let revoked = api_keys::revoke(&p.store, scope, id)
+        .await?
+        .ok_or(AccountsError::NotFound)?;
+    event("api_key.revoked", caller, id, meta)
+        .append(&p.store, scope)
+        .await?;
+    if let Some(me) = user::load(p, scope, caller.user_id()).await? {
+        let text = format!("The API key named \"{}\" was revoked.", revoked.name);
+        security_notice(p, scope, &me, "A Bookwarden API key was revoked", &text).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,620 @@
+//! Signing in (AUTH-2, AUTH-3): password, lockout, second factor, sessions.
+//!
+//! Unknown business, unknown email, wrong password and locked account all end in
+//! the same [`AccountsError::InvalidCredentials`] after the same Argon2 work, so
+//! neither the answer nor its timing tells whether an account exists.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::notify::{security_notice, send_link};
+use super::user::{self, cleared_lockout, User};
+use super::{user_status, AccountsError};
+use crate::audit::{AuditEvent, Outcome};
+use crate::auth::mfa;
+use crate::auth::session::{self, NewSession, Restriction};
+use crate::clock::now_unix;
+use crate::crypto::{
+    hash_password, verify_password, PasswordCheck, PasswordHashString, SecretToken,
+};
+use crate::email::EmailAddress;
+use crate::http::RequestMeta;
+use crate::store::{Attrs, Condition, Entity, GlobalKey, TenantKey, ThrottleKey, Write};
+use crate::tenancy::{ItemId, Role, Slug, TenantScope};
+use crate::Platform;
+
+/// Consecutive failures that lock an account.
+pub const LOCK_AFTER_FAILURES: i64 = 5;
+/// First lock duration; each further lock doubles it (capped at a day).
+pub const FIRST_LOCK_SECS: i64 = 15 * 60;
+/// Attempts one client address may make across all accounts per window.
+pub const CLIENT_ATTEMPTS_PER_WINDOW: i64 = 50;
+/// The throttle window.
+pub const CLIENT_WINDOW_SECS: i64 = 15 * 60;
+/// How long a password-verified login may wait for its second factor.
+pub const MFA_CHALLENGE_SECS: i64 = 300;
+
+/// `POST /v1/auth/login`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    /// The business's slug.
+    pub tenant: String,
+    /// Email address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// `POST /v1/auth/login/mfa`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaInput {
+    /// The token from the first step.
+    pub mfa_token: String,
+    /// `totp`, `email` or `recovery_code`.
+    pub method: String,
+    /// The code.
+    pub code: String,
+}
+
+/// What a successful step tells the client.
+#[derive(Debug, Serialize)]
+pub struct SignedIn {
+    /// `authenticated`, or a restriction the session must resolve first.
+    pub status: &'static str,
+    /// The tenant.
+    pub tenant_id: String,
+    /// The user.
+    pub user_id: String,
+    /// The role.
+    pub role: Role,
+}
+
+/// The result of a login step.
+pub enum LoginOutcome {
+    /// A session was created; set its cookie.
+    Session(NewSession, SignedIn),
+    /// The password was right; a second factor is needed.
+    MfaRequired {
+        /// Token for the second step (not a session).
+        mfa_token: SecretToken,
+        /// Methods the user can use.
+        methods: Vec<&'static str>,
+    },
+}
+
+/// A hash to verify against when there is no account, so that the work (and so
+/// the time) is the same as for a real one.
+fn dummy_hash() -> &'static PasswordHashString {
+    static DUMMY: OnceLock<PasswordHashString> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("bookwarden timing equaliser, never a password"))
+}
+
+async fn verify_blocking(
+    password: String,
+    hash: PasswordHashString,
+) -> Result<PasswordCheck, AccountsError> {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|_| AccountsError::Internal)?
+        .map_err(|_| AccountsError::Internal)
+}
+
+/// Counts one attempt from this client; refuses past the limit.
+pub(crate) async fn throttle(
+    p: &Platform,
+    action: &str,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    let now = now_unix();
+    let key = ThrottleKey {
+        action,
+        client: &meta.client_addr,
+        window_start: now - now % CLIENT_WINDOW_SECS,
+    };
+    if p.store
+        .throttle(key, CLIENT_ATTEMPTS_PER_WINDOW, CLIENT_WINDOW_SECS)
+        .await?
+    {
+        Ok(())
+    } else {
+        tracing::warn!(action, "client throttled");
+        Err(AccountsError::TooManyRequests)
+    }
+}
+
+fn audit(
+    kind: &'static str,
+    action: &'static str,
+    actor: &str,
+    target: &str,
+    meta: &RequestMeta,
+    outcome: Outcome,
+) -> AuditEvent {
+    AuditEvent {
+        kind,
+        action,
+        actor: actor.to_owned(),
+        target: target.to_owned(),
+        client_addr: meta.client_addr.clone(),
+        outcome,
+    }
+}
+
+/// First step: business, email and password.
+pub async fn login(
+    p: &Platform,
+    input: LoginInput,
+    meta: &RequestMeta,
+) -> Result<LoginOutcome, AccountsError> {
+    throttle(p, "login", meta).await?;
+    let password = crate::auth::policy::normalize(&input.password);
+    let found = find_account(p, &input).await?;
+    let Some((scope, user)) = found else {
+        verify_blocking(password, dummy_hash().clone()).await?;
+        return Err(AccountsError::InvalidCredentials);
+    };
+    crate::telemetry::record_tenant(scope.tenant_id());
+    let now = now_unix();
+    let Some(hash) = user
+        .password_hash()
+        .filter(|_| user.status() == user_status::ACTIVE)
+    else {
+        verify_blocking(password, dummy_hash().clone()).await?;
+        audit(
+            "auth",
+            "login.failure",
+            "anonymous",
+            user.id.as_str(),
+            meta,
+            Outcome::Failure,
+        )
+        .append(&p.store, &scope)
+        .await?;
+        return Err(AccountsError::InvalidCredentials);
+    };
+    if user.record.number_or_zero("locked_until") > now {
+        verify_blocking(password, hash).await?;
+        audit(
+            "auth",
+            "login.locked",
+            "anonymous",
+            user.id.as_str(),
+            meta,
+            Outcome::Failure,
+        )
+        .append(&p.store, &scope)
+        .await?;
+        return Err(AccountsError::InvalidCredentials);
+    }
+    let check = verify_blocking(password.clone(), hash).await?;
+    if check == PasswordCheck::Mismatch {
+        record_failure(p, &scope, &user, meta).await?;
+        return Err(AccountsError::InvalidCredentials);
+    }
+
+    let tenant = user::tenant(p, &scope).await?;
+    let mut user_update = cleared_lockout().number("lockouts", 0);
+    if check == PasswordCheck::MatchNeedsRehash {
+        let rehashed = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|_| AccountsError::Internal)?;
+        user_update = user_update.string("password_hash", rehashed.as_str());
+    }
+    let mut writes = vec![Write::Update(
+        user.key.clone(),
+        user_update,
+        Condition::Exists,
+    )];
+
+    if user.has_mfa() {
+        let token = SecretToken::generate();
+        let challenge = ItemId::generate();
+        writes.push(Write::Put(
+            TenantKey::new(&scope, Entity::MfaChallenge(challenge.as_str())),
+            Attrs::new()
+                .string("user_id", user.id.as_str())
+                .number("attempts", 0)
+                .expires_at(now + MFA_CHALLENGE_SECS),
+            Condition::NotExists,
+        ));
+        writes.push(Write::PutPointer(
+            GlobalKey::MfaChallenge(token.hash()),
+            scope.tenant_id().clone(),
+            Attrs::new()
+                .string("user_id", user.id.as_str())
+                .string("item", challenge.as_str())
+                .expires_at(now + MFA_CHALLENGE_SECS),
+            Condition::NotExists,
+        ));
+        writes.push(
+            audit(
+                "auth",
+                "login.password_ok",
+                user.id.as_str(),
+                user.id.as_str(),
+                meta,
+                Outcome::Success,
+            )
+            .write(&scope),
+        );
+        p.store.transact(writes).await?;
+        return Ok(LoginOutcome::MfaRequired {
+            mfa_token: token,
+            methods: vec!["totp", "email", "recovery_code"],
+        });
+    }
+
+    let role = user.role()?;
+    let restriction = restriction_for(&tenant.policy, role, &user, now);
+    let (new_session, session_writes) =
+        session::create(&scope, &user.id, role, restriction, &tenant.policy, meta);
+    writes.extend(session_writes);
+    writes.push(
+        audit(
+            "auth",
+            "login.success",
+            user.id.as_str(),
+            user.id.as_str(),
+            meta,
+            Outcome::Success,
+        )
+        .write(&scope),
+    );
+    p.store.transact(writes).await?;
+    tracing::info!(user_id = %user.id, "signed in");
+    Ok(LoginOutcome::Session(
+        new_session,
+        signed_in(&scope, &user, role, restriction),
+    ))
+}
+
+fn signed_in(
+    scope: &TenantScope,
+    user: &User,
+    role: Role,
+    restriction: Option<Restriction>,
+) -> SignedIn {
+    SignedIn {
+        status: match restriction {
+            None => "authenticated",
+            Some(Restriction::MfaEnrolment) => "mfa_enrolment_required",
+            Some(Restriction::PasswordChange) => "password_change_required",
+        },
+        tenant_id: scope.tenant_id().to_string(),
+        user_id: user.id.to_string(),
+        role,
+    }
+}
+
+/// What a fresh session must do first, if anything: enrol MFA when the tenant
+/// requires it for this role, or change an expired password.
+pub(crate) fn restriction_for(
+    policy: &crate::auth::policy::TenantPolicy,
+    role: Role,
+    user: &User,
+    now: i64,
+) -> Option<Restriction> {
+    let privileged = matches!(role, Role::Owner | Role::Admin);
+    if policy.mfa_required_for_admins && privileged && !user.has_mfa() {
+        return Some(Restriction::MfaEnrolment);
+    }
+    let changed = user
+        .record
+        .number("password_changed_at")
+        .or_else(|_| user.record.number("created_at"))
+        .unwrap_or(now);
+    if policy.password_max_age_days > 0 && now >= changed + policy.password_max_age_days * 86_400 {
+        return Some(Restriction::PasswordChange);
+    }
+    None
+}
+
+async fn find_account(
+    p: &Platform,
+    input: &LoginInput,
+) -> Result<Option<(TenantScope, User)>, AccountsError> {
+    let (Ok(slug), Ok(email)) = (
+        input.tenant.parse::<Slug>(),
+        input.email.parse::<EmailAddress>(),
+    ) else {
+        return Ok(None);
+    };
+    let Some(resolved) = p.store.resolve_slug(&slug).await? else {
+        return Ok(None);
+    };
+    let scope = TenantScope::from_resolved(resolved);
+    let tenant = user::tenant(p, &scope).await?;
+    let lookup = tenant.lookup_key(p, &scope).await?;
+    Ok(user::find_by_email(p, &scope, &lookup, &email)
+        .await?
+        .map(|u| (scope, u)))
+}
+
+/// Counts a wrong password atomically. The request whose increment reaches the
+/// limit (exactly one, however many run concurrently) locks the account,
+/// records it and emails the account's owner.
+async fn record_failure(
+    p: &Platform,
+    scope: &TenantScope,
+    user: &User,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    let after = p.store.add(scope, &user.key, "failed_logins", 1).await?;
+    let failures = after.number_or_zero("failed_logins");
+    let mut writes = vec![audit(
+        "auth",
+        "login.failure",
+        "anonymous",
+        user.id.as_str(),
+        meta,
+        Outcome::Failure,
+    )
+    .write(scope)];
+    let locking = failures == LOCK_AFTER_FAILURES;
+    if locking {
+        let lockouts = after.number_or_zero("lockouts");
+        let duration = (FIRST_LOCK_SECS << lockouts.min(6)).min(86_400);
+        writes.push(Write::Update(
+            user.key.clone(),
+            Attrs::new()
+                .number("locked_until", now_unix() + duration)
+                .number("failed_logins", 0)
+                .number("lockouts", lockouts + 1),
+            Condition::Exists,
+        ));
+        writes.push(
+            audit(
+                "auth",
+                "login.lockout",
+                "system",
+                user.id.as_str(),
+                meta,
+                Outcome::Success,
+            )
+            .write(scope),
+        );
+    }
+    p.store.transact(writes).await?;
+    if locking {
+        tracing::warn!(user_id = %user.id, "account locked after repeated failures");
+        security_notice(
+            p,
+            scope,
+            user,
+            "Your Bookwarden account was locked",
+            "Several wrong passwords were entered for your account, so it is locked for a while. \
+             It unlocks by itself; resetting your password also unlocks it.",
+        )
+        .await;
+    }
+    Ok(())
+}
+
+/// A pending second-factor login, found by its token.
+struct Challenge {
+    scope: TenantScope,
+    key: TenantKey,
+    token_hash: crate::crypto::TokenHash,
+    user: User,
+    record: crate::store::Record,
+}
+
+async fn find_challenge(p: &Platform, mfa_token: &str) -> Result<Challenge, AccountsError> {
+    let token = SecretToken::parse(mfa_token).ok_or(AccountsError::InvalidCode)?;
+    let token_hash = token.hash();
+    let pointer = p
+        .store
+        .pointer(&GlobalKey::MfaChallenge(token_hash.clone()))
+        .await?
+        .ok_or(AccountsError::InvalidCode)?;
+    let (Some(user_id), Some(id)) = (pointer.user_id, pointer.item) else {
+        return Err(AccountsError::Internal);
+    };
+    let scope = TenantScope::from_resolved(pointer.tenant);
+    crate::telemetry::record_tenant(scope.tenant_id());
+    let key = TenantKey::new(&scope, Entity::MfaChallenge(&id));
+    let record = p
+        .store
+        .get(&scope, &key)
+        .await?
+        .ok_or(AccountsError::InvalidCode)?;
+    let user = user::load(p, &scope, &user_id)
+        .await?
+        .ok_or(AccountsError::InvalidCode)?;
+    Ok(Challenge {
+        scope,
+        key,
+        token_hash,
+        user,
+        record,
+    })
+}
+
+fn end_challenge(c: &Challenge) -> Vec<Write> {
+    vec![
+        Write::Delete(c.key.clone(), Condition::Exists),
+        Write::DeletePointer(
+            GlobalKey::MfaChallenge(c.token_hash.clone()),
+            Condition::None,
+        ),
+    ]
+}
+
+/// Second step: a TOTP code, an emailed code or a recovery code.
+pub async fn verify_mfa(
+    p: &Platform,
+    input: MfaInput,
+    meta: &RequestMeta,
+) -> Result<LoginOutcome, AccountsError> {
+    throttle(p, "login", meta).await?;
+    let c = find_challenge(p, &input.mfa_token).await?;
+    let attempts = p
+        .store
+        .add(&c.scope, &c.key, "attempts", 1)
+        .await?
+        .number_or_zero("attempts");
+    if attempts > mfa::MAX_ATTEMPTS {
+        let _ = p.store.transact(end_challenge(&c)).await;
+        return Err(AccountsError::InvalidCode);
+    }
+    let now = now_unix();
+    let mut writes = end_challenge(&c);
+    let method: &'static str = match input.method.as_str() {
+        "totp" => {
+            let secret = c.user.open_credential(p, &c.scope, "totp_secret").await?;
+            let last = c.user.record.number_or_zero("totp_last_step");
+            let step = mfa::check_totp(&secret, input.code.trim(), now, last)
+                .ok_or(AccountsError::InvalidCode)?;
+            writes.push(Write::Update(
+                c.user.key.clone(),
+                Attrs::new().number("totp_last_step", step),
+                Condition::Exists,
+            ));
+            "totp"
+        }
+        "email" => {
+            let expected = c
+                .record
+                .optional_string("email_code_hash")
+                .ok_or(AccountsError::InvalidCode)?;
+            let id = c.record.sort_key()?.trim_start_matches("MFA#").to_owned();
+            let fresh = c.record.number_or_zero("email_code_expires") > now;
+            if !fresh || mfa::email_code_hash(&id, input.code.trim()) != expected {
+                return Err(AccountsError::InvalidCode);
+            }
+            "email"
+        }
+        "recovery_code" => {
+            let used = mfa::recovery_code_hash(&input.code);
+            let mut remaining = c.user.record.strings("recovery_codes");
+            let before = remaining.len();
+            remaining.retain(|h| *h != used);
+            if remaining.len() == before {
+                return Err(AccountsError::InvalidCode);
+            }
+            writes.push(Write::Update(
+                c.user.key.clone(),
+                Attrs::new().strings("recovery_codes", remaining),
+                Condition::Exists,
+            ));
+            "recovery_code"
+        }
+        _ => {
+            return Err(AccountsError::Invalid(vec![crate::http::FieldError {
+                field: "method",
+                message: "must be totp, email or recovery_code".into(),
+            }]))
+        }
+    };
+    let tenant = user::tenant(p, &c.scope).await?;
+    let role = c.user.role()?;
+    let restriction = restriction_for(&tenant.policy, role, &c.user, now);
+    let (new_session, session_writes) = session::create(
+        &c.scope,
+        &c.user.id,
+        role,
+        restriction,
+        &tenant.policy,
+        meta,
+    );
+    writes.extend(session_writes);
+    writes.push(
+        audit(
+            "auth",
+            "login.success",
+            c.user.id.as_str(),
+            c.user.id.as_str(),
+            meta,
+            Outcome::Success,
+        )
+        .write(&c.scope),
+    );
+    // Deleting the challenge under a condition makes the code single-use even
+    // under concurrent submissions.
+    p.store.transact(writes).await.map_err(|e| match e {
+        crate::store::StoreError::Conflict => AccountsError::InvalidCode,
+        other => other.into(),
+    })?;
+    if method == "recovery_code" {
+        security_notice(
+            p,
+            &c.scope,
+            &c.user,
+            "A recovery code was used",
+            "A recovery code was used to sign in to your account.",
+        )
+        .await;
+    }
+    tracing::info!(user_id = %c.user.id, method, "signed in with a second factor");
+    Ok(LoginOutcome::Session(
+        new_session,
+        signed_in(&c.scope, &c.user, role, restriction),
+    ))
+}
+
+/// `POST /v1/auth/login/mfa/email`: emails a six-digit code for the pending login.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailCodeInput {
+    /// The token from the first step.
+    pub mfa_token: String,
+}
+
+/// Sends (or re-sends) the emailed code; the previous one stops working.
+pub async fn send_email_code(
+    p: &Platform,
+    input: EmailCodeInput,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    throttle(p, "login", meta).await?;
+    let c = find_challenge(p, &input.mfa_token).await?;
+    let id = c.record.sort_key()?.trim_start_matches("MFA#").to_owned();
+    let code = mfa::new_email_code();
+    p.store
+        .transact(vec![Write::Update(
+            c.key.clone(),
+            Attrs::new()
+                .string("email_code_hash", mfa::email_code_hash(&id, &code))
+                .number("email_code_expires", now_unix() + mfa::EMAIL_CODE_TTL_SECS),
+            Condition::Exists,
+        )])
+        .await?;
+    let to = c.user.email(p, &c.scope).await?;
+    let name = c.user.open_text(p, &c.scope, "name").await?;
+    send_link(
+        p,
+        to,
+        name,
+        "Your Bookwarden sign-in code",
+        format!(
+            "Your sign-in code is {code}\r\n\r\nIt works once, for the next 10 minutes. If you are not \
+             signing in right now, someone knows your password: change it.\r\n"
+        ),
+    )
+    .await
+}
+
+/// Ends the caller's session on the server.
+pub async fn logout(
+    p: &Platform,
+    scope: &TenantScope,
+    user: &crate::tenancy::UserId,
+    session_id: &str,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    session::end(&p.store, scope, user, session_id).await?;
+    audit(
+        "auth",
+        "session.logout",
+        user.as_str(),
+        session_id,
+        meta,
+        Outcome::Success,
+    )
+    .append(&p.store, scope)
+    .await?;
+    Ok(())
+}

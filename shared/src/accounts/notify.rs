@@ -1,0 +1,73 @@
+//! Security notifications (ACC-3, AUTH-2): important changes are announced to
+//! the account's registered address so an owner notices what they did not do.
+
+use super::user::User;
+use super::AccountsError;
+use crate::email::OutgoingMessage;
+use crate::tenancy::TenantScope;
+use crate::Platform;
+
+/// Emails the user about a security-relevant change. A failure is logged and
+/// does not undo the change: the change is already committed and audited.
+pub async fn security_notice(
+    p: &Platform,
+    scope: &TenantScope,
+    user: &User,
+    subject: &str,
+    what_happened: &str,
+) {
+    if let Err(e) = send(p, scope, user, subject, what_happened).await {
+        tracing::error!(user_id = %user.id, error = %e, "security notification not sent");
+    }
+}
+
+async fn send(
+    p: &Platform,
+    scope: &TenantScope,
+    user: &User,
+    subject: &str,
+    what_happened: &str,
+) -> Result<(), AccountsError> {
+    let to = user.email(p, scope).await?;
+    let to_name = user.open_text(p, scope, "name").await?;
+    let text = format!(
+        "Hello {to_name},\r\n\r\n{what_happened}\r\n\r\n\
+         If this was you, nothing else is needed. If it was not, reset your password now and \
+         tell your business's owner.\r\n\r\n\
+         You receive this message because it concerns the security of your account; it cannot \
+         be unsubscribed. Preferences: {base}/settings/notifications\r\n",
+        base = p.config.app_base_url.trim_end_matches('/'),
+    );
+    let signed = p
+        .mailer
+        .sign(&OutgoingMessage {
+            to,
+            to_name,
+            subject: subject.to_owned(),
+            text,
+        })
+        .await?;
+    p.mailer.send(&signed).await?;
+    Ok(())
+}
+
+/// Sends a message with a one-time link or code to an address.
+pub async fn send_link(
+    p: &Platform,
+    to: crate::email::EmailAddress,
+    to_name: String,
+    subject: &str,
+    text: String,
+) -> Result<(), AccountsError> {
+    let signed = p
+        .mailer
+        .sign(&OutgoingMessage {
+            to,
+            to_name,
+            subject: subject.to_owned(),
+            text,
+        })
+        .await?;
+    p.mailer.send(&signed).await?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Password reset (AUTH-4): a single-use link valid for 30 minutes; asking
+//! reveals nothing about whether the account exists; using it ends every session.
+
+use serde::Deserialize;
+
+use super::login::throttle;
+use super::notify::{security_notice, send_link};
+use super::user::{self, new_password};
+use super::{user_status, AccountsError};
+use crate::audit::{AuditEvent, Outcome};
+use crate::auth::session;
+use crate::clock::now_unix;
+use crate::crypto::SecretToken;
+use crate::email::EmailAddress;
+use crate::http::RequestMeta;
+use crate::store::{Attrs, Condition, GlobalKey, Write};
+use crate::tenancy::{Slug, TenantScope};
+use crate::Platform;
+
+/// Lifetime of a reset link.
+pub const RESET_TTL_SECS: i64 = 30 * 60;
+
+/// `POST /v1/auth/password-reset`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequestInput {
+    /// The business's slug.
+    pub tenant: String,
+    /// The account's email.
+    pub email: String,
+}
+
+/// Emails a reset link if the account exists and is active; the caller always
+/// gets the same answer.
+pub async fn request(
+    p: &Platform,
+    input: ResetRequestInput,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    throttle(p, "password-reset", meta).await?;
+    let (Ok(slug), Ok(email)) = (
+        input.tenant.parse::<Slug>(),
+        input.email.parse::<EmailAddress>(),
+    ) else {
+        return Ok(());
+    };
+    let Some(resolved) = p.store.resolve_slug(&slug).await? else {
+        return Ok(());
+    };
+    let scope = TenantScope::from_resolved(resolved);
+    let tenant = user::tenant(p, &scope).await?;
+    let lookup = tenant.lookup_key(p, &scope).await?;
+    let Some(u) = user::find_by_email(p, &scope, &lookup, &email).await? else {
+        return Ok(());
+    };
+    if u.status() != user_status::ACTIVE {
+        return Ok(());
+    }
+    let token = SecretToken::generate();
+    p.store
+        .transact(vec![
+            Write::PutPointer(
+                GlobalKey::PasswordReset(token.hash()),
+                scope.tenant_id().clone(),
+                Attrs::new()
+                    .string("user_id", u.id.as_str())
+                    .expires_at(now_unix() + RESET_TTL_SECS),
+                Condition::NotExists,
+            ),
+            AuditEvent {
+                kind: "auth",
+                action: "password.reset_requested",
+                actor: "anonymous".into(),
+                target: u.id.to_string(),
+                client_addr: meta.client_addr.clone(),
+                outcome: Outcome::Success,
+            }
+            .write(&scope),
+        ])
+        .await?;
+    let name = u.open_text(p, &scope, "name").await?;
+    send_link(
+        p,
+        email,
+        name,
+        "Reset your Bookwarden password",
+        format!(
+            "Someone asked to reset the password of your account at {business}.\r\n\r\n\
+             To choose a new password, open this link within 30 minutes (it works once):\r\n\r\n\
+             {base}/reset-password#token={token}\r\n\r\n\
+             If it was not you, ignore this message; your password stays as it is.\r\n",
+            business = tenant.name(),
+            base = p.config.app_base_url.trim_end_matches('/'),
+            token = token.expose(),
+        ),
+    )
+    .await
+}
+
+/// `POST /v1/auth/password-reset/confirm` and invitation acceptance.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenPasswordInput {
+    /// The token from the link.
+    pub token: String,
+    /// The new password.
+    pub password: String,
+}
+
+/// Sets a new password from a reset link, once; ends every session and clears
+/// the lockout.
+pub async fn confirm(
+    p: &Platform,
+    input: TokenPasswordInput,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    let token = SecretToken::parse(&input.token).ok_or(AccountsError::InvalidToken)?;
+    let hash = token.hash();
+    let pointer = p
+        .store
+        .pointer(&GlobalKey::PasswordReset(hash.clone()))
+        .await?
+        .ok_or(AccountsError::InvalidToken)?;
+    let user_id = pointer.user_id.ok_or(AccountsError::Internal)?;
+    let scope = TenantScope::from_resolved(pointer.tenant);
+    crate::telemetry::record_tenant(scope.tenant_id());
+    let u = user::load(p, &scope, &user_id)
+        .await?
+        .ok_or(AccountsError::InvalidToken)?;
+    let tenant = user::tenant(p, &scope).await?;
+    let update = new_password(p, &scope, &tenant, &u, &input.password)
+        .await?
+        .number("lockouts", 0);
+    p.store
+        .transact(vec![
+            Write::DeletePointer(GlobalKey::PasswordReset(hash), Condition::Exists),
+            Write::Update(u.key.clone(), update, Condition::Exists),
+            AuditEvent {
+                kind: "auth",
+                action: "password.reset",
+                actor: u.id.to_string(),
+                target: u.id.to_string(),
+                client_addr: meta.client_addr.clone(),
+                outcome: Outcome::Success,
+            }
+            .write(&scope),
+        ])
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::Conflict => AccountsError::InvalidToken,
+            other => other.into(),
+        })?;
+    session::end_all(&p.store, &scope, &u.id, None).await?;
+    security_notice(p, &scope, &u, "Your Bookwarden password was reset", "The password of your account was reset with an emailed link; every session was signed out.").await;
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The tenant's security settings (AUTH-1, AUTH-3, SESS-2), owner only.
+
+use serde::Deserialize;
+
+use super::user::{self};
+use super::AccountsError;
+use crate::audit::{AuditEvent, Outcome};
+use crate::auth::policy::{TenantPolicy, MIN_CHARS_WITH_MFA};
+use crate::http::{FieldError, RequestMeta};
+use crate::store::{Attrs, Condition, Entity, TenantKey, Write};
+use crate::tenancy::{TenantScope, UserId};
+use crate::Platform;
+
+/// `PATCH /v1/tenants/{tenant_id}/settings`: any subset of the policy.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsInput {
+    /// 8–64; the platform still requires 15 for users without a second factor.
+    pub password_min_length: Option<i64>,
+    /// 0–24 previous passwords that may not be reused.
+    pub password_history: Option<i64>,
+    /// 0 (never) to 730 days.
+    pub password_max_age_days: Option<i64>,
+    /// Require a second factor for owners and admins.
+    pub mfa_required_for_admins: Option<bool>,
+    /// 5–120 minutes.
+    pub session_idle_minutes: Option<i64>,
+    /// 1–24 hours.
+    pub session_absolute_hours: Option<i64>,
+}
+
+/// The current policy.
+pub async fn get(p: &Platform, scope: &TenantScope) -> Result<TenantPolicy, AccountsError> {
+    Ok(user::tenant(p, scope).await?.policy)
+}
+
+fn ranged(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    value: Option<i64>,
+    min: i64,
+    max: i64,
+) -> Option<i64> {
+    let v = value?;
+    if (min..=max).contains(&v) {
+        Some(v)
+    } else {
+        errors.push(FieldError {
+            field,
+            message: format!("must be between {min} and {max}"),
+        });
+        None
+    }
+}
+
+/// Changes the policy and records who did it.
+pub async fn update(
+    p: &Platform,
+    scope: &TenantScope,
+    actor: &UserId,
+    input: SettingsInput,
+    meta: &RequestMeta,
+) -> Result<TenantPolicy, AccountsError> {
+    let mut errors = Vec::new();
+    let mut attrs = Attrs::new();
+    let numbers = [
+        (
+            "password_min_length",
+            input.password_min_length,
+            MIN_CHARS_WITH_MFA as i64,
+            64,
+        ),
+        ("password_history", input.password_history, 0, 24),
+        ("password_max_age_days", input.password_max_age_days, 0, 730),
+        ("session_idle_minutes", input.session_idle_minutes, 5, 120),
+        (
+            "session_absolute_hours",
+            input.session_absolute_hours,
+            1,
+            24,
+        ),
+    ];
+    for (field, value, min, max) in numbers {
+        if let Some(v) = ranged(&mut errors, field, value, min, max) {
+            attrs = attrs.number(field, v);
+        }
+    }
+    if let Some(required) = input.mfa_required_for_admins {
+        attrs = attrs.boolean("mfa_required_for_admins", required);
+    }
+    if !errors.is_empty() {
+        return Err(AccountsError::Invalid(errors));
+    }
+    if attrs.is_empty() {
+        return get(p, scope).await;
+    }
+    let audit = AuditEvent {
+        kind: "tenant",
+        action: "settings.changed",
+        actor: actor.to_string(),
+        target: scope.tenant_id().to_string(),
+        client_addr: meta.client_addr.clone(),
+        outcome: Outcome::Success,
+    };
+    p.store
+        .transact(vec![
+            Write::Update(
+                TenantKey::new(scope, Entity::Profile),
+                attrs,
+                Condition::Exists,
+            ),
+            audit.write(scope),
+        ])
+        .await?;
+    get(p, scope).await
+}
