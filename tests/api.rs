@@ -276,7 +276,7 @@ async fn an_expired_token_is_refused_and_changes_nothing() {
     app.platform
         .store
         .transact(vec![Write::PutPointer(
-            GlobalKey::EmailVerification(&stale.hash()),
+            GlobalKey::EmailVerification(stale.hash()),
             scope.tenant_id().clone(),
             Attrs::new()
                 .string("user_id", user_id.as_str())

@@ -22,6 +22,60 @@ pub enum Handler {
     VerifyEmail,
     /// `GET /v1/public/tenants/{slug}`
     GetPublicTenant,
+    /// `POST /v1/auth/login`
+    Login,
+    /// `POST /v1/auth/login/mfa`
+    LoginMfa,
+    /// `POST /v1/auth/login/mfa/email`
+    LoginMfaEmailCode,
+    /// `POST /v1/auth/logout`
+    Logout,
+    /// `POST /v1/auth/password-reset`
+    RequestPasswordReset,
+    /// `POST /v1/auth/password-reset/confirm`
+    ConfirmPasswordReset,
+    /// `POST /v1/auth/invitations/accept`
+    AcceptInvitation,
+    /// `GET /v1/tenants/{tenant_id}/me`
+    GetMe,
+    /// `PATCH /v1/tenants/{tenant_id}/me`
+    UpdateMe,
+    /// `POST /v1/tenants/{tenant_id}/me/password`
+    ChangePassword,
+    /// `GET /v1/tenants/{tenant_id}/me/sessions`
+    ListSessions,
+    /// `DELETE /v1/tenants/{tenant_id}/me/sessions/{session_id}`
+    EndSession,
+    /// `POST /v1/tenants/{tenant_id}/me/mfa/totp`
+    BeginTotp,
+    /// `DELETE /v1/tenants/{tenant_id}/me/mfa/totp`
+    DisableTotp,
+    /// `POST /v1/tenants/{tenant_id}/me/mfa/totp/confirm`
+    ConfirmTotp,
+    /// `POST /v1/tenants/{tenant_id}/me/mfa/recovery-codes`
+    RegenerateRecoveryCodes,
+    /// `GET /v1/tenants/{tenant_id}/users`
+    ListUsers,
+    /// `POST /v1/tenants/{tenant_id}/users`
+    InviteUser,
+    /// `PATCH /v1/tenants/{tenant_id}/users/{user_id}`
+    ChangeUserRole,
+    /// `DELETE /v1/tenants/{tenant_id}/users/{user_id}`
+    DeleteUser,
+    /// `POST /v1/tenants/{tenant_id}/users/{user_id}/deactivate`
+    DeactivateUser,
+    /// `GET /v1/tenants/{tenant_id}/api-keys`
+    ListApiKeys,
+    /// `POST /v1/tenants/{tenant_id}/api-keys`
+    CreateApiKey,
+    /// `DELETE /v1/tenants/{tenant_id}/api-keys/{key_id}`
+    RevokeApiKey,
+    /// `GET /v1/tenants/{tenant_id}/audit`
+    ListAudit,
+    /// `GET /v1/tenants/{tenant_id}/settings`
+    GetSettings,
+    /// `PATCH /v1/tenants/{tenant_id}/settings`
+    UpdateSettings,
     /// Anything else: 404 or 405 as problem+json.
     Fallback,
 }
@@ -64,6 +118,168 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/public/tenants/{slug}",
         handler: Handler::GetPublicTenant,
         function: "GetPublicTenantFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/auth/login",
+        handler: Handler::Login,
+        function: "LoginFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/auth/login/mfa",
+        handler: Handler::LoginMfa,
+        function: "LoginMfaFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/auth/login/mfa/email",
+        handler: Handler::LoginMfaEmailCode,
+        function: "LoginMfaEmailCodeFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/auth/logout",
+        handler: Handler::Logout,
+        function: "LogoutFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/auth/password-reset",
+        handler: Handler::RequestPasswordReset,
+        function: "RequestPasswordResetFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/auth/password-reset/confirm",
+        handler: Handler::ConfirmPasswordReset,
+        function: "ConfirmPasswordResetFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/auth/invitations/accept",
+        handler: Handler::AcceptInvitation,
+        function: "AcceptInvitationFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/me",
+        handler: Handler::GetMe,
+        function: "GetMeFunction",
+    },
+    Route {
+        method: Method::PATCH,
+        path: "/v1/tenants/{tenant_id}/me",
+        handler: Handler::UpdateMe,
+        function: "UpdateMeFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/me/password",
+        handler: Handler::ChangePassword,
+        function: "ChangePasswordFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/me/sessions",
+        handler: Handler::ListSessions,
+        function: "ListSessionsFunction",
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/tenants/{tenant_id}/me/sessions/{session_id}",
+        handler: Handler::EndSession,
+        function: "EndSessionFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/me/mfa/totp",
+        handler: Handler::BeginTotp,
+        function: "BeginTotpFunction",
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/tenants/{tenant_id}/me/mfa/totp",
+        handler: Handler::DisableTotp,
+        function: "DisableTotpFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/me/mfa/totp/confirm",
+        handler: Handler::ConfirmTotp,
+        function: "ConfirmTotpFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/me/mfa/recovery-codes",
+        handler: Handler::RegenerateRecoveryCodes,
+        function: "RegenerateRecoveryCodesFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/users",
+        handler: Handler::ListUsers,
+        function: "ListUsersFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/users",
+        handler: Handler::InviteUser,
+        function: "InviteUserFunction",
+    },
+    Route {
+        method: Method::PATCH,
+        path: "/v1/tenants/{tenant_id}/users/{user_id}",
+        handler: Handler::ChangeUserRole,
+        function: "ChangeUserRoleFunction",
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/tenants/{tenant_id}/users/{user_id}",
+        handler: Handler::DeleteUser,
+        function: "DeleteUserFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/users/{user_id}/deactivate",
+        handler: Handler::DeactivateUser,
+        function: "DeactivateUserFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/api-keys",
+        handler: Handler::ListApiKeys,
+        function: "ListApiKeysFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/api-keys",
+        handler: Handler::CreateApiKey,
+        function: "CreateApiKeyFunction",
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/tenants/{tenant_id}/api-keys/{key_id}",
+        handler: Handler::RevokeApiKey,
+        function: "RevokeApiKeyFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/audit",
+        handler: Handler::ListAudit,
+        function: "ListAuditFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/settings",
+        handler: Handler::GetSettings,
+        function: "GetSettingsFunction",
+    },
+    Route {
+        method: Method::PATCH,
+        path: "/v1/tenants/{tenant_id}/settings",
+        handler: Handler::UpdateSettings,
+        function: "UpdateSettingsFunction",
     },
 ];
 
@@ -139,13 +355,7 @@ pub async fn serve(platform: &Platform, handler: Handler, req: Request) -> Respo
     let meta = RequestMeta::from_request(&req);
     let span = telemetry::request_span(&meta.request_id, &format!("{handler:?}"));
     async {
-        let outcome = match handler {
-            Handler::Health => handlers::health::get(),
-            Handler::CreateTenant => handlers::tenants::create(platform, &req, &meta).await,
-            Handler::VerifyEmail => handlers::auth::verify_email(platform, &req, &meta).await,
-            Handler::GetPublicTenant => handlers::tenants::get_public(platform, &req).await,
-            Handler::Fallback => Err(handlers::fallback::refuse(&req)),
-        };
+        let outcome = handlers::dispatch(platform, handler, &req, &meta).await;
         let status = outcome
             .as_ref()
             .map(|r| r.status().as_u16())

@@ -1,4 +1,4 @@
-//! Lambda function for the `CreateTenant` route.
+//! Lambda function for `POST /v1/tenants`.
 
 use bookwarden_functions::{lambda, routes::Handler};
 

@@ -1,4 +1,4 @@
-//! Lambda function for the `GetPublicTenant` route.
+//! Lambda function for `GET /v1/public/tenants/{slug}`.
 
 use bookwarden_functions::{lambda, routes::Handler};
 

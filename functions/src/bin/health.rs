@@ -1,4 +1,4 @@
-//! Lambda function for the `Health` route.
+//! Lambda function for `GET /health`.
 
 use bookwarden_functions::{lambda, routes::Handler};
 

@@ -1,4 +1,4 @@
-//! Lambda function for the `VerifyEmail` route.
+//! Lambda function for `POST /v1/auth/verify-email`.
 
 use bookwarden_functions::{lambda, routes::Handler};
 

@@ -1,11 +1,18 @@
-//! `POST /v1/auth/verify-email`.
+//! Public authentication routes under `/v1/auth/`.
 
-use bookwarden_shared::accounts;
+use bookwarden_shared::accounts::login::{
+    self, EmailCodeInput, LoginInput, LoginOutcome, MfaInput,
+};
+use bookwarden_shared::accounts::reset::{self, ResetRequestInput, TokenPasswordInput};
+use bookwarden_shared::accounts::{self, users};
+use bookwarden_shared::auth::{authenticate, session};
 use bookwarden_shared::crypto::SecretToken;
 use bookwarden_shared::http::{json_response, parse_json, Problem, RequestMeta};
 use bookwarden_shared::Platform;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use serde::Deserialize;
+
+use super::{no_content, with_cookie, Outcome};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -14,15 +21,73 @@ struct VerifyEmailInput {
 }
 
 /// Consumes an email verification token once.
-pub async fn verify_email(
-    p: &Platform,
-    req: &Request,
-    meta: &RequestMeta,
-) -> Result<Response<Body>, Problem> {
+pub async fn verify_email(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
     let input: VerifyEmailInput = parse_json(req)?;
     let token = SecretToken::parse(&input.token).ok_or(Problem::InvalidToken)?;
-    let verified = accounts::verify_email(p, &token, meta)
-        .await
-        .map_err(super::problem)?;
+    let verified = accounts::verify_email(p, &token, meta).await?;
     Ok(json_response(200, &verified))
+}
+
+fn login_response(outcome: LoginOutcome) -> Outcome {
+    match outcome {
+        LoginOutcome::Session(session, signed_in) => Ok(with_cookie(
+            json_response(200, &signed_in),
+            &session.cookie(),
+        )),
+        LoginOutcome::MfaRequired { mfa_token, methods } => Ok(json_response(
+            200,
+            &serde_json::json!({ "status": "mfa_required", "mfa_token": mfa_token.expose(), "methods": methods }),
+        )),
+    }
+}
+
+/// Password step of sign-in.
+pub async fn login(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let input: LoginInput = parse_json(req)?;
+    login_response(login::login(p, input, meta).await?)
+}
+
+/// Second-factor step of sign-in.
+pub async fn login_mfa(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let input: MfaInput = parse_json(req)?;
+    login_response(login::verify_mfa(p, input, meta).await?)
+}
+
+/// Emails a sign-in code for a pending login.
+pub async fn login_mfa_email_code(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let input: EmailCodeInput = parse_json(req)?;
+    login::send_email_code(p, input, meta).await?;
+    Ok(json_response(202, &serde_json::json!({ "status": "sent" })))
+}
+
+/// Ends the current session on the server and clears the cookie.
+pub async fn logout(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let caller = authenticate(p, req).await?;
+    let session_id = caller.session_id().ok_or(Problem::Forbidden)?.to_owned();
+    login::logout(p, &caller.scope(), caller.user_id(), &session_id, meta).await?;
+    Ok(with_cookie(no_content(), &session::clear_cookie()))
+}
+
+/// Asks for a reset link; the answer never says whether the account exists.
+pub async fn request_password_reset(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let input: ResetRequestInput = parse_json(req)?;
+    reset::request(p, input, meta).await?;
+    Ok(json_response(
+        202,
+        &serde_json::json!({ "status": "if the account exists, a link is on its way" }),
+    ))
+}
+
+/// Sets a new password from a reset link.
+pub async fn confirm_password_reset(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let input: TokenPasswordInput = parse_json(req)?;
+    reset::confirm(p, input, meta).await?;
+    Ok(no_content())
+}
+
+/// Sets the password of an invited user.
+pub async fn accept_invitation(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let input: TokenPasswordInput = parse_json(req)?;
+    users::accept_invitation(p, input, meta).await?;
+    Ok(no_content())
 }

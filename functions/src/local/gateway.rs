@@ -89,7 +89,17 @@ pub async fn dispatch(
     let mut identity = ApiGatewayRequestIdentity::default();
     identity.source_ip = Some(peer.ip().to_string());
     context.identity = identity;
+    let query: HashMap<String, String> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
     let request = lambda_http::Request::from_parts(parts, body)
+        .with_query_string_parameters(query)
         .with_path_parameters(params)
         .with_request_context(RequestContext::ApiGatewayV1(context));
     serve(platform, handler, request).await
