@@ -2,6 +2,7 @@
 //! real handlers called in-process through the same dispatch the local gateway
 //! uses, and helpers to inspect what moto stored and sent.
 
+pub mod identity;
 pub mod raw_http;
 
 use std::collections::HashMap;
@@ -88,6 +89,8 @@ pub struct TestApp {
     pub kms_calls: KmsCallCounter,
     /// This test's table.
     pub table: String,
+    /// The client address requests come from.
+    pub client_addr: std::sync::Mutex<String>,
 }
 
 /// An HTTP response from a handler.
@@ -165,6 +168,7 @@ impl TestApp {
             clients: admin,
             kms_calls,
             table,
+            client_addr: std::sync::Mutex::new("203.0.113.7".to_owned()),
         }
     }
 
@@ -181,7 +185,8 @@ impl TestApp {
             builder = builder.header(*name, *value);
         }
         let (parts, ()) = builder.body(()).expect("valid request").into_parts();
-        let peer: SocketAddr = "203.0.113.7:50000".parse().expect("address");
+        let ip = self.client_addr.lock().expect("client address").clone();
+        let peer: SocketAddr = format!("{ip}:50000").parse().expect("address");
         let response = gateway::dispatch(&self.platform, parts, body.to_vec(), peer).await;
         let (parts, body) = response.into_parts();
         TestResponse {
@@ -194,6 +199,11 @@ impl TestApp {
                 _ => String::new(),
             },
         }
+    }
+
+    /// Makes later requests come from another client address.
+    pub fn set_client(&self, ip: &str) {
+        *self.client_addr.lock().expect("client address") = ip.to_owned();
     }
 
     /// POSTs a JSON value.

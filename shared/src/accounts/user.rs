@@ -236,6 +236,9 @@ pub fn cleared_lockout() -> Attrs {
         .number("locked_until", 0)
 }
 
+/// The longest reuse history a tenant can ask for.
+pub const MAX_PASSWORD_HISTORY: usize = 24;
+
 /// The attribute updates that set a new password, after checking it against the
 /// policy (AUTH-1): length, shipped list, estimator, closeness to the user's
 /// email, name and business, and the tenant's reuse history.
@@ -260,9 +263,15 @@ pub async fn new_password(
         .into_iter()
         .collect();
     previous.extend(user.record.strings("password_history"));
-    previous.truncate(tenant.policy.password_history);
+    // Keep the most history any policy may ask for, so raising the setting
+    // later also covers passwords used before it was raised.
+    previous.truncate(MAX_PASSWORD_HISTORY);
     let check = normalized.clone();
-    let to_check = previous.clone();
+    let to_check: Vec<String> = previous
+        .iter()
+        .take(tenant.policy.password_history)
+        .cloned()
+        .collect();
     let reused = tokio::task::spawn_blocking(move || {
         to_check.iter().any(|h| {
             crate::crypto::verify_password(&check, &PasswordHashString::from_stored(h.clone()))
