@@ -17,7 +17,7 @@ ADVISORY_DB := ../shared/advisory-db
 export BOOKWARDEN_PYTHON := $(abspath $(PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev test venv fmt-check clippy cargo-test lint-template audit dns-records mail release-size
+.PHONY: help dev test venv fmt-check clippy cargo-test lint-template audit dns-records mail bench release-size
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ dns-records: ## Print the DNS records for the mail domain of a running `make dev
 
 mail: venv ## Show the mail a running `make dev` has sent, decoded
 	$(PYTHON) infra/local/show_mail.py http://127.0.0.1:4566
+
+bench: venv ## Print identity figures: Argon2 cost, login latency, DynamoDB and KMS calls
+	cargo bench --locked -p bookwarden-tests --bench identity
 
 release-size: ## Build one function for release and print its stripped size
 	cargo build --release --locked -p bookwarden-functions --bin create_tenant

@@ -859,6 +859,13 @@ async fn owners_and_admins_manage_users_within_the_rules() {
     let (admin, admin_session) = app.member(&owner_session, &owner, "admin").await;
     let (staff, staff_session) = app.member(&admin_session, &owner, "staff").await;
     let users = format!("/v1/tenants/{}/users", owner.tenant_id);
+    let (admin_key, _) = app.api_key(&admin_session, &["read"]).await;
+    assert_eq!(
+        app.call(As::Key(&admin_key), "GET", &users, None)
+            .await
+            .status,
+        200
+    );
     let listed = app
         .call(As::Session(&admin_session), "GET", &users, None)
         .await;
@@ -952,6 +959,8 @@ async fn owners_and_admins_manage_users_within_the_rules() {
             .status,
         401
     );
+    let revoked = app.call(As::Key(&admin_key), "GET", &users, None).await;
+    assert_eq!(revoked.status, 401, "their keys are revoked too");
 
     // Deletion needs re-authentication and erases the personal data.
     let target = format!("{users}/{}", staff.user_id);
@@ -1139,4 +1148,66 @@ async fn identity_logs_carry_no_credentials_or_personal_data() {
     ] {
         assert!(!text.contains(secret_value), "logs contain {secret_value}");
     }
+}
+
+#[tokio::test]
+async fn an_authenticated_request_costs_two_reads_to_authenticate_and_the_audit_log_pages() {
+    let app = TestApp::new().await;
+    let owner = app.owner("costs").await;
+    let session = app.login(&owner).await;
+    let health_like = format!("/v1/tenants/{}/me/sessions", owner.tenant_id);
+    app.call(As::Session(&session), "GET", &health_like, None)
+        .await;
+    let before = app.ddb_calls.get();
+    let r = app
+        .call(As::Session(&session), "GET", &health_like, None)
+        .await;
+    assert_eq!(r.status, 200);
+    // Session pointer + session item, then the one Query the route needs.
+    assert_eq!(app.ddb_calls.get() - before, 3);
+
+    // Newest first, a page at a time, each event once.
+    let all = app.audit_actions(&session).await;
+    assert!(all.len() >= 3, "{all:?}");
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/tenants/{}/audit?limit=2&cursor={c}", owner.tenant_id),
+            None => format!("/v1/tenants/{}/audit?limit=2", owner.tenant_id),
+        };
+        let page = app.call(As::Session(&session), "GET", &path, None).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let j = page.json();
+        let events = j["events"].as_array().unwrap();
+        assert!(events.len() <= 2);
+        seen.extend(
+            events
+                .iter()
+                .map(|e| e["action"].as_str().unwrap().to_owned()),
+        );
+        match j["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all);
+    let bad = app
+        .call(
+            As::Session(&session),
+            "GET",
+            &format!("/v1/tenants/{}/audit?limit=1000", owner.tenant_id),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let bad = app
+        .call(
+            As::Session(&session),
+            "GET",
+            &format!("/v1/tenants/{}/audit?cursor=%%%", owner.tenant_id),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 422);
 }

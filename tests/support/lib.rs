@@ -43,20 +43,24 @@ async fn keys(clients: &Clients) -> provision::Keys {
     .clone()
 }
 
-/// Counts requests a KMS client sends, to prove warm requests make none.
+/// Counts requests an AWS client sends (KMS: to prove warm requests make none;
+/// DynamoDB: round trips per request).
 #[derive(Debug, Default, Clone)]
-pub struct KmsCallCounter(Arc<AtomicUsize>);
+pub struct CallCounter(Arc<AtomicUsize>);
 
-impl KmsCallCounter {
+/// The KMS counter.
+pub type KmsCallCounter = CallCounter;
+
+impl CallCounter {
     /// Calls so far.
     pub fn get(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
 }
 
-impl Intercept for KmsCallCounter {
+impl Intercept for CallCounter {
     fn name(&self) -> &'static str {
-        "KmsCallCounter"
+        "CallCounter"
     }
 
     fn read_before_transmit(
@@ -87,6 +91,8 @@ pub struct TestApp {
     pub clients: Clients,
     /// KMS requests made by the platform so far.
     pub kms_calls: KmsCallCounter,
+    /// DynamoDB requests made by the platform so far.
+    pub ddb_calls: CallCounter,
     /// This test's table.
     pub table: String,
     /// The client address requests come from.
@@ -158,15 +164,20 @@ impl TestApp {
         if kms == Kms::Down {
             kms_config = kms_config.endpoint_url("http://127.0.0.1:9");
         }
+        let ddb_calls = CallCounter::default();
+        let ddb_config =
+            aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(ddb_calls.clone());
         let clients = Clients {
             kms: aws_sdk_kms::Client::from_conf(kms_config.build()),
-            ..admin.clone()
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb_config.build()),
+            ses: admin.ses.clone(),
         };
         let config = provision::local_config(&table, &keys, "https://app.bookwarden.test");
         Self {
             platform: Platform::new(config, clients),
             clients: admin,
             kms_calls,
+            ddb_calls,
             table,
             client_addr: std::sync::Mutex::new("203.0.113.7".to_owned()),
         }

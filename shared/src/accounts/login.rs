@@ -151,10 +151,28 @@ pub async fn login(
 ) -> Result<LoginOutcome, AccountsError> {
     throttle(p, "login", meta).await?;
     let password = crate::auth::policy::normalize(&input.password);
-    let found = find_account(p, &input).await?;
-    let Some((scope, user)) = found else {
-        verify_blocking(password, dummy_hash().clone()).await?;
-        return Err(AccountsError::InvalidCredentials);
+    let (scope, user) = match find_account(p, &input).await? {
+        Found::User(scope, user) => (scope, user),
+        Found::Tenant(scope) => {
+            // Recorded for the business's security view; the same work and
+            // answer as a wrong password.
+            verify_blocking(password, dummy_hash().clone()).await?;
+            audit(
+                "auth",
+                "login.failure",
+                "anonymous",
+                "unknown-account",
+                meta,
+                Outcome::Failure,
+            )
+            .append(&p.store, &scope)
+            .await?;
+            return Err(AccountsError::InvalidCredentials);
+        }
+        Found::Nothing => {
+            verify_blocking(password, dummy_hash().clone()).await?;
+            return Err(AccountsError::InvalidCredentials);
+        }
     };
     crate::telemetry::record_tenant(scope.tenant_id());
     let now = now_unix();
@@ -312,25 +330,32 @@ pub(crate) fn restriction_for(
     None
 }
 
-async fn find_account(
-    p: &Platform,
-    input: &LoginInput,
-) -> Result<Option<(TenantScope, User)>, AccountsError> {
+/// What sign-in found: nothing, a business without that user, or the user.
+enum Found {
+    Nothing,
+    Tenant(TenantScope),
+    User(TenantScope, User),
+}
+
+async fn find_account(p: &Platform, input: &LoginInput) -> Result<Found, AccountsError> {
     let (Ok(slug), Ok(email)) = (
         input.tenant.parse::<Slug>(),
         input.email.parse::<EmailAddress>(),
     ) else {
-        return Ok(None);
+        return Ok(Found::Nothing);
     };
     let Some(resolved) = p.store.resolve_slug(&slug).await? else {
-        return Ok(None);
+        return Ok(Found::Nothing);
     };
     let scope = TenantScope::from_resolved(resolved);
     let tenant = user::tenant(p, &scope).await?;
     let lookup = tenant.lookup_key(p, &scope).await?;
-    Ok(user::find_by_email(p, &scope, &lookup, &email)
-        .await?
-        .map(|u| (scope, u)))
+    Ok(
+        match user::find_by_email(p, &scope, &lookup, &email).await? {
+            Some(u) => Found::User(scope, u),
+            None => Found::Tenant(scope),
+        },
+    )
 }
 
 /// Counts a wrong password atomically. The request whose increment reaches the

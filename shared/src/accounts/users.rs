@@ -8,8 +8,8 @@ use super::reset::TokenPasswordInput;
 use super::user::{self, new_password, reauthenticate, seal_for, User, UserView};
 use super::{user_status, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
-use crate::auth::session;
 use crate::auth::Caller;
+use crate::auth::{api_keys, session};
 use crate::clock::now_unix;
 use crate::crypto::{Purpose, SecretToken};
 use crate::email::EmailAddress;
@@ -296,7 +296,8 @@ pub struct RoleInput {
     pub role: String,
 }
 
-/// Changes a user's role; their sessions end so the new role applies at once.
+/// Changes a user's role; their sessions end and their API keys are revoked so
+/// the new role applies at once.
 pub async fn change_role(
     p: &Platform,
     scope: &TenantScope,
@@ -322,6 +323,7 @@ pub async fn change_role(
         ])
         .await?;
     session::end_all(&p.store, scope, &t.id, None).await?;
+    api_keys::revoke_all_of(&p.store, scope, &t.id).await?;
     security_notice(
         p,
         scope,
@@ -334,7 +336,8 @@ pub async fn change_role(
     user::view(p, scope, &t).await
 }
 
-/// Deactivates a user: they cannot sign in and every session ends.
+/// Deactivates a user: they cannot sign in, every session ends and their API
+/// keys are revoked.
 pub async fn deactivate(
     p: &Platform,
     scope: &TenantScope,
@@ -356,6 +359,7 @@ pub async fn deactivate(
         ])
         .await?;
     session::end_all(&p.store, scope, &t.id, None).await?;
+    api_keys::revoke_all_of(&p.store, scope, &t.id).await?;
     let t = target(p, scope, target_id).await?;
     user::view(p, scope, &t).await
 }
@@ -388,6 +392,7 @@ pub async fn delete(
     may_act_on(caller, t.role()?, None)?;
     keep_an_owner(p, scope, &t).await?;
     session::end_all(&p.store, scope, &t.id, None).await?;
+    api_keys::revoke_all_of(&p.store, scope, &t.id).await?;
     let email_hash = t.record.string("email_hash")?.to_owned();
     p.store
         .transact(vec![

@@ -209,3 +209,20 @@ pub async fn revoke(
         .await?;
     Ok(Some(view(&record)?))
 }
+
+/// Revokes every key a user created: a key must not outlive its creator's
+/// account or keep a role the creator no longer has. Returns how many.
+pub async fn revoke_all_of(
+    store: &Store,
+    scope: &TenantScope,
+    user: &UserId,
+) -> Result<usize, StoreError> {
+    let mut revoked = 0;
+    for record in store.list_all(scope, Collection::ApiKeys).await? {
+        if record.string("created_by")? == user.as_str() {
+            revoke(store, scope, record.string("key_id")?).await?;
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
+}
