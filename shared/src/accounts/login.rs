@@ -151,8 +151,8 @@ pub async fn login(
 ) -> Result<LoginOutcome, AccountsError> {
     throttle(p, "login", meta).await?;
     let password = crate::auth::policy::normalize(&input.password);
-    let (scope, user) = match find_account(p, &input).await? {
-        Found::User(scope, user) => (scope, user),
+    let (scope, tenant, user) = match find_account(p, &input).await? {
+        Found::User(scope, tenant, user) => (scope, tenant, user),
         Found::Tenant(scope) => {
             // Recorded for the business's security view; the same work and
             // answer as a wrong password.
@@ -213,7 +213,6 @@ pub async fn login(
         return Err(AccountsError::InvalidCredentials);
     }
 
-    let tenant = user::tenant(p, &scope).await?;
     let mut user_update = cleared_lockout().number("lockouts", 0);
     if check == PasswordCheck::MatchNeedsRehash {
         let rehashed = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -334,7 +333,7 @@ pub(crate) fn restriction_for(
 enum Found {
     Nothing,
     Tenant(TenantScope),
-    User(TenantScope, User),
+    User(TenantScope, user::Tenant, User),
 }
 
 async fn find_account(p: &Platform, input: &LoginInput) -> Result<Found, AccountsError> {
@@ -352,7 +351,7 @@ async fn find_account(p: &Platform, input: &LoginInput) -> Result<Found, Account
     let lookup = tenant.lookup_key(p, &scope).await?;
     Ok(
         match user::find_by_email(p, &scope, &lookup, &email).await? {
-            Some(u) => Found::User(scope, u),
+            Some(u) => Found::User(scope, tenant, u),
             None => Found::Tenant(scope),
         },
     )
