@@ -152,7 +152,7 @@ pub async fn login(
     throttle(p, "login", meta).await?;
     let password = crate::auth::policy::normalize(&input.password);
     let (scope, tenant, user) = match find_account(p, &input).await? {
-        Found::User(scope, tenant, user) => (scope, tenant, user),
+        Found::User(found) => *found,
         Found::Tenant(scope) => {
             // Recorded for the business's security view; the same work and
             // answer as a wrong password.
@@ -333,7 +333,7 @@ pub(crate) fn restriction_for(
 enum Found {
     Nothing,
     Tenant(TenantScope),
-    User(TenantScope, user::Tenant, User),
+    User(Box<(TenantScope, user::Tenant, User)>),
 }
 
 async fn find_account(p: &Platform, input: &LoginInput) -> Result<Found, AccountsError> {
@@ -351,7 +351,7 @@ async fn find_account(p: &Platform, input: &LoginInput) -> Result<Found, Account
     let lookup = tenant.lookup_key(p, &scope).await?;
     Ok(
         match user::find_by_email(p, &scope, &lookup, &email).await? {
-            Some(u) => Found::User(scope, tenant, u),
+            Some(u) => Found::User(Box::new((scope, tenant, u))),
             None => Found::Tenant(scope),
         },
     )
