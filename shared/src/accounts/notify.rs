@@ -38,20 +38,10 @@ async fn send(
          be unsubscribed. Preferences: {base}/settings/notifications\r\n",
         base = p.config.app_base_url.trim_end_matches('/'),
     );
-    let signed = p
-        .mailer
-        .sign(&OutgoingMessage {
-            to,
-            to_name,
-            subject: subject.to_owned(),
-            text,
-        })
-        .await?;
-    p.mailer.send(&signed).await?;
-    Ok(())
+    send_link(p, to, to_name, subject, text).await
 }
 
-/// Sends a message with a one-time link or code to an address.
+/// Builds, DKIM-signs and sends one plain-text message (links, codes, notices).
 pub async fn send_link(
     p: &Platform,
     to: crate::email::EmailAddress,

@@ -332,3 +332,20 @@ pub async fn reauthenticate(
     }
     Err(AccountsError::ReauthenticationRequired)
 }
+
+/// Follows an emailed link's token to its tenant and user. `key` is the lookup
+/// for the token's kind; unknown and expired tokens are `InvalidToken`.
+pub async fn follow_link(
+    p: &Platform,
+    key: crate::store::GlobalKey,
+) -> Result<(TenantScope, UserId), AccountsError> {
+    let pointer = p
+        .store
+        .pointer(&key)
+        .await?
+        .ok_or(AccountsError::InvalidToken)?;
+    let user_id = pointer.user_id.ok_or(AccountsError::Internal)?;
+    let scope = TenantScope::from_resolved(pointer.tenant);
+    crate::telemetry::record_tenant(scope.tenant_id());
+    Ok((scope, user_id))
+}

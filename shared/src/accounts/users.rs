@@ -213,14 +213,7 @@ pub async fn accept_invitation(
 ) -> Result<(), AccountsError> {
     let token = SecretToken::parse(&input.token).ok_or(AccountsError::InvalidToken)?;
     let hash = token.hash();
-    let pointer = p
-        .store
-        .pointer(&GlobalKey::Invitation(hash.clone()))
-        .await?
-        .ok_or(AccountsError::InvalidToken)?;
-    let user_id = pointer.user_id.ok_or(AccountsError::Internal)?;
-    let scope = TenantScope::from_resolved(pointer.tenant);
-    crate::telemetry::record_tenant(scope.tenant_id());
+    let (scope, user_id) = user::follow_link(p, GlobalKey::Invitation(hash.clone())).await?;
     let u = user::load(p, &scope, &user_id)
         .await?
         .ok_or(AccountsError::InvalidToken)?;

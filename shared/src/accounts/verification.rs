@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{status, AccountsError};
+use super::{status, user, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
 use crate::crypto::SecretToken;
 use crate::http::RequestMeta;
@@ -28,14 +28,7 @@ pub async fn verify_email(
     meta: &RequestMeta,
 ) -> Result<Verified, AccountsError> {
     let hash = token.hash();
-    let pointer = p
-        .store
-        .pointer(&GlobalKey::EmailVerification(hash.clone()))
-        .await?
-        .ok_or(AccountsError::InvalidToken)?;
-    let user_id = pointer.user_id.ok_or(AccountsError::Internal)?;
-    let scope = TenantScope::from_resolved(pointer.tenant);
-    crate::telemetry::record_tenant(scope.tenant_id());
+    let (scope, user_id) = user::follow_link(p, GlobalKey::EmailVerification(hash.clone())).await?;
     let now = crate::clock::now_unix();
     let writes = vec![
         Write::DeletePointer(
