@@ -40,6 +40,12 @@ const MATRIX: &[Expect] = &[
         ok: 415,
     },
     Expect {
+        method: "POST",
+        path: "/v1/tenants/{tenant_id}/me/email",
+        allowed: "OAS",
+        ok: 415,
+    },
+    Expect {
         method: "GET",
         path: "/v1/tenants/{tenant_id}/me/sessions",
         allowed: "OASK",

@@ -1211,3 +1211,83 @@ async fn an_authenticated_request_costs_two_reads_to_authenticate_and_the_audit_
         .await;
     assert_eq!(bad.status, 422);
 }
+
+#[tokio::test]
+async fn an_email_change_needs_the_password_and_the_new_inbox() {
+    let app = TestApp::new().await;
+    let owner = app.owner("newmail").await;
+    let session = app.login(&owner).await;
+    let path = format!("/v1/tenants/{}/me/email", owner.tenant_id);
+    let new_email = owner.email.replace("@example.com", "@moved.example.org");
+    let wrong = app
+        .call(
+            As::Session(&session),
+            "POST",
+            &path,
+            Some(json!({ "new_email": new_email, "password": "not the password at all" })),
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    let asked = app
+        .call(
+            As::Session(&session),
+            "POST",
+            &path,
+            Some(json!({ "new_email": new_email, "password": owner.password })),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    assert!(app
+        .mail_to(&owner.email)
+        .await
+        .iter()
+        .any(|m| m.contains("change of your email")));
+    // Nothing changes until the new inbox confirms.
+    assert_eq!(
+        app.login_attempt(&owner.slug, &owner.email, &owner.password)
+            .await
+            .status,
+        200
+    );
+    let token = token_from_mail(app.mail_to(&new_email).await.last().unwrap());
+    let done = app
+        .post_json("/v1/auth/email-change/confirm", &json!({ "token": token }))
+        .await;
+    assert_eq!(done.status, 204, "{}", done.body);
+    assert_eq!(
+        app.post_json("/v1/auth/email-change/confirm", &json!({ "token": token }))
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        app.login_attempt(&owner.slug, &owner.email, &owner.password)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        app.login_attempt(&owner.slug, &new_email, &owner.password)
+            .await
+            .status,
+        200
+    );
+    let me = app
+        .call(
+            As::Session(&session),
+            "GET",
+            &format!("/v1/tenants/{}/me", owner.tenant_id),
+            None,
+        )
+        .await;
+    assert_eq!(me.json()["email"], new_email.as_str());
+    assert!(app
+        .mail_to(&owner.email)
+        .await
+        .iter()
+        .any(|m| m.contains("email address was changed")));
+    assert!(app
+        .audit_actions(&session)
+        .await
+        .contains(&"email.changed".to_owned()));
+}

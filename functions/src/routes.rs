@@ -36,12 +36,16 @@ pub enum Handler {
     ConfirmPasswordReset,
     /// `POST /v1/auth/invitations/accept`
     AcceptInvitation,
+    /// `POST /v1/auth/email-change/confirm`
+    ConfirmEmailChange,
     /// `GET /v1/tenants/{tenant_id}/me`
     GetMe,
     /// `PATCH /v1/tenants/{tenant_id}/me`
     UpdateMe,
     /// `POST /v1/tenants/{tenant_id}/me/password`
     ChangePassword,
+    /// `POST /v1/tenants/{tenant_id}/me/email`
+    RequestEmailChange,
     /// `GET /v1/tenants/{tenant_id}/me/sessions`
     ListSessions,
     /// `DELETE /v1/tenants/{tenant_id}/me/sessions/{session_id}`
@@ -162,6 +166,12 @@ pub const ROUTES: &[Route] = &[
         function: "AcceptInvitationFunction",
     },
     Route {
+        method: Method::POST,
+        path: "/v1/auth/email-change/confirm",
+        handler: Handler::ConfirmEmailChange,
+        function: "ConfirmEmailChangeFunction",
+    },
+    Route {
         method: Method::GET,
         path: "/v1/tenants/{tenant_id}/me",
         handler: Handler::GetMe,
@@ -178,6 +188,12 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tenant_id}/me/password",
         handler: Handler::ChangePassword,
         function: "ChangePasswordFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/me/email",
+        handler: Handler::RequestEmailChange,
+        function: "RequestEmailChangeFunction",
     },
     Route {
         method: Method::GET,

@@ -91,3 +91,10 @@ pub async fn accept_invitation(p: &Platform, req: &Request, meta: &RequestMeta) 
     users::accept_invitation(p, input, meta).await?;
     Ok(no_content())
 }
+
+/// Confirms a new email address from the link sent to it.
+pub async fn confirm_email_change(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let input: bookwarden_shared::accounts::me::EmailChangeConfirmInput = parse_json(req)?;
+    bookwarden_shared::accounts::me::confirm_email_change(p, input, meta).await?;
+    Ok(no_content())
+}

@@ -89,3 +89,14 @@ pub async fn regenerate_recovery_codes(p: &Platform, req: &Request, meta: &Reque
         &serde_json::json!({ "recovery_codes": codes }),
     ))
 }
+
+/// Start moving the account to another email address (re-authenticated).
+pub async fn request_email_change(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let (caller, scope) = authorize(p, req, meta, Permission::ManageSelf).await?;
+    let input: bookwarden_shared::accounts::me::EmailChangeInput = parse_json(req)?;
+    me::request_email_change(p, &scope, &caller, input, meta).await?;
+    Ok(json_response(
+        202,
+        &serde_json::json!({ "status": "confirm from the new address" }),
+    ))
+}

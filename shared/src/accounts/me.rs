@@ -384,3 +384,191 @@ pub async fn regenerate_recovery_codes(
     .await;
     Ok(codes)
 }
+
+/// How long a link to confirm a new email address works.
+pub const EMAIL_CHANGE_TTL_SECS: i64 = 24 * 3600;
+
+/// `POST /me/email`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChangeInput {
+    /// The new address; it must be confirmed from its own inbox.
+    pub new_email: String,
+    /// The current password (re-authentication).
+    pub password: String,
+}
+
+/// Starts an email change: the new address gets a confirmation link and the
+/// current address is told (ACC-3). Nothing changes until the link is used.
+pub async fn request_email_change(
+    p: &Platform,
+    scope: &TenantScope,
+    caller: &Caller,
+    input: EmailChangeInput,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    let new_email: crate::email::EmailAddress =
+        input
+            .new_email
+            .parse()
+            .map_err(|e: crate::email::InvalidEmail| {
+                AccountsError::Invalid(vec![FieldError {
+                    field: "new_email",
+                    message: e.to_string(),
+                }])
+            })?;
+    let u = me(p, scope, caller).await?;
+    reauthenticate(p, scope, &u, Some(&input.password), None).await?;
+    let tenant = user::tenant(p, scope).await?;
+    let lookup = tenant.lookup_key(p, scope).await?;
+    if user::find_by_email(p, scope, &lookup, &new_email)
+        .await?
+        .is_some()
+    {
+        return Err(AccountsError::EmailTaken);
+    }
+    let sealed = seal_for(
+        p,
+        scope,
+        &u.key,
+        Purpose::PersonalData,
+        "pending_email",
+        new_email.as_str().as_bytes(),
+    )
+    .await?;
+    let token = crate::crypto::SecretToken::generate();
+    p.store
+        .transact(vec![
+            Write::Update(
+                u.key.clone(),
+                Attrs::new().bytes("pending_email", sealed),
+                Condition::Exists,
+            ),
+            Write::PutPointer(
+                crate::store::GlobalKey::EmailChange(token.hash()),
+                scope.tenant_id().clone(),
+                Attrs::new()
+                    .string("user_id", u.id.as_str())
+                    .expires_at(crate::clock::now_unix() + EMAIL_CHANGE_TTL_SECS),
+                Condition::NotExists,
+            ),
+            event("email.change_requested", caller, meta).write(scope),
+        ])
+        .await?;
+    let name = u.open_text(p, scope, "name").await?;
+    super::notify::send_link(
+        p,
+        new_email,
+        name,
+        "Confirm your new email address",
+        format!(
+            "Please confirm this address for your Bookwarden account by opening this link within \
+             24 hours (it works once):\r\n\r\n{base}/confirm-email#token={token}\r\n\r\n\
+             If you did not ask for this, ignore this message.\r\n",
+            base = p.config.app_base_url.trim_end_matches('/'),
+            token = token.expose(),
+        ),
+    )
+    .await?;
+    security_notice(
+        p,
+        scope,
+        &u,
+        "A change of your email address was requested",
+        "Someone signed in to your account asked to move it to another email address. It changes only \
+         once the new address confirms.",
+    )
+    .await;
+    Ok(())
+}
+
+/// `POST /v1/auth/email-change/confirm`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChangeConfirmInput {
+    /// The token from the link sent to the new address.
+    pub token: String,
+}
+
+/// Completes an email change once: the sealed address, its blind index and the
+/// index item move together in one transaction; the old address is told.
+pub async fn confirm_email_change(
+    p: &Platform,
+    input: EmailChangeConfirmInput,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    let token =
+        crate::crypto::SecretToken::parse(&input.token).ok_or(AccountsError::InvalidToken)?;
+    let hash = token.hash();
+    let (scope, user_id) =
+        user::follow_link(p, crate::store::GlobalKey::EmailChange(hash.clone())).await?;
+    let u = user::load(p, &scope, &user_id)
+        .await?
+        .ok_or(AccountsError::InvalidToken)?;
+    if u.record.optional_bytes("pending_email").is_none() {
+        return Err(AccountsError::InvalidToken);
+    }
+    let new_email = u.open_text(p, &scope, "pending_email").await?;
+    let new_email: crate::email::EmailAddress =
+        new_email.parse().map_err(|_| AccountsError::Internal)?;
+    let tenant = user::tenant(p, &scope).await?;
+    let lookup = tenant.lookup_key(p, &scope).await?;
+    let new_hash = lookup.digest(&new_email.lookup_form());
+    let old_hash = u.record.string("email_hash")?.to_owned();
+    let sealed = seal_for(
+        p,
+        &scope,
+        &u.key,
+        Purpose::PersonalData,
+        "email",
+        new_email.as_str().as_bytes(),
+    )
+    .await?;
+    let writes = vec![
+        Write::DeletePointer(
+            crate::store::GlobalKey::EmailChange(hash),
+            Condition::Exists,
+        ),
+        Write::Put(
+            crate::store::TenantKey::new(&scope, crate::store::Entity::UserEmail(&new_hash)),
+            Attrs::new().string("user_id", u.id.as_str()),
+            Condition::NotExists,
+        ),
+        Write::Delete(
+            crate::store::TenantKey::new(&scope, crate::store::Entity::UserEmail(&old_hash)),
+            Condition::None,
+        ),
+        Write::Update(
+            u.key.clone(),
+            Attrs::new()
+                .bytes("email", sealed)
+                .string("email_hash", new_hash)
+                .boolean("email_verified", true)
+                .remove("pending_email"),
+            Condition::Exists,
+        ),
+        AuditEvent {
+            kind: "account",
+            action: "email.changed",
+            actor: u.id.to_string(),
+            target: u.id.to_string(),
+            client_addr: meta.client_addr.clone(),
+            outcome: Outcome::Success,
+        }
+        .write(&scope),
+    ];
+    p.store.transact(writes).await.map_err(|e| match e {
+        crate::store::StoreError::Conflict => AccountsError::InvalidToken,
+        other => other.into(),
+    })?;
+    // `u` still holds the old sealed address: the notice goes to the old inbox.
+    security_notice(
+        p,
+        &scope,
+        &u,
+        "Your Bookwarden email address was changed",
+        "The email address of your account was changed and confirmed from the new inbox.",
+    )
+    .await;
+    Ok(())
+}

@@ -134,6 +134,8 @@ pub enum GlobalKey {
     Invitation(TokenHash),
     /// API key secret hash to tenant and key id.
     ApiKey(TokenHash),
+    /// Email change confirmation token hash to tenant and user.
+    EmailChange(TokenHash),
 }
 
 impl GlobalKey {
@@ -146,6 +148,7 @@ impl GlobalKey {
             GlobalKey::PasswordReset(h) => format!("PWR#{}", h.as_str()),
             GlobalKey::Invitation(h) => format!("INV#{}", h.as_str()),
             GlobalKey::ApiKey(h) => format!("KEY#{}", h.as_str()),
+            GlobalKey::EmailChange(h) => format!("EMC#{}", h.as_str()),
         }
     }
 

@@ -29,6 +29,7 @@
 //! | password reset token | `PWR#<hash>` | `POINTER` |
 //! | invitation token | `INV#<hash>` | `POINTER` |
 //! | API key secret | `KEY#<hash>` | `POINTER` |
+//! | email change confirmation | `EMC#<hash>` | `POINTER` |
 //!
 //! Rate-limit counters per client address (`THR#<action>#<address>#<window>`)
 //! are not tenant data and carry no tenant.
