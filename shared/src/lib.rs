@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod aws;
+pub mod booking;
 pub mod clock;
 pub mod config;
 pub mod crypto;

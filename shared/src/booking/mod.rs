@@ -1,0 +1,3 @@
+//! Booking: services, staff hours, availability and bookings.
+
+pub mod availability;
