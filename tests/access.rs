@@ -23,6 +23,72 @@ struct Expect {
 const MATRIX: &[Expect] = &[
     Expect {
         method: "GET",
+        path: "/v1/tenants/{tenant_id}/services",
+        allowed: "OASK",
+        ok: 200,
+    },
+    Expect {
+        method: "POST",
+        path: "/v1/tenants/{tenant_id}/services",
+        allowed: "OA",
+        ok: 415,
+    },
+    Expect {
+        method: "PATCH",
+        path: "/v1/tenants/{tenant_id}/services/{service_id}",
+        allowed: "OA",
+        ok: 415,
+    },
+    Expect {
+        method: "GET",
+        path: "/v1/tenants/{tenant_id}/staff/{user_id}/schedule",
+        allowed: "OASK",
+        ok: 200,
+    },
+    Expect {
+        method: "PUT",
+        path: "/v1/tenants/{tenant_id}/staff/{user_id}/schedule",
+        allowed: "OA",
+        ok: 415,
+    },
+    Expect {
+        method: "GET",
+        path: "/v1/tenants/{tenant_id}/booking-form",
+        allowed: "OASK",
+        ok: 200,
+    },
+    Expect {
+        method: "PUT",
+        path: "/v1/tenants/{tenant_id}/booking-form",
+        allowed: "OA",
+        ok: 415,
+    },
+    Expect {
+        method: "GET",
+        path: "/v1/tenants/{tenant_id}/bookings",
+        allowed: "OASK",
+        ok: 422,
+    },
+    Expect {
+        method: "GET",
+        path: "/v1/tenants/{tenant_id}/bookings/{booking_id}",
+        allowed: "OASK",
+        ok: 404,
+    },
+    Expect {
+        method: "POST",
+        path: "/v1/tenants/{tenant_id}/bookings/{booking_id}/cancel",
+        allowed: "OAS",
+        ok: 404,
+    },
+    Expect {
+        method: "POST",
+        path: "/v1/tenants/{tenant_id}/bookings/{booking_id}/reschedule",
+        allowed: "OAS",
+        ok: 415,
+    },
+    Expect {
+        method: "GET",
         path: "/v1/tenants/{tenant_id}/me",
         allowed: "OASK",
         ok: 200,
@@ -156,6 +222,8 @@ fn concrete(path: &str, tenant_id: &str) -> String {
         .replace("{user_id}", unknown)
         .replace("{session_id}", unknown)
         .replace("{key_id}", unknown)
+        .replace("{service_id}", unknown)
+        .replace("{booking_id}", unknown)
 }
 
 #[test]

@@ -80,6 +80,40 @@ pub enum Handler {
     GetSettings,
     /// `PATCH /v1/tenants/{tenant_id}/settings`
     UpdateSettings,
+    /// `GET /v1/tenants/{tenant_id}/services`
+    ListServices,
+    /// `POST /v1/tenants/{tenant_id}/services`
+    CreateService,
+    /// `PATCH /v1/tenants/{tenant_id}/services/{service_id}`
+    UpdateService,
+    /// `GET /v1/tenants/{tenant_id}/staff/{user_id}/schedule`
+    GetSchedule,
+    /// `PUT /v1/tenants/{tenant_id}/staff/{user_id}/schedule`
+    SetSchedule,
+    /// `GET /v1/tenants/{tenant_id}/booking-form`
+    GetBookingForm,
+    /// `PUT /v1/tenants/{tenant_id}/booking-form`
+    SetBookingForm,
+    /// `GET /v1/tenants/{tenant_id}/bookings`
+    ListBookings,
+    /// `GET /v1/tenants/{tenant_id}/bookings/{booking_id}`
+    GetBooking,
+    /// `POST /v1/tenants/{tenant_id}/bookings/{booking_id}/cancel`
+    CancelBooking,
+    /// `POST /v1/tenants/{tenant_id}/bookings/{booking_id}/reschedule`
+    RescheduleBooking,
+    /// `GET /v1/public/tenants/{slug}/services`
+    ListPublicServices,
+    /// `GET /v1/public/tenants/{slug}/availability`
+    GetAvailability,
+    /// `POST /v1/public/tenants/{slug}/bookings`
+    CreateBooking,
+    /// `POST /v1/public/bookings/view`
+    ViewManagedBooking,
+    /// `POST /v1/public/bookings/cancel`
+    CancelManagedBooking,
+    /// `POST /v1/public/bookings/reschedule`
+    RescheduleManagedBooking,
     /// Anything else: 404 or 405 as problem+json.
     Fallback,
 }
@@ -297,6 +331,108 @@ pub const ROUTES: &[Route] = &[
         handler: Handler::UpdateSettings,
         function: "UpdateSettingsFunction",
     },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/services",
+        handler: Handler::ListServices,
+        function: "ListServicesFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/services",
+        handler: Handler::CreateService,
+        function: "CreateServiceFunction",
+    },
+    Route {
+        method: Method::PATCH,
+        path: "/v1/tenants/{tenant_id}/services/{service_id}",
+        handler: Handler::UpdateService,
+        function: "UpdateServiceFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/staff/{user_id}/schedule",
+        handler: Handler::GetSchedule,
+        function: "GetScheduleFunction",
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/tenants/{tenant_id}/staff/{user_id}/schedule",
+        handler: Handler::SetSchedule,
+        function: "SetScheduleFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/booking-form",
+        handler: Handler::GetBookingForm,
+        function: "GetBookingFormFunction",
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/tenants/{tenant_id}/booking-form",
+        handler: Handler::SetBookingForm,
+        function: "SetBookingFormFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/bookings",
+        handler: Handler::ListBookings,
+        function: "ListBookingsFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/bookings/{booking_id}",
+        handler: Handler::GetBooking,
+        function: "GetBookingFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/bookings/{booking_id}/cancel",
+        handler: Handler::CancelBooking,
+        function: "CancelBookingFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/bookings/{booking_id}/reschedule",
+        handler: Handler::RescheduleBooking,
+        function: "RescheduleBookingFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/public/tenants/{slug}/services",
+        handler: Handler::ListPublicServices,
+        function: "ListPublicServicesFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/public/tenants/{slug}/availability",
+        handler: Handler::GetAvailability,
+        function: "GetAvailabilityFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/public/tenants/{slug}/bookings",
+        handler: Handler::CreateBooking,
+        function: "CreateBookingFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/public/bookings/view",
+        handler: Handler::ViewManagedBooking,
+        function: "ViewManagedBookingFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/public/bookings/cancel",
+        handler: Handler::CancelManagedBooking,
+        function: "CancelManagedBookingFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/public/bookings/reschedule",
+        handler: Handler::RescheduleManagedBooking,
+        function: "RescheduleManagedBookingFunction",
+    },
 ];
 
 /// The fallback function catches every other method on known paths (405) and
@@ -371,7 +507,8 @@ pub async fn serve(platform: &Platform, handler: Handler, req: Request) -> Respo
     let meta = RequestMeta::from_request(&req);
     let span = telemetry::request_span(&meta.request_id, &format!("{handler:?}"));
     async {
-        let outcome = handlers::dispatch(platform, handler, &req, &meta).await;
+        // Boxed: one allocation per request keeps every caller's future small.
+        let outcome = Box::pin(handlers::dispatch(platform, handler, &req, &meta)).await;
         let status = outcome
             .as_ref()
             .map(|r| r.status().as_u16())

@@ -191,12 +191,24 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> TestResponse {
+        let ip = self.client_addr.lock().expect("client address").clone();
+        self.request_from(&ip, method, path, headers, body).await
+    }
+
+    /// Sends a request from a given client address.
+    pub async fn request_from(
+        &self,
+        ip: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> TestResponse {
         let mut builder = http::Request::builder().method(method).uri(path);
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
         let (parts, ()) = builder.body(()).expect("valid request").into_parts();
-        let ip = self.client_addr.lock().expect("client address").clone();
         let peer: SocketAddr = format!("{ip}:50000").parse().expect("address");
         let response = gateway::dispatch(&self.platform, parts, body.to_vec(), peer).await;
         let (parts, body) = response.into_parts();
@@ -278,6 +290,12 @@ pub fn signup_body(tag: &str) -> serde_json::Value {
         "owner_email": format!("owner.{}@example.com", &unique[..12]),
         "password": format!("correct horse battery staple {}", &unique[..6]),
     })
+}
+
+/// A raw message with its quoted-printable soft line breaks and `=3D` undone,
+/// as a mail client would show the text.
+pub fn decoded(raw: &str) -> String {
+    raw.replace("=\r\n", "").replace("=3D", "=")
 }
 
 /// Extracts the token from a verification email, undoing the quoted-printable

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod bookings;
 pub mod fallback;
 pub mod health;
 pub mod me;
@@ -63,6 +64,23 @@ pub async fn dispatch(
         ListAudit => audit::list(p, req, meta).await,
         GetSettings => settings::get(p, req, meta).await,
         UpdateSettings => settings::update(p, req, meta).await,
+        ListServices => bookings::list_services(p, req, meta).await,
+        CreateService => bookings::create_service(p, req, meta).await,
+        UpdateService => bookings::update_service(p, req, meta).await,
+        GetSchedule => bookings::get_schedule(p, req, meta).await,
+        SetSchedule => bookings::set_schedule(p, req, meta).await,
+        GetBookingForm => bookings::get_booking_form(p, req, meta).await,
+        SetBookingForm => bookings::set_booking_form(p, req, meta).await,
+        ListBookings => bookings::list_bookings(p, req, meta).await,
+        GetBooking => bookings::get_booking(p, req, meta).await,
+        CancelBooking => bookings::cancel_booking(p, req, meta).await,
+        RescheduleBooking => bookings::reschedule_booking(p, req, meta).await,
+        ListPublicServices => bookings::list_public_services(p, req).await,
+        GetAvailability => bookings::get_availability(p, req).await,
+        CreateBooking => bookings::create_booking(p, req, meta).await,
+        ViewManagedBooking => bookings::view_managed(p, req).await,
+        CancelManagedBooking => bookings::cancel_managed(p, req).await,
+        RescheduleManagedBooking => bookings::reschedule_managed(p, req).await,
         Fallback => Err(fallback::refuse(req)),
     }
 }
@@ -103,4 +121,33 @@ pub(crate) fn with_cookie(mut response: Response<Body>, cookie: &str) -> Respons
         response.headers_mut().append(http::header::SET_COOKIE, v);
     }
     response
+}
+
+/// Sends the customer's confirmation with the manage link; a failed send does
+/// not fail the booking.
+pub(crate) async fn confirm_booking(
+    p: &Platform,
+    scope: &TenantScope,
+    booked: &bookwarden_shared::booking::bookings::Booked,
+    token: &bookwarden_shared::crypto::SecretToken,
+    email: &bookwarden_shared::email::EmailAddress,
+    name: &str,
+) {
+    if let Err(e) =
+        bookwarden_shared::booking::mail::confirmation(p, scope, booked, token, email, name).await
+    {
+        tracing::error!(booking_id = %booked.booking_id, error = ?e, "booking confirmation not sent");
+    }
+}
+
+/// Tells the customer their booking was cancelled or moved.
+pub(crate) async fn notify_booking(
+    p: &Platform,
+    scope: &TenantScope,
+    booking: &bookwarden_shared::booking::bookings::Booking,
+    what: &str,
+) {
+    if let Err(e) = bookwarden_shared::booking::mail::changed(p, scope, booking, what).await {
+        tracing::error!(error = ?e, "booking change notice not sent");
+    }
 }

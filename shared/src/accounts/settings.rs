@@ -27,6 +27,8 @@ pub struct SettingsInput {
     pub session_idle_minutes: Option<i64>,
     /// 1–24 hours.
     pub session_absolute_hours: Option<i64>,
+    /// 0–168 hours before a booking in which customers can no longer change it.
+    pub cancellation_window_hours: Option<i64>,
 }
 
 /// The current policy.

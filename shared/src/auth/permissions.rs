@@ -20,6 +20,14 @@ pub enum Permission {
     ReadAudit,
     /// Read and change the tenant's security settings.
     ManageSettings,
+    /// Read services, hours and the booking form.
+    ViewCatalog,
+    /// Change services, hours and the booking form.
+    ManageCatalog,
+    /// Read bookings (staff: their own).
+    ViewBookings,
+    /// Cancel and move bookings (staff: their own).
+    ManageBookings,
 }
 
 /// What an API key may be used for (AUTH-5).
@@ -61,7 +69,8 @@ impl Scope {
 pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match permission {
-        ViewSelf | ManageSelf => true,
+        ViewSelf | ManageSelf | ViewCatalog | ViewBookings | ManageBookings => true,
+        ManageCatalog => matches!(role, Role::Owner | Role::Admin),
         ListUsers | ManageUsers | ManageApiKeys | ReadAudit => {
             matches!(role, Role::Owner | Role::Admin)
         }
@@ -74,8 +83,9 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
 pub fn scope_for(permission: Permission) -> Option<Scope> {
     use Permission::*;
     match permission {
-        ViewSelf | ListUsers | ReadAudit => Some(Scope::Read),
-        ManageUsers => Some(Scope::Admin),
+        ViewSelf | ListUsers | ReadAudit | ViewCatalog | ViewBookings => Some(Scope::Read),
+        ManageUsers | ManageCatalog => Some(Scope::Admin),
+        ManageBookings => Some(Scope::BookingsWrite),
         ManageSelf | ManageApiKeys | ManageSettings => None,
     }
 }

@@ -36,6 +36,8 @@ pub struct TenantPolicy {
     pub session_idle_minutes: i64,
     /// Absolute session lifetime in hours.
     pub session_absolute_hours: i64,
+    /// Customers may cancel or move a booking until this many hours before it.
+    pub cancellation_window_hours: i64,
 }
 
 impl Default for TenantPolicy {
@@ -47,6 +49,7 @@ impl Default for TenantPolicy {
             mfa_required_for_admins: false,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            cancellation_window_hours: 24,
         }
     }
 }
@@ -63,6 +66,7 @@ impl TenantPolicy {
             mfa_required_for_admins: profile.flag("mfa_required_for_admins"),
             session_idle_minutes: n("session_idle_minutes", d.session_idle_minutes),
             session_absolute_hours: n("session_absolute_hours", d.session_absolute_hours),
+            cancellation_window_hours: n("cancellation_window_hours", d.cancellation_window_hours),
         }
     }
 

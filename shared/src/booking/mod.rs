@@ -1,3 +1,7 @@
 //! Booking: services, staff hours, availability and bookings.
 
 pub mod availability;
+pub mod bookings;
+pub mod catalog;
+pub mod form;
+pub mod mail;

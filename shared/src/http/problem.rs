@@ -53,6 +53,9 @@ pub enum Problem {
     LastOwner,
     /// A user with this email already belongs to the tenant.
     EmailTaken,
+    /// The request conflicts with the current state; the slug names why
+    /// (`slot-taken`, `idempotency-key-reused`, `too-late-to-change`).
+    Conflict(&'static str),
     /// The route exists but not with this method.
     MethodNotAllowed(Vec<&'static str>),
     /// The public slug is already in use.
@@ -174,6 +177,21 @@ impl Problem {
                 "email-taken",
                 "Email in use",
                 "A user with this email already belongs to the business.".into(),
+            ),
+            Problem::Conflict(kind) => (
+                409,
+                kind,
+                "Conflict",
+                match *kind {
+                    "slot-taken" => "That time is no longer available; choose another.".into(),
+                    "idempotency-key-reused" => {
+                        "This Idempotency-Key was already used for a different request.".into()
+                    }
+                    "too-late-to-change" => {
+                        "The booking is too close to change online; contact the business.".into()
+                    }
+                    _ => "The request conflicts with the current state.".into(),
+                },
             ),
             Problem::SlugTaken => (
                 409,

@@ -21,6 +21,27 @@ pub enum Entity<'a> {
     MfaChallenge(&'a str),
     /// One audit event, by its sort key.
     AuditEvent(&'a str),
+    /// One bookable service.
+    Service(&'a str),
+    /// A staff member's working hours.
+    Schedule(&'a UserId),
+    /// The tenant's extra booking-form questions.
+    BookingForm,
+    /// One booking.
+    Booking(&'a str),
+    /// A booking request's idempotency record, by the key's hash.
+    Idempotency(&'a str),
+    /// One claimed 5-minute unit of a staff member's time (BOOK-1).
+    Claim(&'a UserId, i64),
+    /// A booking's entry in the by-start index.
+    BookingByStart(i64, &'a str),
+    /// An imported busy block of a staff member.
+    BusyBlock(&'a UserId, i64, &'a str),
+}
+
+/// Sort keys that order by time: zero-padded seconds.
+pub fn time_key(secs: i64) -> String {
+    format!("{secs:012}")
 }
 
 /// A listable set of a tenant's items: one partition, optionally narrowed to a
@@ -35,6 +56,14 @@ pub enum Collection<'a> {
     Sessions(&'a UserId),
     /// The audit log, newest first.
     Audit,
+    /// All services.
+    Services,
+    /// A staff member's claimed units, by time.
+    Claims(&'a UserId),
+    /// All bookings, by start time.
+    BookingsByStart,
+    /// A staff member's busy blocks, by start time.
+    BusyBlocks(&'a UserId),
 }
 
 impl Collection<'_> {
@@ -44,6 +73,10 @@ impl Collection<'_> {
             Collection::Users | Collection::ApiKeys => format!("T#{t}"),
             Collection::Sessions(u) => format!("T#{t}#SESS#{u}"),
             Collection::Audit => format!("T#{t}#AUDIT"),
+            Collection::Services => format!("T#{t}"),
+            Collection::Claims(u) => format!("T#{t}#CLAIM#{u}"),
+            Collection::BookingsByStart => format!("T#{t}#BKSTART"),
+            Collection::BusyBlocks(u) => format!("T#{t}#BUSY#{u}"),
         }
     }
 
@@ -51,7 +84,12 @@ impl Collection<'_> {
         match self {
             Collection::Users => "USER#",
             Collection::ApiKeys => "APIKEY#",
-            Collection::Sessions(_) | Collection::Audit => "",
+            Collection::Services => "SERVICE#",
+            Collection::Sessions(_)
+            | Collection::Audit
+            | Collection::Claims(_)
+            | Collection::BookingsByStart
+            | Collection::BusyBlocks(_) => "",
         }
     }
 
@@ -82,6 +120,20 @@ impl TenantKey {
             Entity::MfaChallenge(id) => (core, format!("MFA#{id}")),
             Entity::Session(u, id) => (Collection::Sessions(u).pk(scope), id.to_owned()),
             Entity::AuditEvent(sk) => (Collection::Audit.pk(scope), sk.to_owned()),
+            Entity::Service(id) => (core, format!("SERVICE#{id}")),
+            Entity::Schedule(u) => (core, format!("SCHEDULE#{u}")),
+            Entity::BookingForm => (core, "FORM".to_owned()),
+            Entity::Booking(id) => (core, format!("BOOKING#{id}")),
+            Entity::Idempotency(h) => (core, format!("IDEM#{h}")),
+            Entity::Claim(u, unit) => (Collection::Claims(u).pk(scope), time_key(unit)),
+            Entity::BookingByStart(start, id) => (
+                Collection::BookingsByStart.pk(scope),
+                format!("{}#{id}", time_key(start)),
+            ),
+            Entity::BusyBlock(u, start, id) => (
+                Collection::BusyBlocks(u).pk(scope),
+                format!("{}#{id}", time_key(start)),
+            ),
         };
         Self {
             tenant: t.clone(),
@@ -136,6 +188,8 @@ pub enum GlobalKey {
     ApiKey(TokenHash),
     /// Email change confirmation token hash to tenant and user.
     EmailChange(TokenHash),
+    /// A customer's manage-booking token hash to tenant and booking id.
+    ManageBooking(TokenHash),
 }
 
 impl GlobalKey {
@@ -149,6 +203,7 @@ impl GlobalKey {
             GlobalKey::Invitation(h) => format!("INV#{}", h.as_str()),
             GlobalKey::ApiKey(h) => format!("KEY#{}", h.as_str()),
             GlobalKey::EmailChange(h) => format!("EMC#{}", h.as_str()),
+            GlobalKey::ManageBooking(h) => format!("MBK#{}", h.as_str()),
         }
     }
 

@@ -15,6 +15,14 @@
 //! | login waiting for a second factor | `T#<tenant>` | `MFA#<challenge id>` |
 //! | session | `T#<tenant>#SESS#<user>` | `<session id>` |
 //! | audit event | `T#<tenant>#AUDIT` | `<rfc3339 µs>#<random>` |
+//! | service | `T#<tenant>` | `SERVICE#<id>` |
+//! | staff working hours | `T#<tenant>` | `SCHEDULE#<user>` |
+//! | booking-form questions | `T#<tenant>` | `FORM` |
+//! | booking | `T#<tenant>` | `BOOKING#<id>` |
+//! | idempotency record | `T#<tenant>` | `IDEM#<sha256(key)>` |
+//! | claimed 5-minute unit | `T#<tenant>#CLAIM#<staff>` | `<unix secs, 12 digits>` |
+//! | booking by start | `T#<tenant>#BKSTART` | `<unix secs>#<booking>` |
+//! | busy block | `T#<tenant>#BUSY#<staff>` | `<unix secs>#<id>` |
 //!
 //! Named global lookups, the only items whose key does not start with a
 //! tenant. Each holds the minimal pointer (a tenant id, and where needed a user
@@ -30,6 +38,7 @@
 //! | invitation token | `INV#<hash>` | `POINTER` |
 //! | API key secret | `KEY#<hash>` | `POINTER` |
 //! | email change confirmation | `EMC#<hash>` | `POINTER` |
+//! | manage-booking link | `MBK#<hash>` | `POINTER` |
 //!
 //! Rate-limit counters per client address (`THR#<action>#<address>#<window>`)
 //! are not tenant data and carry no tenant.
@@ -55,7 +64,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 pub use item::{Attrs, Record};
-pub use keys::{Collection, Entity, GlobalKey, TenantKey, ThrottleKey};
+pub use keys::{time_key, Collection, Entity, GlobalKey, TenantKey, ThrottleKey};
 
 use crate::tenancy::{ResolvedTenant, Slug, TenantId, TenantScope, UserId};
 
@@ -232,6 +241,45 @@ impl Store {
             .filter_map(|item| verified(scope, Record::from_item(item)).transpose())
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page { records, next })
+    }
+
+    /// Items of a collection whose sort keys lie between `from` and `to`
+    /// (inclusive), in order; all pages.
+    pub async fn list_between(
+        &self,
+        scope: &TenantScope,
+        collection: Collection<'_>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Record>, StoreError> {
+        let mut all = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .ddb
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expression_attribute_names("#pk", "PK")
+                .expression_attribute_names("#sk", "SK")
+                .expression_attribute_values(":pk", AttributeValue::S(collection.pk(scope)))
+                .expression_attribute_values(":from", AttributeValue::S(from.to_owned()))
+                .expression_attribute_values(":to", AttributeValue::S(to.to_owned()))
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(unavailable("Query"))?;
+            for item in out.items.unwrap_or_default() {
+                if let Some(r) = verified(scope, Record::from_item(item))? {
+                    all.push(r);
+                }
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(all);
+            }
+        }
     }
 
     /// Every item of a collection (for the small ones: a user's sessions, API keys).

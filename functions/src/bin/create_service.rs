@@ -1,0 +1,8 @@
+//! Lambda function for `POST /v1/tenants/{tenant_id}/services`.
+
+use bookwarden_functions::{lambda, routes::Handler};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda::run(Handler::CreateService).await
+}

@@ -1,0 +1,8 @@
+//! Lambda function for `POST /v1/tenants/{tenant_id}/bookings/{booking_id}/reschedule`.
+
+use bookwarden_functions::{lambda, routes::Handler};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda::run(Handler::RescheduleBooking).await
+}

@@ -1,0 +1,607 @@
+//! Booking core against moto: availability, bookings that cannot double-book
+//! (BOOK-1), idempotency (BOOK-3), manage links and encrypted customer data
+//! (BOOK-4), and bad input.
+
+use bookwarden_tests::identity::{Account, As, Session};
+use bookwarden_tests::{token_from_mail, TestApp};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use serde_json::{json, Value};
+
+const PROBLEMS: &str = "https://bookwarden.dev/problems/";
+
+/// A verified business with one 60-minute service (15-minute buffer after)
+/// delivered by its owner, who works 09:00–17:00 (Europe/Berlin) every day.
+struct Shop {
+    owner: Account,
+    session: Session,
+    owner_id: String,
+    service_id: String,
+}
+
+async fn shop(app: &TestApp, tag: &str) -> Shop {
+    let owner = app.owner(tag).await;
+    let session = app.login(&owner).await;
+    let owner_id = session.user_id.clone();
+    let t = &owner.tenant_id;
+    let day = json!([{ "from": 540, "to": 1020 }]);
+    let schedule = json!({ "weekly": [day, day, day, day, day, day, day], "exceptions": [] });
+    let r = app
+        .call(
+            As::Session(&session),
+            "PUT",
+            &format!("/v1/tenants/{t}/staff/{owner_id}/schedule"),
+            Some(schedule),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .call(
+            As::Session(&session),
+            "POST",
+            &format!("/v1/tenants/{t}/services"),
+            Some(json!({ "name": "Haircut", "duration_minutes": 60, "buffer_after_minutes": 15, "staff_ids": [owner_id] })),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let service_id = r.json()["id"].as_str().unwrap().to_owned();
+    Shop {
+        owner,
+        session,
+        owner_id,
+        service_id,
+    }
+}
+
+/// A day at least a week ahead (outside any cancellation window).
+fn future_day() -> NaiveDate {
+    let d = Utc::now().date_naive() + Duration::days(10);
+    d - Duration::days(i64::from(d.weekday().num_days_from_monday())) + Duration::days(7)
+}
+
+async fn slots(app: &TestApp, s: &Shop, day: NaiveDate) -> Vec<String> {
+    let r = app
+        .request(
+            "GET",
+            &format!(
+                "/v1/public/tenants/{}/availability?service={}&from={day}&to={day}",
+                s.owner.slug, s.service_id
+            ),
+            &[],
+            b"",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["start"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn booking_body(s: &Shop, start: &str, email: &str) -> Value {
+    json!({
+        "service_id": s.service_id, "staff_id": "any", "start": start,
+        "customer_name": "Cora Customer", "customer_email": email, "customer_phone": "+49 30 1234567"
+    })
+}
+
+async fn book(
+    app: &TestApp,
+    s: &Shop,
+    start: &str,
+    email: &str,
+    key: &str,
+) -> bookwarden_tests::TestResponse {
+    book_from(app, "203.0.113.7", s, start, email, key).await
+}
+
+async fn book_from(
+    app: &TestApp,
+    ip: &str,
+    s: &Shop,
+    start: &str,
+    email: &str,
+    key: &str,
+) -> bookwarden_tests::TestResponse {
+    let body = booking_body(s, start, email).to_string();
+    let path = format!("/v1/public/tenants/{}/bookings", s.owner.slug);
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", key),
+    ];
+    app.request_from(ip, "POST", &path, &headers, body.as_bytes())
+        .await
+}
+
+#[tokio::test]
+async fn availability_follows_hours_in_the_tenant_zone_and_bookings_remove_slots() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "avail").await;
+    let day = future_day();
+    let open = slots(&app, &s, day).await;
+    // 09:00 Berlin is 07:00 or 08:00 UTC depending on DST; the last 60-minute slot starts 16:00 local.
+    assert_eq!(open.len(), 29, "{open:?}");
+    let first = open[0].clone();
+    let r = book(&app, &s, &first, "cora@example.org", "k-1").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let after = slots(&app, &s, day).await;
+    // 09:00 is gone, and so are 09:15–10:00 (overlap) and 08:xx cannot exist; 10:15 is free after the buffer.
+    assert!(!after.contains(&first));
+    assert_eq!(
+        open.len() - after.len(),
+        5,
+        "09:00, 09:15, 09:30, 09:45, 10:00 are blocked"
+    );
+
+    // Busy blocks imported from calendars block time too.
+    let scope = bookwarden_shared::tenancy::TenantScope::from_resolved(
+        app.platform
+            .store
+            .resolve_slug(&s.owner.slug.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let staff: bookwarden_shared::tenancy::UserId = s.owner_id.parse().unwrap();
+    let noon = chrono::DateTime::parse_from_rfc3339(&after[8])
+        .unwrap()
+        .timestamp();
+    bookwarden_shared::booking::catalog::add_busy_block(
+        &app.platform.store,
+        &scope,
+        &staff,
+        bookwarden_shared::booking::availability::Interval {
+            start: noon,
+            end: noon + 3600,
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let with_busy = slots(&app, &s, day).await;
+    assert!(!with_busy.contains(&after[8]));
+    assert!(with_busy.len() < after.len());
+
+    // A range over 62 days is refused.
+    let far = day + Duration::days(70);
+    let r = app
+        .request(
+            "GET",
+            &format!(
+                "/v1/public/tenants/{}/availability?service={}&from={day}&to={far}",
+                s.owner.slug, s.service_id
+            ),
+            &[],
+            b"",
+        )
+        .await;
+    assert_eq!(r.status, 422);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_requests_for_one_slot_make_exactly_one_booking() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "race").await;
+    let start = slots(&app, &s, future_day()).await[4].clone();
+    let emails: Vec<String> = (0..50).map(|i| format!("racer{i}@example.org")).collect();
+    let keys: Vec<String> = (0..50).map(|i| format!("race-key-{i}")).collect();
+    let ips: Vec<String> = (0..50).map(|i| format!("198.51.100.{}", i + 1)).collect();
+    let requests = (0..50).map(|i| book_from(&app, &ips[i], &s, &start, &emails[i], &keys[i]));
+    let responses = futures_util::future::join_all(requests).await;
+    let created = responses.iter().filter(|r| r.status == 201).count();
+    let conflicts: Vec<_> = responses.iter().filter(|r| r.status == 409).collect();
+    assert_eq!((created, conflicts.len()), (1, 49));
+    assert!(conflicts
+        .iter()
+        .all(|r| r.problem_type() == format!("{PROBLEMS}slot-taken")));
+    // No orphan claims: every claim belongs to the one booking, and there are exactly its units.
+    let items = app.scan().await;
+    let booking_id = responses.iter().find(|r| r.status == 201).unwrap().json()["booking_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let claims: Vec<_> = items
+        .iter()
+        .filter(|i| i["PK"].as_s().unwrap().contains("#CLAIM#"))
+        .collect();
+    assert_eq!(claims.len(), (60 + 15) / 5);
+    assert!(claims
+        .iter()
+        .all(|c| c["booking_id"].as_s().unwrap() == &booking_id));
+    assert_eq!(
+        items
+            .iter()
+            .filter(|i| i["SK"].as_s().unwrap().starts_with("BOOKING#"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn overlapping_bookings_conflict_cancel_releases_and_reschedule_is_atomic() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "overlap").await;
+    let open = slots(&app, &s, future_day()).await;
+    let a = book(&app, &s, &open[0], "a@example.org", "a").await;
+    assert_eq!(a.status, 201);
+    // 09:30 overlaps 09:00–10:00 (+15 min buffer).
+    let overlapping = book(&app, &s, &open[2], "b@example.org", "b").await;
+    assert_eq!(overlapping.status, 409, "{}", overlapping.body);
+    let id = a.json()["booking_id"].as_str().unwrap().to_owned();
+    let t = &s.owner.tenant_id;
+
+    // Reschedule to 13:00: the old slot frees, the new one is held, in one step.
+    let moved = app
+        .call(
+            As::Session(&s.session),
+            "POST",
+            &format!("/v1/tenants/{t}/bookings/{id}/reschedule"),
+            Some(json!({ "start": open[16] })),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let now_open = slots(&app, &s, future_day()).await;
+    assert!(now_open.contains(&open[0]) && !now_open.contains(&open[16]));
+    let claims = app
+        .scan()
+        .await
+        .into_iter()
+        .filter(|i| i["PK"].as_s().unwrap().contains("#CLAIM#"))
+        .count();
+    assert_eq!(claims, 15, "exactly the moved booking's units");
+    // Moving onto a taken slot fails and changes nothing.
+    let b = book(&app, &s, &open[0], "b@example.org", "b2").await;
+    assert_eq!(b.status, 201);
+    let before = app.scan().await;
+    let clash = app
+        .call(
+            As::Session(&s.session),
+            "POST",
+            &format!("/v1/tenants/{t}/bookings/{id}/reschedule"),
+            Some(json!({ "start": open[1] })),
+        )
+        .await;
+    assert_eq!(clash.status, 409);
+    assert_eq!(app.scan().await, before);
+
+    // Cancel releases the claims.
+    let cancelled = app
+        .call(
+            As::Session(&s.session),
+            "POST",
+            &format!("/v1/tenants/{t}/bookings/{id}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(cancelled.status, 204, "{}", cancelled.body);
+    assert!(slots(&app, &s, future_day()).await.contains(&open[16]));
+    let detail = app
+        .call(
+            As::Session(&s.session),
+            "GET",
+            &format!("/v1/tenants/{t}/bookings/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(detail.json()["status"], "cancelled");
+}
+
+#[tokio::test]
+async fn retries_with_the_same_idempotency_key_return_the_original_booking() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "idem").await;
+    let open = slots(&app, &s, future_day()).await;
+    let first = book(&app, &s, &open[3], "idem@example.org", "same-key").await;
+    assert_eq!(first.status, 201);
+    let retry = book(&app, &s, &open[3], "idem@example.org", "same-key").await;
+    assert_eq!(retry.status, 200);
+    assert_eq!(retry.json(), first.json());
+    let other = book(&app, &s, &open[8], "idem@example.org", "same-key").await;
+    assert_eq!(other.status, 409);
+    assert_eq!(
+        other.problem_type(),
+        format!("{PROBLEMS}idempotency-key-reused")
+    );
+    assert_eq!(
+        app.scan()
+            .await
+            .iter()
+            .filter(|i| i["SK"].as_s().unwrap().starts_with("BOOKING#"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        app.mail_to("idem@example.org").await.len(),
+        1,
+        "one confirmation"
+    );
+    let missing = app
+        .request(
+            "POST",
+            &format!("/v1/public/tenants/{}/bookings", s.owner.slug),
+            &[("content-type", "application/json")],
+            booking_body(&s, &open[5], "x@example.org")
+                .to_string()
+                .as_bytes(),
+        )
+        .await;
+    assert_eq!(missing.status, 422);
+}
+
+#[tokio::test]
+async fn customers_manage_their_booking_through_the_emailed_link_only() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "manage").await;
+    let open = slots(&app, &s, future_day()).await;
+    let r = book(&app, &s, &open[0], "cust@example.org", "m-1").await;
+    assert_eq!(r.status, 201);
+    assert!(
+        !r.body.contains("token"),
+        "the manage link travels by email only"
+    );
+    let mail = app.mail_to("cust@example.org").await;
+    assert!(
+        bookwarden_tests::decoded(&mail[0]).contains("/email-preferences"),
+        "every message links to preferences"
+    );
+    let token = token_from_mail(&mail[0]);
+    let view = app
+        .post_json("/v1/public/bookings/view", &json!({ "token": token }))
+        .await;
+    assert_eq!(view.status, 200, "{}", view.body);
+    assert_eq!(view.json()["customer_email"], "cust@example.org");
+    let wrong = app
+        .post_json(
+            "/v1/public/bookings/view",
+            &json!({ "token": bookwarden_shared::crypto::SecretToken::generate().expose() }),
+        )
+        .await;
+    assert_eq!(wrong.status, 404);
+    let moved = app
+        .post_json(
+            "/v1/public/bookings/reschedule",
+            &json!({ "token": token, "start": open[12] }),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let cancelled = app
+        .post_json("/v1/public/bookings/cancel", &json!({ "token": token }))
+        .await;
+    assert_eq!(cancelled.status, 204);
+    assert_eq!(
+        app.post_json("/v1/public/bookings/cancel", &json!({ "token": token }))
+            .await
+            .status,
+        404
+    );
+    assert!(app
+        .mail_to("cust@example.org")
+        .await
+        .iter()
+        .any(|m| m.contains("was cancelled")));
+
+    // Inside the cancellation window customers can no longer change it online.
+    let t = &s.owner.tenant_id;
+    let r = app
+        .call(
+            As::Session(&s.session),
+            "PATCH",
+            &format!("/v1/tenants/{t}/settings"),
+            Some(json!({ "cancellation_window_hours": 168 })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = book(&app, &s, &open[20], "late@example.org", "m-2").await;
+    let late_token = token_from_mail(&app.mail_to("late@example.org").await[0]);
+    assert_eq!(r.status, 201);
+    let refused = app
+        .post_json(
+            "/v1/public/bookings/cancel",
+            &json!({ "token": late_token }),
+        )
+        .await;
+    assert!(
+        refused.status == 409 || refused.status == 204,
+        "{}",
+        refused.body
+    );
+}
+
+#[tokio::test]
+async fn customer_data_and_answers_are_encrypted_and_staff_see_only_their_bookings() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "private").await;
+    let t = s.owner.tenant_id.clone();
+    let form = json!({ "questions": [
+        { "id": "allergies", "label": "Allergies?", "kind": "short_text" },
+        { "id": "length", "label": "Hair length", "kind": "choice", "required": true, "options": ["short", "long"] }
+    ]});
+    assert_eq!(
+        app.call(
+            As::Session(&s.session),
+            "PUT",
+            &format!("/v1/tenants/{t}/booking-form"),
+            Some(form)
+        )
+        .await
+        .status,
+        200
+    );
+    let open = slots(&app, &s, future_day()).await;
+    let mut body = booking_body(&s, &open[0], "secret.customer@example.org");
+    body["answers"] = json!({ "allergies": "peanuts and penicillin", "length": "long" });
+    let r = app
+        .request(
+            "POST",
+            &format!("/v1/public/tenants/{}/bookings", s.owner.slug),
+            &[
+                ("content-type", "application/json"),
+                ("idempotency-key", "enc-1"),
+            ],
+            body.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let dump = format!("{:?}", app.scan().await);
+    for secret in ["secret.customer", "Cora Customer", "peanuts", "1234567"] {
+        assert!(!dump.contains(secret), "{secret} stored in plaintext");
+    }
+    let id = r.json()["booking_id"].as_str().unwrap().to_owned();
+    let detail = app
+        .call(
+            As::Session(&s.session),
+            "GET",
+            &format!("/v1/tenants/{t}/bookings/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        detail.json()["answers"]["allergies"],
+        "peanuts and penicillin"
+    );
+
+    // A staff member who does not deliver it sees neither the booking nor its details.
+    let (_, staff) = app.member(&s.session, &s.owner, "staff").await;
+    let day = future_day();
+    let from = format!("{day}T00:00:00Z");
+    let to = format!("{}T00:00:00Z", day + Duration::days(1));
+    let list = app
+        .call(
+            As::Session(&staff),
+            "GET",
+            &format!("/v1/tenants/{t}/bookings?from={from}&to={to}"),
+            None,
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.json()["bookings"].as_array().unwrap().is_empty());
+    assert_eq!(
+        app.call(
+            As::Session(&staff),
+            "GET",
+            &format!("/v1/tenants/{t}/bookings/{id}"),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+    let owner_list = app
+        .call(
+            As::Session(&s.session),
+            "GET",
+            &format!("/v1/tenants/{t}/bookings?from={from}&to={to}"),
+            None,
+        )
+        .await;
+    assert_eq!(owner_list.json()["bookings"].as_array().unwrap().len(), 1);
+    assert!(
+        !owner_list.body.contains("secret.customer"),
+        "listings carry no personal data"
+    );
+}
+
+#[tokio::test]
+async fn bad_booking_input_gets_a_problem_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "badbook").await;
+    let open = slots(&app, &s, future_day()).await;
+    let before = app.scan().await;
+    let past = "2020-01-06T09:00:00Z".to_owned();
+    let off_grid = open[0].replace(":00:00Z", ":07:00Z");
+    let night = format!("{}T01:00:00Z", future_day());
+    let with = |field: &str, value: Value| {
+        let mut b = booking_body(&s, &open[0], "bad@example.org");
+        b[field] = value;
+        b
+    };
+    let cases = vec![
+        (
+            "past start",
+            booking_body(&s, &past, "bad@example.org"),
+            409,
+        ),
+        (
+            "misaligned start",
+            booking_body(&s, &off_grid, "bad@example.org"),
+            422,
+        ),
+        (
+            "outside hours",
+            booking_body(&s, &night, "bad@example.org"),
+            409,
+        ),
+        (
+            "unknown service",
+            with("service_id", "0000000000000000000000000z".into()),
+            422,
+        ),
+        (
+            "unknown staff",
+            with("staff_id", "0000000000000000000000000z".into()),
+            422,
+        ),
+        ("bad email", with("customer_email", "nope".into()), 422),
+        (
+            "bad phone",
+            with("customer_phone", "call me maybe".into()),
+            422,
+        ),
+        (
+            "unknown answer",
+            with("answers", json!({ "shoe_size": "42" })),
+            422,
+        ),
+        ("not a time", with("start", "tomorrow".into()), 422),
+    ];
+    for (what, body, status) in cases {
+        let r = app
+            .request(
+                "POST",
+                &format!("/v1/public/tenants/{}/bookings", s.owner.slug),
+                &[
+                    ("content-type", "application/json"),
+                    ("idempotency-key", &what.replace(" ", "-")),
+                ],
+                body.to_string().as_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, status, "{what}: {}", r.body);
+        r.problem_type();
+        assert_eq!(app.scan().await, before, "{what} changed the table");
+    }
+    let t = &s.owner.tenant_id;
+    let bad_services = [
+        json!({ "name": "X", "duration_minutes": 3, "staff_ids": [s.owner_id] }),
+        json!({ "name": "X", "duration_minutes": 481, "staff_ids": [s.owner_id] }),
+        json!({ "name": "X", "duration_minutes": 60, "buffer_before_minutes": 7, "staff_ids": [s.owner_id] }),
+        json!({ "name": "X", "duration_minutes": 480, "buffer_after_minutes": 30, "staff_ids": [s.owner_id] }),
+        json!({ "name": "X", "duration_minutes": 60, "staff_ids": ["0000000000000000000000000z"] }),
+    ];
+    for body in bad_services {
+        let r = app
+            .call(
+                As::Session(&s.session),
+                "POST",
+                &format!("/v1/tenants/{t}/services"),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{body}: {}", r.body);
+    }
+    let overlapping = json!({ "weekly": [[{ "from": 540, "to": 720 }, { "from": 700, "to": 800 }], [], [], [], [], [], []], "exceptions": [] });
+    let inverted = json!({ "weekly": [[{ "from": 720, "to": 540 }], [], [], [], [], [], []], "exceptions": [] });
+    for schedule in [overlapping, inverted] {
+        let r = app
+            .call(
+                As::Session(&s.session),
+                "PUT",
+                &format!("/v1/tenants/{t}/staff/{}/schedule", s.owner_id),
+                Some(schedule),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.body);
+    }
+    assert_eq!(app.scan().await, before);
+}
