@@ -605,3 +605,47 @@ async fn bad_booking_input_gets_a_problem_and_changes_nothing() {
     }
     assert_eq!(app.scan().await, before);
 }
+
+#[tokio::test]
+async fn a_failed_send_does_not_fail_the_booking_and_the_outbox_delivers_it_once() {
+    use bookwarden_shared::email::outbox::retry_due;
+    let mut app = TestApp::new().await;
+    let s = shop(&app, "outbox").await;
+    let open = slots(&app, &s, future_day()).await;
+    let working = app.platform.clone();
+    app.platform = app.platform_without_ses();
+
+    let r = book(&app, &s, &open[0], "queued@example.org", "o-1").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(app.mail_to("queued@example.org").await.is_empty());
+    let items = app.scan().await;
+    let queued: Vec<_> = items
+        .iter()
+        .filter(|i| i["PK"].as_s().unwrap().ends_with("#OUTBOX"))
+        .collect();
+    assert_eq!(queued.len(), 1);
+    assert!(
+        !format!("{queued:?}").contains("queued@example.org"),
+        "the queued message is sealed"
+    );
+
+    // Still failing: the job requeues it with backoff.
+    let now = bookwarden_shared::clock::now_unix();
+    let report = retry_due(&app.platform, now + 61).await.unwrap();
+    assert_eq!((report.sent, report.requeued), (0, 1));
+    // Not yet due again.
+    assert_eq!(retry_due(&working, now + 62).await.unwrap().sent, 0);
+    // SES is back: the next run delivers it, and later runs never again.
+    let report = retry_due(&working, now + 3600).await.unwrap();
+    assert_eq!(report.sent, 1);
+    assert_eq!(retry_due(&working, now + 86_400).await.unwrap().sent, 0);
+    let mail = app.mail_to("queued@example.org").await;
+    assert_eq!(mail.len(), 1, "delivered exactly once");
+    assert!(mail[0].starts_with("DKIM-Signature:"));
+    assert!(app
+        .scan()
+        .await
+        .iter()
+        .all(|i| !i["PK"].as_s().unwrap().ends_with("#OUTBOX")
+            && i["PK"].as_s().unwrap() != "OUTBOXQ"));
+}

@@ -5,6 +5,7 @@
 //! very same code. [`routes::ROUTES`] is the single list of what the API serves.
 
 pub mod handlers;
+pub mod jobs;
 pub mod lambda;
 pub mod local;
 pub mod routes;

@@ -224,6 +224,19 @@ impl TestApp {
         }
     }
 
+    /// The same platform with SES unreachable (every send fails).
+    pub fn platform_without_ses(&self) -> Platform {
+        let ses = aws_sdk_sesv2::config::Builder::from(&sdk_config(&moto().endpoint))
+            .endpoint_url("http://127.0.0.1:9")
+            .build();
+        let clients = Clients {
+            ses: aws_sdk_sesv2::Client::from_conf(ses),
+            kms: self.clients.kms.clone(),
+            dynamodb: self.clients.dynamodb.clone(),
+        };
+        Platform::new(self.platform.config.clone(), clients)
+    }
+
     /// Makes later requests come from another client address.
     pub fn set_client(&self, ip: &str) {
         *self.client_addr.lock().expect("client address") = ip.to_owned();

@@ -4,6 +4,7 @@
 //! template.yaml does, then serves every route from the in-process handlers.
 //! Ctrl-C stops everything; moto exits with this process in any case.
 
+use bookwarden_functions::jobs;
 use bookwarden_functions::local::{gateway, moto::MotoServer, provision, sdk_config};
 use bookwarden_shared::aws::Clients;
 use bookwarden_shared::{telemetry, Platform};
@@ -43,6 +44,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!("\nCtrl-C stops the API and moto.\n");
 
     let platform = Platform::new(config, clients);
+    // EventBridge's part: the outbox job on the template's schedule.
+    let job_platform = platform.clone();
+    tokio::spawn(async move {
+        let mut every =
+            tokio::time::interval(std::time::Duration::from_secs(jobs::OUTBOX_INTERVAL_SECS));
+        loop {
+            every.tick().await;
+            if let Err(e) = jobs::outbox(&job_platform).await {
+                tracing::error!(error = %e, "outbox job failed");
+            }
+        }
+    });
     tokio::select! {
         result = gateway::run(listener, platform) => result?,
         _ = tokio::signal::ctrl_c() => println!("\nStopping."),

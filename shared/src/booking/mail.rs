@@ -7,37 +7,37 @@ use crate::email::{EmailAddress, OutgoingMessage};
 use crate::tenancy::TenantScope;
 use crate::Platform;
 
+/// Mail about bookings also enforces send limits per recipient and per tenant
+/// (MAIL-4) and goes through the outbox (MAIL-5).
 async fn send(
     p: &Platform,
+    scope: &TenantScope,
     to: EmailAddress,
     to_name: String,
     subject: String,
     body: String,
 ) -> Result<(), BookingError> {
+    super::limits::allow(p, scope, &to).await?;
     let text = format!(
         "{body}\r\n\r\nEmail preferences and unsubscribe: {}/email-preferences\r\n",
         p.config.app_base_url.trim_end_matches('/')
     );
-    let signed = p
-        .mailer
-        .sign(&OutgoingMessage {
-            to,
-            to_name,
-            subject,
-            text,
-        })
+    let message = OutgoingMessage {
+        to,
+        to_name,
+        subject,
+        text,
+    };
+    crate::email::outbox::deliver(p, scope, &message)
         .await
-        .map_err(|_| BookingError::Unavailable)?;
-    p.mailer
-        .send(&signed)
-        .await
+        .map(|_| ())
         .map_err(|_| BookingError::Unavailable)
 }
 
 /// The customer's confirmation, with the unguessable manage link (BOOK-4).
 pub async fn confirmation(
     p: &Platform,
-    _scope: &TenantScope,
+    scope: &TenantScope,
     booked: &Booked,
     token: &SecretToken,
     email: &EmailAddress,
@@ -53,6 +53,7 @@ pub async fn confirmation(
     );
     send(
         p,
+        scope,
         email.clone(),
         name.to_owned(),
         "Your appointment is confirmed".into(),
@@ -72,5 +73,13 @@ pub async fn changed(
     let body = format!(
         "Hello {name},\r\n\r\nyour appointment was {what}. Your manage link shows the details.\r\n"
     );
-    send(p, email, name, format!("Your appointment was {what}"), body).await
+    send(
+        p,
+        scope,
+        email,
+        name,
+        format!("Your appointment was {what}"),
+        body,
+    )
+    .await
 }

@@ -4,4 +4,5 @@ pub mod availability;
 pub mod bookings;
 pub mod catalog;
 pub mod form;
+pub mod limits;
 pub mod mail;

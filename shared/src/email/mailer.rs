@@ -83,6 +83,11 @@ pub struct OutgoingMessage {
 pub struct SignedMessage(Vec<u8>);
 
 impl SignedMessage {
+    /// A signed message read back from the outbox.
+    pub fn from_stored(raw: Vec<u8>) -> Self {
+        Self(raw)
+    }
+
     /// The raw bytes as sent.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0

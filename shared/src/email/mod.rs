@@ -4,6 +4,7 @@
 mod dkim;
 mod dns;
 mod mailer;
+pub mod outbox;
 
 pub use dkim::{dkim_signing_input, SIGNED_HEADERS};
 pub use dns::{dns_records, DnsRecord};

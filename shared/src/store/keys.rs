@@ -37,6 +37,8 @@ pub enum Entity<'a> {
     BookingByStart(i64, &'a str),
     /// An imported busy block of a staff member.
     BusyBlock(&'a UserId, i64, &'a str),
+    /// A message waiting in the durable outbox (MAIL-5).
+    OutboxEntry(&'a str),
 }
 
 /// Sort keys that order by time: zero-padded seconds.
@@ -130,6 +132,7 @@ impl TenantKey {
                 Collection::BookingsByStart.pk(scope),
                 format!("{}#{id}", time_key(start)),
             ),
+            Entity::OutboxEntry(id) => (format!("T#{t}#OUTBOX"), id.to_owned()),
             Entity::BusyBlock(u, start, id) => (
                 Collection::BusyBlocks(u).pk(scope),
                 format!("{}#{id}", time_key(start)),
@@ -209,6 +212,25 @@ impl GlobalKey {
 
     pub(crate) fn sk(&self) -> String {
         "POINTER".to_owned()
+    }
+}
+
+/// An entry of the outbox retry queue: when it is due and which message. The
+/// queue is one global partition (`OUTBOXQ`) so the scheduled job can find due
+/// messages of every tenant; each entry holds only the tenant and message id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueKey {
+    /// When the message is due, in seconds.
+    pub due: i64,
+    /// The outbox entry id.
+    pub id: String,
+}
+
+impl QueueKey {
+    pub(crate) const PK: &'static str = "OUTBOXQ";
+
+    pub(crate) fn sk(&self) -> String {
+        format!("{}#{}", time_key(self.due), self.id)
     }
 }
 

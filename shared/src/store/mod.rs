@@ -40,6 +40,10 @@
 //! | email change confirmation | `EMC#<hash>` | `POINTER` |
 //! | manage-booking link | `MBK#<hash>` | `POINTER` |
 //!
+//! The outbox retry queue (`OUTBOXQ`, sort key `<due>#<id>`, holding a tenant id
+//! and a message id) is the one global list, read only by the scheduled job.
+//! Outbox messages themselves are tenant data under `T#<tenant>#OUTBOX`.
+//!
 //! Rate-limit counters per client address (`THR#<action>#<address>#<window>`)
 //! are not tenant data and carry no tenant.
 //!
@@ -64,7 +68,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 pub use item::{Attrs, Record};
-pub use keys::{time_key, Collection, Entity, GlobalKey, TenantKey, ThrottleKey};
+pub use keys::{time_key, Collection, Entity, GlobalKey, QueueKey, TenantKey, ThrottleKey};
 
 use crate::tenancy::{ResolvedTenant, Slug, TenantId, TenantScope, UserId};
 
@@ -114,6 +118,10 @@ pub enum Write {
     PutPointer(GlobalKey, TenantId, Attrs, Condition),
     /// Remove a global pointer.
     DeletePointer(GlobalKey, Condition),
+    /// Queue an outbox message of a tenant.
+    Enqueue(QueueKey, TenantId),
+    /// Take an entry off the queue; with [`Condition::Exists`] only one caller can.
+    Dequeue(QueueKey, Condition),
 }
 
 /// What a global lookup points at.
@@ -409,6 +417,44 @@ impl Store {
             .filter(|r| !r.expired_at(now)))
     }
 
+    /// Outbox queue entries due at `now`, oldest first: (tenant, key).
+    pub async fn due(
+        &self,
+        now: i64,
+        limit: i32,
+    ) -> Result<Vec<(ResolvedTenant, QueueKey)>, StoreError> {
+        let out = self
+            .ddb
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk <= :now")
+            .expression_attribute_names("#pk", "PK")
+            .expression_attribute_names("#sk", "SK")
+            .expression_attribute_values(":pk", AttributeValue::S(QueueKey::PK.to_owned()))
+            .expression_attribute_values(":now", AttributeValue::S(format!("{}~", time_key(now))))
+            .limit(limit)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable("Query"))?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let r = Record::from_item(item);
+                let sk = r.sort_key()?;
+                let (due, id) = sk.split_once('#').ok_or(StoreError::Integrity)?;
+                Ok((
+                    ResolvedTenant::from_store(r.tenant_id()?),
+                    QueueKey {
+                        due: due.parse().map_err(|_| StoreError::Integrity)?,
+                        id: id.to_owned(),
+                    },
+                ))
+            })
+            .collect()
+    }
+
     /// Applies all writes atomically, or none of them.
     pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let items = writes
@@ -527,6 +573,32 @@ impl Store {
                             .condition_expression(guard)
                             .set_expression_attribute_names(Some(names_map))
                             .set_expression_attribute_values(Some(values_map))
+                            .build()
+                            .map_err(|_| StoreError::Integrity)?,
+                    )
+                    .build()
+            }
+            Write::Enqueue(key, tenant) => {
+                let mut item = HashMap::new();
+                item.insert("PK".to_owned(), AttributeValue::S(QueueKey::PK.to_owned()));
+                item.insert("SK".to_owned(), AttributeValue::S(key.sk()));
+                item.insert(
+                    TENANT_ATTR.to_owned(),
+                    AttributeValue::S(tenant.as_str().to_owned()),
+                );
+                item.insert("item".to_owned(), AttributeValue::S(key.id.clone()));
+                self.put(item, Condition::NotExists)?
+            }
+            Write::Dequeue(key, cond) => {
+                let (expr, names, values) = condition(cond);
+                TransactWriteItem::builder()
+                    .delete(
+                        Delete::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_map(QueueKey::PK.to_owned(), key.sk())))
+                            .set_condition_expression(expr)
+                            .set_expression_attribute_names(names)
+                            .set_expression_attribute_values(values)
                             .build()
                             .map_err(|_| StoreError::Integrity)?,
                     )
