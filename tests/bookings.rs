@@ -346,6 +346,25 @@ async fn customers_manage_their_booking_through_the_emailed_link_only() {
         "every message links to preferences"
     );
     let token = token_from_mail(&mail[0]);
+    let ics = calendar_part(&mail[0]);
+    assert!(
+        ics.contains("BEGIN:VCALENDAR") && ics.contains("STATUS:CONFIRMED"),
+        "{ics}"
+    );
+    let public_key = app.platform.mailer.dkim_public_key().await.unwrap();
+    assert!(bookwarden_tests::dkim_verifies(
+        mail[0].as_bytes(),
+        "bookwarden",
+        "mail.bookwarden.test",
+        &public_key
+    ));
+    assert!(
+        app.mail_to(&s.owner.email)
+            .await
+            .iter()
+            .any(|m| m.contains("Appointment update")),
+        "the staff member is told"
+    );
     let view = app
         .post_json("/v1/public/bookings/view", &json!({ "token": token }))
         .await;
@@ -623,7 +642,7 @@ async fn a_failed_send_does_not_fail_the_booking_and_the_outbox_delivers_it_once
         .iter()
         .filter(|i| i["PK"].as_s().unwrap().ends_with("#OUTBOX"))
         .collect();
-    assert_eq!(queued.len(), 1);
+    assert_eq!(queued.len(), 2, "the customer's confirmation and the staff note");
     assert!(
         !format!("{queued:?}").contains("queued@example.org"),
         "the queued message is sealed"
@@ -632,12 +651,12 @@ async fn a_failed_send_does_not_fail_the_booking_and_the_outbox_delivers_it_once
     // Still failing: the job requeues it with backoff.
     let now = bookwarden_shared::clock::now_unix();
     let report = retry_due(&app.platform, now + 61).await.unwrap();
-    assert_eq!((report.sent, report.requeued), (0, 1));
+    assert_eq!((report.sent, report.requeued), (0, 2));
     // Not yet due again.
     assert_eq!(retry_due(&working, now + 62).await.unwrap().sent, 0);
     // SES is back: the next run delivers it, and later runs never again.
     let report = retry_due(&working, now + 3600).await.unwrap();
-    assert_eq!(report.sent, 1);
+    assert_eq!(report.sent, 2);
     assert_eq!(retry_due(&working, now + 86_400).await.unwrap().sent, 0);
     let mail = app.mail_to("queued@example.org").await;
     assert_eq!(mail.len(), 1, "delivered exactly once");
@@ -648,4 +667,26 @@ async fn a_failed_send_does_not_fail_the_booking_and_the_outbox_delivers_it_once
         .iter()
         .all(|i| !i["PK"].as_s().unwrap().ends_with("#OUTBOX")
             && i["PK"].as_s().unwrap() != "OUTBOXQ"));
+}
+
+/// The iCalendar attachment of a raw message, decoded.
+fn calendar_part(raw: &str) -> String {
+    use base64::Engine;
+    let at = raw
+        .find("Content-Type: text/calendar")
+        .expect("a calendar attachment");
+    let part = &raw[at..];
+    let (headers, rest) = part.split_once("\r\n\r\n").unwrap();
+    let body: String = rest.split("\r\n--").next().unwrap().to_owned();
+    if headers.contains("base64") {
+        let compact: String = body.split_whitespace().collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .unwrap(),
+        )
+        .unwrap()
+    } else {
+        bookwarden_tests::decoded(&body)
+    }
 }

@@ -56,6 +56,7 @@ pub async fn send_link(
             to_name,
             subject: subject.to_owned(),
             text,
+            attachments: Vec::new(),
         })
         .await?;
     p.mailer.send(&signed).await?;

@@ -174,6 +174,7 @@ pub async fn register_tenant(
             to_name: new.owner_name.clone(),
             subject: format!("Confirm your email for {}", new.name),
             text: verification_text(&p.config.app_base_url, &token, &new.name),
+            attachments: Vec::new(),
         })
         .await?;
 

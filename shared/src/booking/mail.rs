@@ -1,14 +1,17 @@
-//! Messages about bookings: confirmation with the manage link, change notices.
-//! Every message carries a link to the recipient's preferences (MAIL-3).
+//! Messages about bookings: the customer's confirmation with the manage link and
+//! an iCalendar file, change notices, and a note to the staff member. Every
+//! message links to the recipient's preferences (MAIL-3), counts against the
+//! send limits (MAIL-4) and goes through the outbox (MAIL-5).
+
+use chrono::DateTime;
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 
 use super::bookings::{Booked, Booking, BookingError};
 use crate::crypto::SecretToken;
-use crate::email::{EmailAddress, OutgoingMessage};
-use crate::tenancy::TenantScope;
+use crate::email::{Attachment, EmailAddress, OutgoingMessage};
+use crate::tenancy::{TenantScope, UserId};
 use crate::Platform;
 
-/// Mail about bookings also enforces send limits per recipient and per tenant
-/// (MAIL-4) and goes through the outbox (MAIL-5).
 async fn send(
     p: &Platform,
     scope: &TenantScope,
@@ -16,6 +19,7 @@ async fn send(
     to_name: String,
     subject: String,
     body: String,
+    attachments: Vec<Attachment>,
 ) -> Result<(), BookingError> {
     super::limits::allow(p, scope, &to).await?;
     let text = format!(
@@ -27,6 +31,7 @@ async fn send(
         to_name,
         subject,
         text,
+        attachments,
     };
     crate::email::outbox::deliver(p, scope, &message)
         .await
@@ -34,7 +39,43 @@ async fn send(
         .map_err(|_| BookingError::Unavailable)
 }
 
-/// The customer's confirmation, with the unguessable manage link (BOOK-4).
+/// An iCalendar file for the appointment; a cancellation carries the same UID
+/// with status CANCELLED so calendars remove it.
+pub fn ics(
+    p: &Platform,
+    booking_id: &str,
+    start: i64,
+    end: i64,
+    cancelled: bool,
+) -> Result<Attachment, BookingError> {
+    let at = |secs| DateTime::from_timestamp(secs, 0).ok_or(BookingError::Internal);
+    let mut event = Event::new();
+    event
+        .uid(&format!("{booking_id}@{}", p.config.mail_domain))
+        .summary("Appointment")
+        .starts(at(start)?)
+        .ends(at(end)?)
+        .status(if cancelled {
+            EventStatus::Cancelled
+        } else {
+            EventStatus::Confirmed
+        });
+    let calendar = Calendar::new().push(event.done()).done();
+    Ok(Attachment {
+        filename: "appointment.ics".into(),
+        content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+        bytes: calendar.to_string().into_bytes(),
+    })
+}
+
+fn seconds(rfc3339: &str) -> Result<i64, BookingError> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.timestamp())
+        .map_err(|_| BookingError::Internal)
+}
+
+/// The customer's confirmation, with the unguessable manage link (BOOK-4), and
+/// a note to the staff member.
 pub async fn confirmation(
     p: &Platform,
     scope: &TenantScope,
@@ -51,6 +92,13 @@ pub async fn confirmation(
         base = p.config.app_base_url.trim_end_matches('/'),
         token = token.expose(),
     );
+    let invite = ics(
+        p,
+        &booked.booking_id,
+        seconds(&booked.start)?,
+        seconds(&booked.end)?,
+        false,
+    )?;
     send(
         p,
         scope,
@@ -58,11 +106,20 @@ pub async fn confirmation(
         name.to_owned(),
         "Your appointment is confirmed".into(),
         body,
+        vec![invite],
+    )
+    .await?;
+    notify_staff(
+        p,
+        scope,
+        &booked.staff_id,
+        &format!("A new appointment was booked for {} (UTC).", booked.start),
     )
     .await
 }
 
-/// Tells the customer their booking was cancelled or moved.
+/// Tells the customer their booking was cancelled or moved, with an updated
+/// calendar file, and tells the staff member.
 pub async fn changed(
     p: &Platform,
     scope: &TenantScope,
@@ -70,9 +127,20 @@ pub async fn changed(
     what: &str,
 ) -> Result<(), BookingError> {
     let (name, email) = booking.customer(p, scope).await?;
+    let id = booking.record.string("booking_id")?.to_owned();
+    // The record was read before the change; re-read it for the new times.
+    let current = super::bookings::load(p, scope, &id)
+        .await?
+        .ok_or(BookingError::NotFound)?;
+    let (start, end) = (
+        current.record.number("start")?,
+        current.record.number("end")?,
+    );
+    let cancelled = current.record.string("status")? == "cancelled";
     let body = format!(
         "Hello {name},\r\n\r\nyour appointment was {what}. Your manage link shows the details.\r\n"
     );
+    let invite = ics(p, &id, start, end, cancelled)?;
     send(
         p,
         scope,
@@ -80,6 +148,49 @@ pub async fn changed(
         name,
         format!("Your appointment was {what}"),
         body,
+        vec![invite],
+    )
+    .await?;
+    notify_staff(
+        p,
+        scope,
+        booking.record.string("staff_id")?,
+        &format!("An appointment was {what}."),
+    )
+    .await
+}
+
+async fn notify_staff(
+    p: &Platform,
+    scope: &TenantScope,
+    staff_id: &str,
+    text: &str,
+) -> Result<(), BookingError> {
+    let Ok(staff) = staff_id.parse::<UserId>() else {
+        return Ok(());
+    };
+    let Some(user) = crate::accounts::user::load(p, scope, &staff)
+        .await
+        .map_err(|_| BookingError::Unavailable)?
+    else {
+        return Ok(());
+    };
+    let email = user
+        .email(p, scope)
+        .await
+        .map_err(|_| BookingError::Unavailable)?;
+    let name = user
+        .open_text(p, scope, "name")
+        .await
+        .map_err(|_| BookingError::Unavailable)?;
+    send(
+        p,
+        scope,
+        email,
+        name,
+        "Appointment update".into(),
+        text.to_owned(),
+        Vec::new(),
     )
     .await
 }

@@ -8,7 +8,7 @@ use aws_sdk_sesv2::types::{EmailContent, RawMessage};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 use super::dkim::dkim_signing_input;
@@ -76,6 +76,19 @@ pub struct OutgoingMessage {
     pub subject: String,
     /// Plain-text body.
     pub text: String,
+    /// Files attached after the text (e.g. an iCalendar invitation).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a message.
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    /// File name shown to the recipient.
+    pub filename: String,
+    /// Full media type, e.g. `text/calendar; charset=utf-8; method=PUBLISH`.
+    pub content_type: String,
+    /// Content.
+    pub bytes: Vec<u8>,
 }
 
 /// A DKIM-signed RFC 5322 message ready to hand to SES.
@@ -219,14 +232,27 @@ impl Mailer {
             crate::crypto::hex(&crate::crypto::random_bytes::<16>()),
             self.config.mail_domain
         );
-        let built = Message::builder()
+        let builder = Message::builder()
             .from(from)
             .to(to)
             .subject(message.subject.clone())
-            .message_id(Some(message_id))
-            .header(ContentType::TEXT_PLAIN)
-            .body(message.text.clone())
-            .map_err(|_| MailError::Build)?;
+            .message_id(Some(message_id));
+        let built = if message.attachments.is_empty() {
+            builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(message.text.clone())
+                .map_err(|_| MailError::Build)?
+        } else {
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(message.text.clone()));
+            for a in &message.attachments {
+                let content_type =
+                    ContentType::parse(&a.content_type).map_err(|_| MailError::Build)?;
+                parts = parts.singlepart(
+                    LettreAttachment::new(a.filename.clone()).body(a.bytes.clone(), content_type),
+                );
+            }
+            builder.multipart(parts).map_err(|_| MailError::Build)?
+        };
         Ok(built.formatted())
     }
 }

@@ -8,4 +8,6 @@ pub mod outbox;
 
 pub use dkim::{dkim_signing_input, SIGNED_HEADERS};
 pub use dns::{dns_records, DnsRecord};
-pub use mailer::{EmailAddress, InvalidEmail, MailError, Mailer, OutgoingMessage, SignedMessage};
+pub use mailer::{
+    Attachment, EmailAddress, InvalidEmail, MailError, Mailer, OutgoingMessage, SignedMessage,
+};
