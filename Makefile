@@ -68,8 +68,10 @@ dns-records: ## Print the DNS records for the mail domain of a running `make dev
 mail: venv ## Show the mail a running `make dev` has sent, decoded
 	$(PYTHON) infra/local/show_mail.py http://127.0.0.1:4566
 
-bench: venv ## Print identity figures: Argon2 cost, login latency, DynamoDB and KMS calls
-	cargo bench --locked -p bookwarden-tests --bench identity
+bench: venv ## Print performance figures: availability engine, Argon2, login, DynamoDB and KMS calls, binary size
+	cargo bench --locked -p bookwarden-tests --bench booking --bench identity
+	cargo build --release --locked -p bookwarden-functions --bin create_booking
+	@ls -l target/release/create_booking | awk '{printf "create_booking release binary (stripped): %.1f MiB\n", $$5/1048576}'
 
 release-size: ## Build one function for release and print its stripped size
 	cargo build --release --locked -p bookwarden-functions --bin create_tenant

@@ -642,7 +642,11 @@ async fn a_failed_send_does_not_fail_the_booking_and_the_outbox_delivers_it_once
         .iter()
         .filter(|i| i["PK"].as_s().unwrap().ends_with("#OUTBOX"))
         .collect();
-    assert_eq!(queued.len(), 2, "the customer's confirmation and the staff note");
+    assert_eq!(
+        queued.len(),
+        2,
+        "the customer's confirmation and the staff note"
+    );
     assert!(
         !format!("{queued:?}").contains("queued@example.org"),
         "the queued message is sealed"
@@ -689,4 +693,92 @@ fn calendar_part(raw: &str) -> String {
     } else {
         bookwarden_tests::decoded(&body)
     }
+}
+
+#[tokio::test]
+async fn reminders_carry_one_click_unsubscribe_and_it_is_honoured() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "unsub").await;
+    let open = slots(&app, &s, future_day()).await;
+    let r = book(&app, &s, &open[0], "remind@example.org", "u-1").await;
+    assert_eq!(r.status, 201);
+    let scope = bookwarden_shared::tenancy::TenantScope::from_resolved(
+        app.platform
+            .store
+            .resolve_slug(&s.owner.slug.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let id = r.json()["booking_id"].as_str().unwrap().to_owned();
+    let booking = bookwarden_shared::booking::bookings::load(&app.platform, &scope, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        bookwarden_shared::booking::mail::reminder(&app.platform, &scope, &booking)
+            .await
+            .unwrap()
+    );
+    let reminder = app
+        .mail_to("remind@example.org")
+        .await
+        .into_iter()
+        .find(|m| m.contains("Reminder"))
+        .unwrap();
+    assert!(reminder.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    let dkim = reminder.lines().next().unwrap().to_owned();
+    assert!(
+        dkim.contains("list-unsubscribe:list-unsubscribe-post"),
+        "both headers are signed: {dkim}"
+    );
+    let public_key = app.platform.mailer.dkim_public_key().await.unwrap();
+    assert!(bookwarden_tests::dkim_verifies(
+        reminder.as_bytes(),
+        "bookwarden",
+        "mail.bookwarden.test",
+        &public_key
+    ));
+
+    let header = bookwarden_tests::decoded(&reminder);
+    let start = header.find("List-Unsubscribe: <").unwrap() + "List-Unsubscribe: <".len();
+    let url = &header[start..start + header[start..].find('>').unwrap()];
+    let path = &url[url.find("/v1/").unwrap()..];
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let tampered = path.replace("sig=", "sig=0");
+    assert_eq!(
+        app.request("POST", &tampered, &form, b"List-Unsubscribe=One-Click")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.request("POST", path, &[("content-type", "application/json")], b"{}")
+            .await
+            .status,
+        415
+    );
+    assert_eq!(
+        app.request("POST", path, &form, b"something=else")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(app.request("GET", path, &[], b"").await.status, 405);
+    let done = app
+        .request("POST", path, &form, b"List-Unsubscribe=One-Click")
+        .await;
+    assert_eq!(done.status, 204, "{}", done.body);
+
+    let before = app.mail_to("remind@example.org").await.len();
+    assert!(
+        !bookwarden_shared::booking::mail::reminder(&app.platform, &scope, &booking)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        app.mail_to("remind@example.org").await.len(),
+        before,
+        "no reminder after unsubscribing"
+    );
 }

@@ -251,6 +251,7 @@ fn message(to: &str) -> OutgoingMessage {
             "Hello,\r\n\r\nA line that is long enough to be wrapped by the quoted-printable encoder, with ümlauts.\r\n"
                 .into(),
         attachments: Vec::new(),
+            list_unsubscribe: None,
     }
 }
 

@@ -114,6 +114,8 @@ pub enum Handler {
     CancelManagedBooking,
     /// `POST /v1/public/bookings/reschedule`
     RescheduleManagedBooking,
+    /// `POST /v1/public/tenants/{slug}/unsubscribe`
+    Unsubscribe,
     /// Anything else: 404 or 405 as problem+json.
     Fallback,
 }
@@ -432,6 +434,12 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/public/bookings/reschedule",
         handler: Handler::RescheduleManagedBooking,
         function: "RescheduleManagedBookingFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/public/tenants/{slug}/unsubscribe",
+        handler: Handler::Unsubscribe,
+        function: "UnsubscribeFunction",
     },
 ];
 

@@ -421,3 +421,37 @@ pub async fn reschedule_managed(p: &Platform, req: &Request) -> Outcome {
     crate::handlers::notify_booking(p, &scope, &booking, "moved").await;
     Ok(json_response(200, &moved))
 }
+
+/// `POST /v1/public/tenants/{slug}/unsubscribe?recipient=&sig=` with the RFC 8058
+/// body `List-Unsubscribe=One-Click` (form-encoded), as mail clients send it.
+pub async fn unsubscribe(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let content_type = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(Problem::UnsupportedMediaType);
+    }
+    let body: &[u8] = req.body().as_ref();
+    if body != b"List-Unsubscribe=One-Click" {
+        return Err(Problem::MalformedBody(
+            "The body must be List-Unsubscribe=One-Click.".into(),
+        ));
+    }
+    let scope = public_scope(p, req).await?;
+    let q = req.query_string_parameters();
+    let (Some(recipient), Some(sig)) = (q.first("recipient"), q.first("sig")) else {
+        return Err(Problem::NotFound);
+    };
+    bookwarden_shared::booking::preferences::unsubscribe(
+        p,
+        &scope,
+        recipient,
+        sig,
+        &meta.client_addr,
+    )
+    .await
+    .map_err(booking_problem)?;
+    Ok(super::no_content())
+}

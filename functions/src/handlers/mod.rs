@@ -81,6 +81,7 @@ pub async fn dispatch(
         ViewManagedBooking => bookings::view_managed(p, req).await,
         CancelManagedBooking => bookings::cancel_managed(p, req).await,
         RescheduleManagedBooking => bookings::reschedule_managed(p, req).await,
+        Unsubscribe => bookings::unsubscribe(p, req, meta).await,
         Fallback => Err(fallback::refuse(req)),
     }
 }

@@ -57,6 +57,7 @@ pub async fn send_link(
             subject: subject.to_owned(),
             text,
             attachments: Vec::new(),
+            list_unsubscribe: None,
         })
         .await?;
     p.mailer.send(&signed).await?;

@@ -175,6 +175,7 @@ pub async fn register_tenant(
             subject: format!("Confirm your email for {}", new.name),
             text: verification_text(&p.config.app_base_url, &token, &new.name),
             attachments: Vec::new(),
+            list_unsubscribe: None,
         })
         .await?;
 

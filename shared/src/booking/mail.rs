@@ -21,18 +21,33 @@ async fn send(
     body: String,
     attachments: Vec<Attachment>,
 ) -> Result<(), BookingError> {
+    send_with(
+        p,
+        scope,
+        OutgoingMessage {
+            to,
+            to_name,
+            subject,
+            text: body,
+            attachments,
+            list_unsubscribe: None,
+        },
+    )
+    .await
+}
+
+async fn send_with(
+    p: &Platform,
+    scope: &TenantScope,
+    mut message: OutgoingMessage,
+) -> Result<(), BookingError> {
+    let (to, body) = (message.to.clone(), message.text.clone());
     super::limits::allow(p, scope, &to).await?;
     let text = format!(
         "{body}\r\n\r\nEmail preferences and unsubscribe: {}/email-preferences\r\n",
         p.config.app_base_url.trim_end_matches('/')
     );
-    let message = OutgoingMessage {
-        to,
-        to_name,
-        subject,
-        text,
-        attachments,
-    };
+    message.text = text;
     crate::email::outbox::deliver(p, scope, &message)
         .await
         .map(|_| ())
@@ -193,4 +208,30 @@ async fn notify_staff(
         Vec::new(),
     )
     .await
+}
+
+/// A reminder-type message (MAIL-3): it carries the RFC 8058 one-click
+/// unsubscribe headers and is not sent to a recipient who unsubscribed.
+/// Returns whether it was sent.
+pub async fn reminder(
+    p: &Platform,
+    scope: &TenantScope,
+    booking: &Booking,
+) -> Result<bool, BookingError> {
+    let (name, email) = booking.customer(p, scope).await?;
+    if super::preferences::is_unsubscribed(p, scope, &email).await? {
+        return Ok(false);
+    }
+    let url = super::preferences::unsubscribe_url(p, scope, &email).await?;
+    let start = crate::clock::rfc3339(booking.record.number("start")?);
+    let message = OutgoingMessage {
+        to: email,
+        to_name: name.clone(),
+        subject: "Reminder: your appointment".into(),
+        text: format!("Hello {name},\r\n\r\na reminder of your appointment at {start} (UTC).\r\n"),
+        attachments: Vec::new(),
+        list_unsubscribe: Some(url),
+    };
+    send_with(p, scope, message).await?;
+    Ok(true)
 }

@@ -6,3 +6,4 @@ pub mod catalog;
 pub mod form;
 pub mod limits;
 pub mod mail;
+pub mod preferences;

@@ -22,6 +22,8 @@ pub const SIGNED_HEADERS: &[&str] = &[
     "mime-version",
     "content-type",
     "content-transfer-encoding",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
 ];
 
 /// The DKIM-Signature tag list up to and including the empty `b=`, and the exact

@@ -7,7 +7,7 @@ use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use aws_sdk_sesv2::types::{EmailContent, RawMessage};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
@@ -78,6 +78,9 @@ pub struct OutgoingMessage {
     pub text: String,
     /// Files attached after the text (e.g. an iCalendar invitation).
     pub attachments: Vec<Attachment>,
+    /// For reminder-type mail: the RFC 8058 one-click unsubscribe URL, sent as
+    /// `List-Unsubscribe` with `List-Unsubscribe-Post` (both DKIM-signed).
+    pub list_unsubscribe: Option<String>,
 }
 
 /// A file attached to a message.
@@ -232,11 +235,25 @@ impl Mailer {
             crate::crypto::hex(&crate::crypto::random_bytes::<16>()),
             self.config.mail_domain
         );
-        let builder = Message::builder()
+        let mut builder = Message::builder()
             .from(from)
             .to(to)
             .subject(message.subject.clone())
             .message_id(Some(message_id));
+        if let Some(url) = &message.list_unsubscribe {
+            if url.contains(['\r', '\n', '>']) {
+                return Err(MailError::Build);
+            }
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
         let built = if message.attachments.is_empty() {
             builder
                 .header(ContentType::TEXT_PLAIN)

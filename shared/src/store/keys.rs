@@ -39,6 +39,8 @@ pub enum Entity<'a> {
     BusyBlock(&'a UserId, i64, &'a str),
     /// A message waiting in the durable outbox (MAIL-5).
     OutboxEntry(&'a str),
+    /// A recipient who unsubscribed from reminder-type mail, by keyed hash.
+    Unsubscribed(&'a str),
 }
 
 /// Sort keys that order by time: zero-padded seconds.
@@ -132,6 +134,7 @@ impl TenantKey {
                 Collection::BookingsByStart.pk(scope),
                 format!("{}#{id}", time_key(start)),
             ),
+            Entity::Unsubscribed(h) => (core.clone(), format!("UNSUB#{h}")),
             Entity::OutboxEntry(id) => (format!("T#{t}#OUTBOX"), id.to_owned()),
             Entity::BusyBlock(u, start, id) => (
                 Collection::BusyBlocks(u).pk(scope),
