@@ -50,7 +50,7 @@ fn availability_engine() {
     }
     for i in 0..200 {
         let s = start + (i * 13_331) % (31 * 86_400);
-        occupied.push(span(s - s % 300, 3_600, 0, 900));
+        occupied.push(span(s - s % 300, 1_800, 0, 0));
     }
     let timing = Timing {
         duration: 3_600,

@@ -186,8 +186,7 @@ pub fn open_slots(
     window: Interval,
     now: i64,
 ) -> Vec<i64> {
-    let mut busy = occupied.to_vec();
-    busy.sort();
+    let busy = merged(occupied);
     let mut slots = Vec::new();
     for w in working {
         let first = w.start.max(window.start).max(now);
@@ -215,6 +214,21 @@ pub fn open_slots(
     slots.sort_unstable();
     slots.dedup();
     slots
+}
+
+/// Sorted, non-overlapping cover of `intervals`: the precondition for finding
+/// the one interval that could overlap a span by binary search.
+fn merged(intervals: &[Interval]) -> Vec<Interval> {
+    let mut sorted = intervals.to_vec();
+    sorted.sort();
+    let mut out: Vec<Interval> = Vec::with_capacity(sorted.len());
+    for i in sorted {
+        match out.last_mut() {
+            Some(last) if i.start <= last.end => last.end = last.end.max(i.end),
+            _ => out.push(i),
+        }
+    }
+    out
 }
 
 /// Whether `start` is an open slot (used to validate a booking request).
@@ -392,6 +406,42 @@ mod tests {
         }];
         assert!(!open_slots(&working, &busy, timing, window, 0).contains(&nine));
         assert!(open_slots(&working, &[], timing, window, nine + 1).first() == Some(&(nine + 900)));
+    }
+
+    #[test]
+    fn a_long_block_hidden_behind_short_ones_still_blocks() {
+        let tz: Tz = "UTC".parse().unwrap();
+        let day = d("2026-06-01");
+        let working = working_intervals(tz, &nine_to_five(), day, day);
+        let nine = working[0].start;
+        let timing = Timing {
+            duration: 900,
+            buffer_before: 0,
+            buffer_after: 0,
+        };
+        // A four-hour block from 09:00 and a short one inside it.
+        let busy = [
+            Interval {
+                start: nine,
+                end: nine + 4 * 3600,
+            },
+            Interval {
+                start: nine + 600,
+                end: nine + 700,
+            },
+        ];
+        let open = open_slots(
+            &working,
+            &busy,
+            timing,
+            Interval {
+                start: nine,
+                end: nine + 8 * 3600,
+            },
+            0,
+        );
+        assert!(open.iter().all(|s| *s >= nine + 4 * 3600), "{open:?}");
+        assert!(!is_open(&working, &busy, timing, nine + 3600, 0));
     }
 
     #[test]
