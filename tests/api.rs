@@ -69,6 +69,10 @@ async fn sign_up_verify_and_publish_a_tenant() {
     ));
     let token = token_from_mail(&mail[0]);
     assert_eq!(token.len(), 43);
+    assert!(
+        bookwarden_tests::decoded(&mail[0]).contains("/email-preferences"),
+        "MAIL-3 footer"
+    );
 
     // Unverified tenants are invisible to the public.
     let hidden = app

@@ -782,3 +782,150 @@ async fn reminders_carry_one_click_unsubscribe_and_it_is_honoured() {
         "no reminder after unsubscribing"
     );
 }
+
+#[tokio::test]
+async fn limits_windows_and_tenant_boundaries_hold_for_customers() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "limits").await;
+    let other = shop(&app, "neighbour").await;
+    let open = slots(&app, &s, future_day()).await;
+
+    // Another tenant's service cannot be booked through this tenant's page.
+    let mut body = booking_body(&s, &open[0], "x@example.org");
+    body["service_id"] = other.service_id.clone().into();
+    let path = format!("/v1/public/tenants/{}/bookings", s.owner.slug);
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", "cross"),
+    ];
+    let r = app
+        .request("POST", &path, &headers, body.to_string().as_bytes())
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+
+    // Oversized answers are refused.
+    let form = json!({ "questions": [{ "id": "notes", "label": "Notes", "kind": "long_text" }] });
+    let t = &s.owner.tenant_id;
+    assert_eq!(
+        app.call(
+            As::Session(&s.session),
+            "PUT",
+            &format!("/v1/tenants/{t}/booking-form"),
+            Some(form)
+        )
+        .await
+        .status,
+        200
+    );
+    let mut body = booking_body(&s, &open[0], "x@example.org");
+    body["answers"] = json!({ "notes": "x".repeat(2001) });
+    let headers = [
+        ("content-type", "application/json"),
+        ("idempotency-key", "long"),
+    ];
+    assert_eq!(
+        app.request("POST", &path, &headers, body.to_string().as_bytes())
+            .await
+            .status,
+        422
+    );
+
+    // One client address may create 20 bookings per 15 minutes.
+    let mut starts = Vec::new();
+    for k in 0..4 {
+        let day_slots = slots(&app, &s, future_day() + Duration::days(k)).await;
+        starts.extend(day_slots.into_iter().step_by(5).take(6));
+    }
+    let mut statuses = Vec::new();
+    for (i, start) in starts.iter().take(21).enumerate() {
+        let r = book_from(
+            &app,
+            "192.0.2.77",
+            &s,
+            start,
+            &format!("c{i}@example.org"),
+            &format!("lim-{i}"),
+        )
+        .await;
+        statuses.push(r.status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        20,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+
+    // One recipient gets at most 10 booking messages per hour from one tenant.
+    let scope = bookwarden_shared::tenancy::TenantScope::from_resolved(
+        app.platform
+            .store
+            .resolve_slug(&other.owner.slug.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let other_open = slots(&app, &other, future_day()).await;
+    let r = book(&app, &other, &other_open[0], "flooded@example.org", "f-1").await;
+    let id = r.json()["booking_id"].as_str().unwrap().to_owned();
+    let booking = bookwarden_shared::booking::bookings::load(&app.platform, &scope, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut refused = 0;
+    for _ in 0..12 {
+        if bookwarden_shared::booking::mail::reminder(&app.platform, &scope, &booking)
+            .await
+            .is_err()
+        {
+            refused += 1;
+        }
+    }
+    assert_eq!(
+        refused, 3,
+        "1 confirmation + 9 reminders pass, the rest are refused"
+    );
+    assert_eq!(app.mail_to("flooded@example.org").await.len(), 10);
+}
+
+#[tokio::test]
+async fn customers_cannot_change_a_booking_inside_the_cancellation_window() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "window").await;
+    let soon = Utc::now().date_naive() + Duration::days(2);
+    let open = slots(&app, &s, soon).await;
+    let r = book(&app, &s, &open[0], "soon@example.org", "w-1").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = token_from_mail(&app.mail_to("soon@example.org").await[0]);
+    let t = &s.owner.tenant_id;
+    let settings = app
+        .call(
+            As::Session(&s.session),
+            "PATCH",
+            &format!("/v1/tenants/{t}/settings"),
+            Some(json!({ "cancellation_window_hours": 168 })),
+        )
+        .await;
+    assert_eq!(settings.status, 200);
+    let refused = app
+        .post_json("/v1/public/bookings/cancel", &json!({ "token": token }))
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(
+        refused.problem_type(),
+        format!("{PROBLEMS}too-late-to-change")
+    );
+    // The business can still cancel it.
+    let id = r.json()["booking_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.call(
+            As::Session(&s.session),
+            "POST",
+            &format!("/v1/tenants/{t}/bookings/{id}/cancel"),
+            None
+        )
+        .await
+        .status,
+        204
+    );
+}

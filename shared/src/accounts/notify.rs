@@ -35,8 +35,7 @@ async fn send(
          If this was you, nothing else is needed. If it was not, reset your password now and \
          tell your business's owner.\r\n\r\n\
          You receive this message because it concerns the security of your account; it cannot \
-         be unsubscribed. Preferences: {base}/settings/notifications\r\n",
-        base = p.config.app_base_url.trim_end_matches('/'),
+         be unsubscribed.\r\n",
     );
     send_link(p, to, to_name, subject, text).await
 }

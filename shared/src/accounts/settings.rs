@@ -81,6 +81,12 @@ pub async fn update(
             1,
             24,
         ),
+        (
+            "cancellation_window_hours",
+            input.cancellation_window_hours,
+            0,
+            168,
+        ),
     ];
     for (field, value, min, max) in numbers {
         if let Some(v) = ranged(&mut errors, field, value, min, max) {

@@ -372,7 +372,14 @@ pub async fn create(
         serde_json::to_vec(&input.answers).map_err(|_| BookingError::Internal)?,
     )
     .await?;
+    let lookup = crate::accounts::user::tenant(p, scope)
+        .await
+        .map_err(|_| BookingError::Unavailable)?
+        .lookup_key(p, scope)
+        .await
+        .map_err(|_| BookingError::Unavailable)?;
     let mut booking = Attrs::new()
+        .string("customer_email_hash", lookup.digest(&email.lookup_form()))
         .string("booking_id", booking_id.as_str())
         .string("service_id", service.id.clone())
         .string("staff_id", staff.as_str())

@@ -39,15 +39,10 @@ async fn send(
 async fn send_with(
     p: &Platform,
     scope: &TenantScope,
-    mut message: OutgoingMessage,
+    message: OutgoingMessage,
 ) -> Result<(), BookingError> {
-    let (to, body) = (message.to.clone(), message.text.clone());
+    let to = message.to.clone();
     super::limits::allow(p, scope, &to).await?;
-    let text = format!(
-        "{body}\r\n\r\nEmail preferences and unsubscribe: {}/email-preferences\r\n",
-        p.config.app_base_url.trim_end_matches('/')
-    );
-    message.text = text;
     crate::email::outbox::deliver(p, scope, &message)
         .await
         .map(|_| ())

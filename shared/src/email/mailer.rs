@@ -254,13 +254,19 @@ impl Mailer {
                     "List-Unsubscribe=One-Click".to_owned(),
                 ));
         }
+        // MAIL-3: every message links to the recipient's email preferences.
+        let text = format!(
+            "{}\r\n--\r\nEmail preferences and unsubscribe: {}/email-preferences\r\n",
+            message.text.trim_end(),
+            self.config.app_base_url.trim_end_matches('/')
+        );
         let built = if message.attachments.is_empty() {
             builder
                 .header(ContentType::TEXT_PLAIN)
-                .body(message.text.clone())
+                .body(text)
                 .map_err(|_| MailError::Build)?
         } else {
-            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(message.text.clone()));
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(text));
             for a in &message.attachments {
                 let content_type =
                     ContentType::parse(&a.content_type).map_err(|_| MailError::Build)?;
