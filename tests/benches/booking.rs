@@ -45,7 +45,7 @@ fn availability_engine() {
         let s = start + (i * 5_347) % (31 * 86_400);
         occupied.push(Interval {
             start: s,
-            end: s + 1_800,
+            end: s + 1_200,
         });
     }
     for i in 0..200 {
@@ -53,9 +53,9 @@ fn availability_engine() {
         occupied.push(span(s - s % 300, 1_800, 0, 0));
     }
     let timing = Timing {
-        duration: 3_600,
+        duration: 1_800,
         buffer_before: 0,
-        buffer_after: 900,
+        buffer_after: 0,
     };
     let window = Interval {
         start,
@@ -70,7 +70,7 @@ fn availability_engine() {
         })
         .collect();
     let slots = open_slots(&working, &occupied, timing, window, 0).len();
-    println!("availability: 1 staff, 31 days, 500 busy blocks, 200 bookings");
+    println!("availability: 1 staff, 31 days, 500 busy blocks, 200 bookings, 30-minute service");
     println!(
         "  p50 {:.3} ms ({slots} open slots)",
         p50(samples).as_secs_f64() * 1000.0
