@@ -206,7 +206,48 @@ async fn one_tenant_cannot_read_list_or_change_another_tenants_data() {
         store.transact(vec![put]).await,
         Err(StoreError::Conflict)
     ));
-    assert_eq!(app.scan().await, before);
+    // Atomic counters on B's user from A's scope address nothing.
+    assert!(matches!(
+        store
+            .add(
+                &a,
+                &TenantKey::new(&a, Entity::User(&b_user)),
+                "failed_logins",
+                1
+            )
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    // Deletes from A's scope cannot reach B's items.
+    let delete = Write::Delete(TenantKey::new(&a, Entity::User(&b_user)), Condition::None);
+    store.transact(vec![delete]).await.unwrap();
+    // Range reads (claims, busy blocks, bookings by start) are per tenant.
+    let b_claim = TenantKey::new(&b, Entity::Claim(&b_user, 600));
+    store
+        .transact(vec![Write::Put(
+            b_claim,
+            Attrs::new().string("booking_id", "x"),
+            Condition::NotExists,
+        )])
+        .await
+        .unwrap();
+    let from_a = store
+        .list_between(&a, Collection::Claims(&b_user), "0", "999999999999")
+        .await
+        .unwrap();
+    assert!(from_a.is_empty());
+    let from_b = store
+        .list_between(&b, Collection::Claims(&b_user), "0", "999999999999")
+        .await
+        .unwrap();
+    assert_eq!(from_b.len(), 1);
+    let after: Vec<_> = app
+        .scan()
+        .await
+        .into_iter()
+        .filter(|i| !i["PK"].as_s().unwrap().contains("#CLAIM#"))
+        .collect();
+    assert_eq!(after, before);
 }
 
 #[tokio::test]
