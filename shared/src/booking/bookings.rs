@@ -203,8 +203,9 @@ pub struct BookingInput {
     pub answers: BTreeMap<String, String>,
 }
 
-/// What the customer (and a retry with the same key) gets back. The manage
-/// link travels by email only, never in an answer that is stored for replays.
+/// A booking without personal data: what the customer (and a retry with the
+/// same key) gets back and what listings show. The manage link travels by email
+/// only, never in an answer that is stored for replays.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
 pub struct Booked {
     /// Booking id.
@@ -217,7 +218,7 @@ pub struct Booked {
     pub start: String,
     /// RFC 3339 end.
     pub end: String,
-    /// `confirmed`.
+    /// `confirmed` or `cancelled`.
     pub status: String,
 }
 
@@ -415,13 +416,13 @@ pub async fn create(
         ),
         Write::Put(
             TenantKey::new(scope, Entity::BookingByStart(start, booking_id.as_str())),
-            Attrs::new()
-                .string("booking_id", booking_id.as_str())
-                .string("staff_id", staff.as_str())
-                .string("service_id", service.id.clone())
-                .number("start", start)
-                .number("end", start + t.duration)
-                .string("status", "confirmed"),
+            index_attrs(
+                booking_id.as_str(),
+                &staff,
+                &service.id,
+                start,
+                start + t.duration,
+            ),
             Condition::NotExists,
         ),
         Write::Put(
@@ -608,12 +609,7 @@ impl Booking {
             None => None,
         };
         Ok(BookingView {
-            booking_id: self.record.string("booking_id")?.to_owned(),
-            service_id: self.record.string("service_id")?.to_owned(),
-            staff_id: self.record.string("staff_id")?.to_owned(),
-            start: rfc3339(self.record.number("start")?),
-            end: rfc3339(self.record.number("end")?),
-            status: self.record.string("status")?.to_owned(),
+            booking: booked_from(&self.record)?,
             customer_name,
             customer_email: customer_email.as_str().to_owned(),
             customer_phone,
@@ -625,18 +621,9 @@ impl Booking {
 /// A booking with its customer's details.
 #[derive(Debug, Serialize)]
 pub struct BookingView {
-    /// Id.
-    pub booking_id: String,
-    /// Service.
-    pub service_id: String,
-    /// Staff member.
-    pub staff_id: String,
-    /// RFC 3339 start.
-    pub start: String,
-    /// RFC 3339 end.
-    pub end: String,
-    /// `confirmed` or `cancelled`.
-    pub status: String,
+    /// Times, service, staff and status.
+    #[serde(flatten)]
+    pub booking: Booked,
     /// Customer's name.
     pub customer_name: String,
     /// Customer's email.
@@ -705,6 +692,29 @@ fn claim_writes(
             }
         })
         .collect()
+}
+
+/// The personal-data-free part of a booking or index item.
+fn booked_from(r: &Record) -> Result<Booked, BookingError> {
+    Ok(Booked {
+        booking_id: r.string("booking_id")?.to_owned(),
+        service_id: r.string("service_id")?.to_owned(),
+        staff_id: r.string("staff_id")?.to_owned(),
+        start: rfc3339(r.number("start")?),
+        end: rfc3339(r.number("end")?),
+        status: r.string("status")?.to_owned(),
+    })
+}
+
+/// The by-start index entry of a confirmed booking.
+fn index_attrs(booking_id: &str, staff: &UserId, service_id: &str, start: i64, end: i64) -> Attrs {
+    Attrs::new()
+        .string("booking_id", booking_id)
+        .string("staff_id", staff.as_str())
+        .string("service_id", service_id)
+        .number("start", start)
+        .number("end", end)
+        .string("status", "confirmed")
 }
 
 fn span_of(r: &Record) -> Result<Interval, BookingError> {
@@ -830,13 +840,7 @@ pub async fn reschedule(
         ),
         Write::Put(
             TenantKey::new(scope, Entity::BookingByStart(start, &id)),
-            Attrs::new()
-                .string("booking_id", id.clone())
-                .string("staff_id", staff.as_str())
-                .string("service_id", service.id.clone())
-                .number("start", start)
-                .number("end", start + t.duration)
-                .string("status", "confirmed"),
+            index_attrs(&id, &staff, &service.id, start, start + t.duration),
             Condition::NotExists,
         ),
     ];
@@ -872,23 +876,6 @@ async fn occupied_units(
         .collect())
 }
 
-/// A booking in a listing: no personal data.
-#[derive(Debug, Serialize)]
-pub struct BookingSummary {
-    /// Id.
-    pub booking_id: String,
-    /// Staff member.
-    pub staff_id: String,
-    /// Service.
-    pub service_id: String,
-    /// RFC 3339 start.
-    pub start: String,
-    /// RFC 3339 end.
-    pub end: String,
-    /// Status.
-    pub status: String,
-}
-
 /// Bookings starting in `[from, to)`, optionally for one staff member.
 pub async fn list(
     p: &Platform,
@@ -896,7 +883,7 @@ pub async fn list(
     from: i64,
     to: i64,
     staff: Option<&str>,
-) -> Result<Vec<BookingSummary>, BookingError> {
+) -> Result<Vec<Booked>, BookingError> {
     if to <= from || to - from > MAX_WINDOW_DAYS * 86_400 {
         return Err(invalid(
             "to",
@@ -915,15 +902,6 @@ pub async fn list(
     records
         .iter()
         .filter(|r| staff.is_none_or(|s| r.optional_string("staff_id") == Some(s)))
-        .map(|r| {
-            Ok(BookingSummary {
-                booking_id: r.string("booking_id")?.to_owned(),
-                staff_id: r.string("staff_id")?.to_owned(),
-                service_id: r.string("service_id")?.to_owned(),
-                start: rfc3339(r.number("start")?),
-                end: rfc3339(r.number("end")?),
-                status: r.string("status")?.to_owned(),
-            })
-        })
+        .map(booked_from)
         .collect()
 }
