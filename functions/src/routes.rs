@@ -509,14 +509,31 @@ pub fn match_route(method: &Method, path: &str) -> Match {
     }
 }
 
-/// Runs one handler on one request inside a request span, and finishes the
-/// response at the edge (security headers, request id, problem+json).
+/// Runs one route on one request inside a request span, and finishes the
+/// response at the edge (security headers, request id, problem+json). Used by
+/// the local gateway and the tests, which serve every route in one process.
 pub async fn serve(platform: &Platform, handler: Handler, req: Request) -> Response<Body> {
+    serve_route(
+        platform,
+        &format!("{handler:?}"),
+        handlers::handler_fn(handler),
+        req,
+    )
+    .await
+}
+
+/// Runs one handler function; a Lambda binary calls this with its own handler
+/// only, so the rest of the API is not linked into it.
+pub async fn serve_route(
+    platform: &Platform,
+    name: &str,
+    route: handlers::RouteFn,
+    req: Request,
+) -> Response<Body> {
     let meta = RequestMeta::from_request(&req);
-    let span = telemetry::request_span(&meta.request_id, &format!("{handler:?}"));
+    let span = telemetry::request_span(&meta.request_id, name);
     async {
-        // Boxed: one allocation per request keeps every caller's future small.
-        let outcome = Box::pin(handlers::dispatch(platform, handler, &req, &meta)).await;
+        let outcome = route(platform, &req, &meta).await;
         let status = outcome
             .as_ref()
             .map(|r| r.status().as_u16())

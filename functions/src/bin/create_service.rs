@@ -1,8 +1,8 @@
 //! Lambda function for `POST /v1/tenants/{tenant_id}/services`.
 
-use bookwarden_functions::{lambda, routes::Handler};
+use bookwarden_functions::{handlers, lambda, route};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run(Handler::CreateService).await
+    lambda::run("CreateService", route!(handlers::bookings::create_service)).await
 }

@@ -1,8 +1,8 @@
 //! Lambda function for `POST /v1/tenants`.
 
-use bookwarden_functions::{lambda, routes::Handler};
+use bookwarden_functions::{handlers, lambda, route};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run(Handler::CreateTenant).await
+    lambda::run("CreateTenant", route!(handlers::tenants::create)).await
 }

@@ -1,8 +1,8 @@
 //! Lambda function for `POST /v1/tenants/{tenant_id}/users/{user_id}/deactivate`.
 
-use bookwarden_functions::{lambda, routes::Handler};
+use bookwarden_functions::{handlers, lambda, route};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run(Handler::DeactivateUser).await
+    lambda::run("DeactivateUser", route!(handlers::users::deactivate)).await
 }

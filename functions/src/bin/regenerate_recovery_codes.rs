@@ -1,8 +1,12 @@
 //! Lambda function for `POST /v1/tenants/{tenant_id}/me/mfa/recovery-codes`.
 
-use bookwarden_functions::{lambda, routes::Handler};
+use bookwarden_functions::{handlers, lambda, route};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run(Handler::RegenerateRecoveryCodes).await
+    lambda::run(
+        "RegenerateRecoveryCodes",
+        route!(handlers::me::regenerate_recovery_codes),
+    )
+    .await
 }

@@ -1,8 +1,12 @@
 //! Lambda function for `POST /v1/public/bookings/view`.
 
-use bookwarden_functions::{lambda, routes::Handler};
+use bookwarden_functions::{handlers, lambda, route};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run(Handler::ViewManagedBooking).await
+    lambda::run(
+        "ViewManagedBooking",
+        route!(handlers::bookings::view_managed),
+    )
+    .await
 }

@@ -283,7 +283,7 @@ pub async fn reschedule_booking(p: &Platform, req: &Request, meta: &RequestMeta)
 }
 
 /// `GET /v1/public/tenants/{slug}/services`: active services only.
-pub async fn list_public_services(p: &Platform, req: &Request) -> Outcome {
+pub async fn list_public_services(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
     let scope = public_scope(p, req).await?;
     let services: Vec<_> = catalog::services(&p.store, &scope)
         .await
@@ -298,7 +298,7 @@ pub async fn list_public_services(p: &Platform, req: &Request) -> Outcome {
 }
 
 /// `GET /v1/public/tenants/{slug}/availability?service=&from=&to=&staff=`
-pub async fn get_availability(p: &Platform, req: &Request) -> Outcome {
+pub async fn get_availability(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
     let scope = public_scope(p, req).await?;
     let q = req.query_string_parameters();
     let service_id = q
@@ -376,7 +376,7 @@ async fn within_window(
 }
 
 /// `POST /v1/public/bookings/view` {token}
-pub async fn view_managed(p: &Platform, req: &Request) -> Outcome {
+pub async fn view_managed(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
     let input: ManageInput = parse_json(req)?;
     let (scope, booking) = bookings::by_manage_token(p, &input.token)
         .await
@@ -393,7 +393,7 @@ pub async fn view_managed(p: &Platform, req: &Request) -> Outcome {
 }
 
 /// `POST /v1/public/bookings/cancel` {token}
-pub async fn cancel_managed(p: &Platform, req: &Request) -> Outcome {
+pub async fn cancel_managed(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
     let input: ManageInput = parse_json(req)?;
     let (scope, booking) = bookings::by_manage_token(p, &input.token)
         .await
@@ -407,7 +407,7 @@ pub async fn cancel_managed(p: &Platform, req: &Request) -> Outcome {
 }
 
 /// `POST /v1/public/bookings/reschedule` {token, start}
-pub async fn reschedule_managed(p: &Platform, req: &Request) -> Outcome {
+pub async fn reschedule_managed(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
     let input: ManageInput = parse_json(req)?;
     let start = input.start.ok_or_else(|| invalid("start", "is required"))?;
     let (scope, booking) = bookings::by_manage_token(p, &input.token)

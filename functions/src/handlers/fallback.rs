@@ -12,3 +12,12 @@ pub fn refuse(req: &Request) -> Problem {
         Match::Found(..) | Match::NotFound => Problem::NotFound,
     }
 }
+
+/// The fallback route as a handler.
+pub async fn handle(
+    _p: &bookwarden_shared::Platform,
+    req: &Request,
+    _meta: &bookwarden_shared::http::RequestMeta,
+) -> super::Outcome {
+    Err(refuse(req))
+}

@@ -1,10 +1,13 @@
 //! Liveness: the function starts and answers; it touches no dependency so that a
 //! load balancer's probe never costs a DynamoDB or KMS call.
 
-use bookwarden_shared::http::{json_response, Problem};
-use lambda_http::{Body, Response};
+use bookwarden_shared::http::{json_response, RequestMeta};
+use bookwarden_shared::Platform;
+use lambda_http::Request;
+
+use super::Outcome;
 
 /// `GET /health`
-pub fn get() -> Result<Response<Body>, Problem> {
+pub async fn get(_p: &Platform, _req: &Request, _meta: &RequestMeta) -> Outcome {
     Ok(json_response(200, &serde_json::json!({ "status": "ok" })))
 }

@@ -22,67 +22,86 @@ use crate::routes::Handler;
 /// Handler outcome before the edge adds headers.
 pub type Outcome = Result<Response<Body>, Problem>;
 
-/// Runs the handler for a route.
-pub async fn dispatch(
-    p: &Platform,
-    handler: Handler,
-    req: &Request,
-    meta: &RequestMeta,
-) -> Outcome {
+/// A handler as a plain function pointer, so a Lambda binary can name exactly
+/// one and the linker can drop every other route's code.
+pub type RouteFn = for<'a> fn(&'a Platform, &'a Request, &'a RequestMeta) -> BoxedOutcome<'a>;
+
+/// A handler's boxed future.
+pub type BoxedOutcome<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send + 'a>>;
+
+/// Wraps an `async fn(&Platform, &Request, &RequestMeta) -> Outcome` as a [`RouteFn`].
+#[macro_export]
+macro_rules! route {
+    ($f:path) => {{
+        fn boxed<'a>(
+            p: &'a bookwarden_shared::Platform,
+            req: &'a lambda_http::Request,
+            meta: &'a bookwarden_shared::http::RequestMeta,
+        ) -> $crate::handlers::BoxedOutcome<'a> {
+            Box::pin($f(p, req, meta))
+        }
+        boxed as $crate::handlers::RouteFn
+    }};
+}
+
+/// The handler of each route, for the local gateway and the tests, which serve
+/// every route from one process.
+pub fn handler_fn(handler: Handler) -> RouteFn {
     use Handler::*;
     match handler {
-        Health => health::get(),
-        CreateTenant => tenants::create(p, req, meta).await,
-        GetPublicTenant => tenants::get_public(p, req).await,
-        VerifyEmail => auth::verify_email(p, req, meta).await,
-        Login => auth::login(p, req, meta).await,
-        LoginMfa => auth::login_mfa(p, req, meta).await,
-        LoginMfaEmailCode => auth::login_mfa_email_code(p, req, meta).await,
-        Logout => auth::logout(p, req, meta).await,
-        RequestPasswordReset => auth::request_password_reset(p, req, meta).await,
-        ConfirmPasswordReset => auth::confirm_password_reset(p, req, meta).await,
-        AcceptInvitation => auth::accept_invitation(p, req, meta).await,
-        ConfirmEmailChange => auth::confirm_email_change(p, req, meta).await,
-        GetMe => me::get(p, req, meta).await,
-        UpdateMe => me::update(p, req, meta).await,
-        ChangePassword => me::change_password(p, req, meta).await,
-        RequestEmailChange => me::request_email_change(p, req, meta).await,
-        ListSessions => me::list_sessions(p, req, meta).await,
-        EndSession => me::end_session(p, req, meta).await,
-        BeginTotp => me::begin_totp(p, req, meta).await,
-        DisableTotp => me::disable_totp(p, req, meta).await,
-        ConfirmTotp => me::confirm_totp(p, req, meta).await,
-        RegenerateRecoveryCodes => me::regenerate_recovery_codes(p, req, meta).await,
-        ListUsers => users::list(p, req, meta).await,
-        InviteUser => users::invite(p, req, meta).await,
-        ChangeUserRole => users::change_role(p, req, meta).await,
-        DeleteUser => users::delete(p, req, meta).await,
-        DeactivateUser => users::deactivate(p, req, meta).await,
-        ListApiKeys => api_keys::list(p, req, meta).await,
-        CreateApiKey => api_keys::create(p, req, meta).await,
-        RevokeApiKey => api_keys::revoke(p, req, meta).await,
-        ListAudit => audit::list(p, req, meta).await,
-        GetSettings => settings::get(p, req, meta).await,
-        UpdateSettings => settings::update(p, req, meta).await,
-        ListServices => bookings::list_services(p, req, meta).await,
-        CreateService => bookings::create_service(p, req, meta).await,
-        UpdateService => bookings::update_service(p, req, meta).await,
-        GetSchedule => bookings::get_schedule(p, req, meta).await,
-        SetSchedule => bookings::set_schedule(p, req, meta).await,
-        GetBookingForm => bookings::get_booking_form(p, req, meta).await,
-        SetBookingForm => bookings::set_booking_form(p, req, meta).await,
-        ListBookings => bookings::list_bookings(p, req, meta).await,
-        GetBooking => bookings::get_booking(p, req, meta).await,
-        CancelBooking => bookings::cancel_booking(p, req, meta).await,
-        RescheduleBooking => bookings::reschedule_booking(p, req, meta).await,
-        ListPublicServices => bookings::list_public_services(p, req).await,
-        GetAvailability => bookings::get_availability(p, req).await,
-        CreateBooking => bookings::create_booking(p, req, meta).await,
-        ViewManagedBooking => bookings::view_managed(p, req).await,
-        CancelManagedBooking => bookings::cancel_managed(p, req).await,
-        RescheduleManagedBooking => bookings::reschedule_managed(p, req).await,
-        Unsubscribe => bookings::unsubscribe(p, req, meta).await,
-        Fallback => Err(fallback::refuse(req)),
+        Health => route!(crate::handlers::health::get),
+        CreateTenant => route!(crate::handlers::tenants::create),
+        GetPublicTenant => route!(crate::handlers::tenants::get_public),
+        VerifyEmail => route!(crate::handlers::auth::verify_email),
+        Login => route!(crate::handlers::auth::login),
+        LoginMfa => route!(crate::handlers::auth::login_mfa),
+        LoginMfaEmailCode => route!(crate::handlers::auth::login_mfa_email_code),
+        Logout => route!(crate::handlers::auth::logout),
+        RequestPasswordReset => route!(crate::handlers::auth::request_password_reset),
+        ConfirmPasswordReset => route!(crate::handlers::auth::confirm_password_reset),
+        AcceptInvitation => route!(crate::handlers::auth::accept_invitation),
+        ConfirmEmailChange => route!(crate::handlers::auth::confirm_email_change),
+        GetMe => route!(crate::handlers::me::get),
+        UpdateMe => route!(crate::handlers::me::update),
+        ChangePassword => route!(crate::handlers::me::change_password),
+        RequestEmailChange => route!(crate::handlers::me::request_email_change),
+        ListSessions => route!(crate::handlers::me::list_sessions),
+        EndSession => route!(crate::handlers::me::end_session),
+        BeginTotp => route!(crate::handlers::me::begin_totp),
+        DisableTotp => route!(crate::handlers::me::disable_totp),
+        ConfirmTotp => route!(crate::handlers::me::confirm_totp),
+        RegenerateRecoveryCodes => route!(crate::handlers::me::regenerate_recovery_codes),
+        ListUsers => route!(crate::handlers::users::list),
+        InviteUser => route!(crate::handlers::users::invite),
+        ChangeUserRole => route!(crate::handlers::users::change_role),
+        DeleteUser => route!(crate::handlers::users::delete),
+        DeactivateUser => route!(crate::handlers::users::deactivate),
+        ListApiKeys => route!(crate::handlers::api_keys::list),
+        CreateApiKey => route!(crate::handlers::api_keys::create),
+        RevokeApiKey => route!(crate::handlers::api_keys::revoke),
+        ListAudit => route!(crate::handlers::audit::list),
+        GetSettings => route!(crate::handlers::settings::get),
+        UpdateSettings => route!(crate::handlers::settings::update),
+        ListServices => route!(crate::handlers::bookings::list_services),
+        CreateService => route!(crate::handlers::bookings::create_service),
+        UpdateService => route!(crate::handlers::bookings::update_service),
+        GetSchedule => route!(crate::handlers::bookings::get_schedule),
+        SetSchedule => route!(crate::handlers::bookings::set_schedule),
+        GetBookingForm => route!(crate::handlers::bookings::get_booking_form),
+        SetBookingForm => route!(crate::handlers::bookings::set_booking_form),
+        ListBookings => route!(crate::handlers::bookings::list_bookings),
+        GetBooking => route!(crate::handlers::bookings::get_booking),
+        CancelBooking => route!(crate::handlers::bookings::cancel_booking),
+        RescheduleBooking => route!(crate::handlers::bookings::reschedule_booking),
+        ListPublicServices => route!(crate::handlers::bookings::list_public_services),
+        GetAvailability => route!(crate::handlers::bookings::get_availability),
+        CreateBooking => route!(crate::handlers::bookings::create_booking),
+        ViewManagedBooking => route!(crate::handlers::bookings::view_managed),
+        CancelManagedBooking => route!(crate::handlers::bookings::cancel_managed),
+        RescheduleManagedBooking => route!(crate::handlers::bookings::reschedule_managed),
+        Unsubscribe => route!(crate::handlers::bookings::unsubscribe),
+        Fallback => route!(crate::handlers::fallback::handle),
     }
 }
 

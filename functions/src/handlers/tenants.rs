@@ -17,7 +17,7 @@ pub async fn create(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome 
 }
 
 /// The public profile of a verified tenant.
-pub async fn get_public(p: &Platform, req: &Request) -> Outcome {
+pub async fn get_public(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
     let slug: Slug = path_param(req, "slug")?
         .parse()
         .map_err(|_| Problem::NotFound)?;
