@@ -497,6 +497,25 @@ impl Store {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    fn delete(
+        &self,
+        pk: String,
+        sk: String,
+        expr: Option<String>,
+        names: Names,
+        values: Values,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_map(pk, sk)))
+            .set_condition_expression(expr)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(|_| StoreError::Integrity)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
     fn transact_item(&self, write: Write) -> Result<TransactWriteItem, StoreError> {
         let built = match write {
             Write::Put(key, attrs, cond) => {
@@ -506,15 +525,10 @@ impl Store {
                 self.put(attrs.into_item(key.pk(), key.sk(), &tenant), cond)?
             }
             Write::Update(key, attrs, cond) => {
-                let (cond_expr, mut names, mut values) = condition(cond);
-                let mut names_map = names.take().unwrap_or_default();
-                let mut values_map = values.take().unwrap_or_default();
-                // The tenant attribute must match too: an update can never touch
-                // another tenant's item even if a key were wrong (ISO-4).
-                names_map.insert("#tenant".into(), TENANT_ATTR.into());
-                values_map.insert(
-                    ":tenant".into(),
-                    AttributeValue::S(key.tenant_id().as_str().into()),
+                let (guard, mut names_map, mut values_map) = tenant_guarded(
+                    cond,
+                    key.tenant_id(),
+                    "attribute_exists(PK) AND #tenant = :tenant",
                 );
                 let mut sets = Vec::new();
                 let mut removes = Vec::new();
@@ -534,10 +548,6 @@ impl Store {
                 if !removes.is_empty() {
                     update_expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
                 }
-                let guard = match cond_expr {
-                    Some(c) => format!("({c}) AND #tenant = :tenant"),
-                    None => "attribute_exists(PK) AND #tenant = :tenant".to_owned(),
-                };
                 TransactWriteItem::builder()
                     .update(
                         Update::builder()
@@ -553,30 +563,12 @@ impl Store {
                     .build()
             }
             Write::Delete(key, cond) => {
-                let (cond_expr, names, values) = condition(cond);
-                let mut names_map = names.unwrap_or_default();
-                let mut values_map = values.unwrap_or_default();
-                names_map.insert("#tenant".into(), TENANT_ATTR.into());
-                values_map.insert(
-                    ":tenant".into(),
-                    AttributeValue::S(key.tenant_id().as_str().into()),
+                let (guard, names, values) = tenant_guarded(
+                    cond,
+                    key.tenant_id(),
+                    "attribute_not_exists(PK) OR #tenant = :tenant",
                 );
-                let guard = match cond_expr {
-                    Some(c) => format!("({c}) AND #tenant = :tenant"),
-                    None => "attribute_not_exists(PK) OR #tenant = :tenant".to_owned(),
-                };
-                TransactWriteItem::builder()
-                    .delete(
-                        Delete::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_map(key.pk(), key.sk())))
-                            .condition_expression(guard)
-                            .set_expression_attribute_names(Some(names_map))
-                            .set_expression_attribute_values(Some(values_map))
-                            .build()
-                            .map_err(|_| StoreError::Integrity)?,
-                    )
-                    .build()
+                self.delete(key.pk(), key.sk(), Some(guard), Some(names), Some(values))?
             }
             Write::Enqueue(key, tenant) => {
                 let mut item = HashMap::new();
@@ -591,37 +583,38 @@ impl Store {
             }
             Write::Dequeue(key, cond) => {
                 let (expr, names, values) = condition(cond);
-                TransactWriteItem::builder()
-                    .delete(
-                        Delete::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_map(QueueKey::PK.to_owned(), key.sk())))
-                            .set_condition_expression(expr)
-                            .set_expression_attribute_names(names)
-                            .set_expression_attribute_values(values)
-                            .build()
-                            .map_err(|_| StoreError::Integrity)?,
-                    )
-                    .build()
+                self.delete(QueueKey::PK.to_owned(), key.sk(), expr, names, values)?
             }
             Write::DeletePointer(key, cond) => {
                 let (expr, names, values) = condition(cond);
-                TransactWriteItem::builder()
-                    .delete(
-                        Delete::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_map(key.pk(), key.sk())))
-                            .set_condition_expression(expr)
-                            .set_expression_attribute_names(names)
-                            .set_expression_attribute_values(values)
-                            .build()
-                            .map_err(|_| StoreError::Integrity)?,
-                    )
-                    .build()
+                self.delete(key.pk(), key.sk(), expr, names, values)?
             }
         };
         Ok(built)
     }
+}
+
+/// A condition on a tenant item, extended so the item's tenant attribute must
+/// be the key's tenant (ISO-4). `otherwise` applies when there is no condition.
+fn tenant_guarded(
+    cond: Condition,
+    tenant: &TenantId,
+    otherwise: &str,
+) -> (
+    String,
+    HashMap<String, String>,
+    HashMap<String, AttributeValue>,
+) {
+    let (expr, names, values) = condition(cond);
+    let mut names = names.unwrap_or_default();
+    let mut values = values.unwrap_or_default();
+    names.insert("#tenant".into(), TENANT_ATTR.into());
+    values.insert(":tenant".into(), AttributeValue::S(tenant.as_str().into()));
+    let guard = match expr {
+        Some(c) => format!("({c}) AND #tenant = :tenant"),
+        None => otherwise.to_owned(),
+    };
+    (guard, names, values)
 }
 
 type Names = Option<HashMap<String, String>>;
