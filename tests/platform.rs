@@ -7,11 +7,11 @@ use bookwarden_shared::email::{dns_records, EmailAddress, OutgoingMessage};
 use bookwarden_shared::store::{
     Attrs, Collection, Condition, Entity, StoreError, TenantKey, Write,
 };
-use bookwarden_shared::tenancy::{TenantId, TenantScope, UserId};
+use bookwarden_shared::tenancy::{TenantScope, UserId};
 use bookwarden_tests::{dkim_verifies, TestApp};
 
 fn new_scope() -> TenantScope {
-    TenantScope::for_new_tenant(&TenantId::generate())
+    TenantScope::for_new_tenant()
 }
 
 const EMAIL: FieldBinding<'static> = FieldBinding {

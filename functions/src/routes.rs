@@ -20,6 +20,8 @@ pub enum Handler {
     CreateTenant,
     /// `POST /v1/auth/verify-email`
     VerifyEmail,
+    /// `POST /v1/auth/verify-email/resend`
+    ResendVerification,
     /// `GET /v1/public/tenants/{slug}`
     GetPublicTenant,
     /// `POST /v1/auth/login`
@@ -152,6 +154,12 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/auth/verify-email",
         handler: Handler::VerifyEmail,
         function: "VerifyEmailFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/auth/verify-email/resend",
+        handler: Handler::ResendVerification,
+        function: "ResendVerificationFunction",
     },
     Route {
         method: Method::GET,

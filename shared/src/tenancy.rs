@@ -36,20 +36,6 @@ macro_rules! random_id_type {
             }
         }
 
-        impl FromStr for $name {
-            type Err = InvalidId;
-
-            /// Parses an id read back from the store or a path. Parsing alone never
-            /// grants access: only a [`TenantScope`] does.
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                if is_valid_id(s) {
-                    Ok(Self(s.to_owned()))
-                } else {
-                    Err(InvalidId)
-                }
-            }
-        }
-
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -59,7 +45,10 @@ macro_rules! random_id_type {
 }
 
 random_id_type!(
-    /// A tenant's persistent identifier: 130 random bits as 26 lowercase base32 characters.
+    /// A tenant's persistent identifier: 130 random bits as 26 lowercase base32
+    /// characters. Code outside this crate can generate one but never parse one:
+    /// a tenant id only ever comes from the store or from a principal, so no
+    /// request text can become a tenant id, let alone a scope (ISO-2, ISO-3).
     TenantId
 );
 random_id_type!(
@@ -71,6 +60,46 @@ random_id_type!(
     /// a pending login); never the secret that authenticates it.
     ItemId
 );
+
+/// Ids that name something inside a tenant may be parsed from paths: parsing
+/// alone never grants access, only a [`TenantScope`] does.
+macro_rules! parsable_id {
+    ($name:ident) => {
+        impl FromStr for $name {
+            type Err = InvalidId;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                if is_valid_id(s) {
+                    Ok(Self(s.to_owned()))
+                } else {
+                    Err(InvalidId)
+                }
+            }
+        }
+    };
+}
+parsable_id!(UserId);
+parsable_id!(ItemId);
+
+impl TenantId {
+    /// Reads a tenant id back from the store; crate-private so that only the
+    /// store (and the principal it authenticates) can name an existing tenant.
+    pub(crate) fn from_stored(s: &str) -> Result<Self, InvalidId> {
+        if is_valid_id(s) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidId)
+        }
+    }
+
+    /// The pseudo-tenant that owns the platform's own keys (its lookup key for
+    /// values that belong to no tenant yet). All zeros: never generated for a
+    /// real tenant in practice (130 random bits), and never written as a
+    /// tenant's key prefix.
+    pub(crate) fn platform() -> Self {
+        Self("0".repeat(TENANT_ID_LEN))
+    }
+}
 
 /// Encodes 130 random bits (125 from sixteen bytes, 5 from a seventeenth) as 26 base32 characters.
 fn random_id() -> String {
@@ -140,8 +169,9 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Built only by the authentication layer after verifying a credential.
-    pub fn authenticated(tenant_id: TenantId, user_id: UserId, role: Role) -> Self {
+    /// Built only by the authentication layer after verifying a credential;
+    /// crate-private so that no handler can make a principal of its own.
+    pub(crate) fn authenticated(tenant_id: TenantId, user_id: UserId, role: Role) -> Self {
         Self {
             tenant_id,
             user_id,
@@ -177,10 +207,10 @@ impl Principal {
 pub struct TenantScope(TenantId);
 
 impl TenantScope {
-    /// The scope of a tenant being created in this request: nobody else can
-    /// hold its freshly generated id yet.
-    pub fn for_new_tenant(tenant_id: &TenantId) -> Self {
-        Self(tenant_id.clone())
+    /// The scope of a tenant being created now: the id is drawn here, so the
+    /// scope can never reach an existing tenant's data.
+    pub fn for_new_tenant() -> Self {
+        Self(TenantId::generate())
     }
 
     /// The scope of a tenant resolved through one of the store's named global
@@ -226,7 +256,7 @@ mod tests {
     #[test]
     fn parsing_refuses_anything_but_a_well_formed_id() {
         let id = TenantId::generate();
-        assert_eq!(id.as_str().parse::<TenantId>(), Ok(id.clone()));
+        assert_eq!(TenantId::from_stored(id.as_str()), Ok(id.clone()));
         for bad in [
             "",
             "short",
@@ -234,7 +264,7 @@ mod tests {
             &id.as_str().to_uppercase(),
             "0123456789abcdefghjkmnpqr#",
         ] {
-            assert_eq!(bad.parse::<TenantId>(), Err(InvalidId), "{bad}");
+            assert_eq!(TenantId::from_stored(bad), Err(InvalidId), "{bad}");
         }
     }
 }

@@ -28,6 +28,17 @@ pub async fn verify_email(p: &Platform, req: &Request, meta: &RequestMeta) -> Ou
     Ok(json_response(200, &verified))
 }
 
+/// Sends a fresh verification link to an unverified account; the answer never
+/// says whether there is one.
+pub async fn resend_verification(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let input: accounts::ResendInput = parse_json(req)?;
+    accounts::resend_verification(p, input, meta).await?;
+    Ok(json_response(
+        202,
+        &serde_json::json!({ "status": "if the account waits for verification, a new link is on its way" }),
+    ))
+}
+
 fn login_response(outcome: LoginOutcome) -> Outcome {
     match outcome {
         LoginOutcome::Session(session, signed_in) => Ok(with_cookie(

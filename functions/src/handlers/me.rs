@@ -4,7 +4,7 @@ use bookwarden_shared::accounts::me::{
     self, CodeInput, PasswordChangeInput, ProfileInput, ReauthInput,
 };
 use bookwarden_shared::auth::Permission;
-use bookwarden_shared::http::{json_response, parse_json, RequestMeta};
+use bookwarden_shared::http::{json_response, parse_json, parse_optional_json, RequestMeta};
 use bookwarden_shared::Platform;
 use lambda_http::Request;
 
@@ -34,9 +34,9 @@ pub async fn change_password(p: &Platform, req: &Request, meta: &RequestMeta) ->
     Ok(with_cookie(no_content(), &session.cookie()))
 }
 
-/// Own live sessions.
+/// Own live sessions (never to API keys: they show addresses and browsers).
 pub async fn list_sessions(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
-    let (caller, scope) = authorize(p, req, meta, Permission::ViewSelf).await?;
+    let (caller, scope) = authorize(p, req, meta, Permission::ViewSessions).await?;
     Ok(json_response(
         200,
         &serde_json::json!({ "sessions": me::sessions(p, &scope, &caller).await? }),
@@ -50,12 +50,14 @@ pub async fn end_session(p: &Platform, req: &Request, meta: &RequestMeta) -> Out
     Ok(no_content())
 }
 
-/// Start TOTP enrolment.
+/// Start TOTP enrolment; replacing an enrolled authenticator carries the
+/// password or a current code in the body.
 pub async fn begin_totp(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
     let (caller, scope) = authorize(p, req, meta, Permission::ManageSelf).await?;
+    let reauth: ReauthInput = parse_optional_json(req)?;
     Ok(json_response(
         201,
-        &me::begin_totp(p, &scope, &caller).await?,
+        &me::begin_totp(p, &scope, &caller, reauth).await?,
     ))
 }
 

@@ -54,6 +54,7 @@ pub fn handler_fn(handler: Handler) -> RouteFn {
         CreateTenant => route!(crate::handlers::tenants::create),
         GetPublicTenant => route!(crate::handlers::tenants::get_public),
         VerifyEmail => route!(crate::handlers::auth::verify_email),
+        ResendVerification => route!(crate::handlers::auth::resend_verification),
         Login => route!(crate::handlers::auth::login),
         LoginMfa => route!(crate::handlers::auth::login_mfa),
         LoginMfaEmailCode => route!(crate::handlers::auth::login_mfa_email_code),

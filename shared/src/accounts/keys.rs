@@ -28,7 +28,7 @@ fn event(action: &'static str, caller: &Caller, key_id: &str, meta: &RequestMeta
     AuditEvent {
         kind: "api_keys",
         action,
-        actor: caller.user_id().to_string(),
+        actor: caller.actor(),
         target: key_id.to_owned(),
         client_addr: meta.client_addr.clone(),
         outcome: Outcome::Success,

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::notify::{security_notice, send_link};
-use super::user::{self, cleared_lockout, User};
+use super::user::{self, User};
 use super::{user_status, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
 use crate::auth::mfa;
@@ -20,7 +20,9 @@ use crate::crypto::{
 };
 use crate::email::EmailAddress;
 use crate::http::RequestMeta;
-use crate::store::{Attrs, Condition, Entity, GlobalKey, TenantKey, ThrottleKey, Write};
+use crate::store::{
+    Attrs, Collection, Condition, Entity, GlobalKey, TenantKey, ThrottleKey, Write,
+};
 use crate::tenancy::{ItemId, Role, Slug, TenantScope};
 use crate::Platform;
 
@@ -32,6 +34,8 @@ pub const FIRST_LOCK_SECS: i64 = 15 * 60;
 pub const CLIENT_ATTEMPTS_PER_WINDOW: i64 = 50;
 /// The throttle window.
 pub const CLIENT_WINDOW_SECS: i64 = 15 * 60;
+/// Emailed codes one pending login may ask for (each replaces the last).
+pub const MAX_EMAIL_CODES_PER_LOGIN: i64 = 3;
 /// How long a password-verified login may wait for its second factor.
 pub const MFA_CHALLENGE_SECS: i64 = 300;
 
@@ -143,7 +147,20 @@ fn audit(
     }
 }
 
+/// The user attribute counting wrong passwords since the last sign-in (or lock).
+const FAILED_LOGINS: &str = "failed_logins";
+/// The user attribute counting wrong second-factor codes across pending logins.
+const FAILED_SECOND_FACTORS: &str = "failed_mfa";
+/// The user attribute holding the end of the current lock (unix seconds).
+const LOCKED_UNTIL: &str = "locked_until";
+
 /// First step: business, email and password.
+///
+/// Brute-force admission (AUTH-2) happens before any Argon2 work: one atomic
+/// conditional increment admits the attempt only while the account is unlocked
+/// and fewer than [`LOCK_AFTER_FAILURES`] attempts are unresolved, so a burst of
+/// concurrent guesses gets at most that many evaluations. A right password
+/// signs in only if the account is still unlocked when the session commits.
 pub async fn login(
     p: &Platform,
     input: LoginInput,
@@ -157,16 +174,15 @@ pub async fn login(
             // Recorded for the business's security view; the same work and
             // answer as a wrong password.
             verify_blocking(password, dummy_hash().clone()).await?;
-            audit(
+            let event = audit(
                 "auth",
                 "login.failure",
                 "anonymous",
                 "unknown-account",
                 meta,
                 Outcome::Failure,
-            )
-            .append(&p.store, &scope)
-            .await?;
+            );
+            record_unauthenticated(p, &scope, event).await?;
             return Err(AccountsError::InvalidCredentials);
         }
         Found::Nothing => {
@@ -181,72 +197,91 @@ pub async fn login(
         .filter(|_| user.status() == user_status::ACTIVE)
     else {
         verify_blocking(password, dummy_hash().clone()).await?;
-        audit(
+        let event = audit(
             "auth",
             "login.failure",
             "anonymous",
             user.id.as_str(),
             meta,
             Outcome::Failure,
-        )
-        .append(&p.store, &scope)
-        .await?;
+        );
+        record_unauthenticated(p, &scope, event).await?;
         return Err(AccountsError::InvalidCredentials);
     };
-    if user.record.number_or_zero("locked_until") > now {
-        verify_blocking(password, hash).await?;
-        audit(
+    let Some(attempt) = p
+        .store
+        .admit(
+            &scope,
+            &user.key,
+            FAILED_LOGINS,
+            LOCK_AFTER_FAILURES,
+            LOCKED_UNTIL,
+            now,
+        )
+        .await?
+    else {
+        // Locked (or the unresolved attempts fill the limit): the guess is not
+        // evaluated, but the answer takes as long as if it were.
+        tokio::time::sleep(crate::crypto::typical_verify_duration()).await;
+        let event = audit(
             "auth",
             "login.locked",
             "anonymous",
             user.id.as_str(),
             meta,
             Outcome::Failure,
-        )
-        .append(&p.store, &scope)
-        .await?;
+        );
+        record_unauthenticated(p, &scope, event).await?;
         return Err(AccountsError::InvalidCredentials);
-    }
+    };
     let check = verify_blocking(password.clone(), hash).await?;
     if check == PasswordCheck::Mismatch {
-        record_failure(p, &scope, &user, meta).await?;
+        record_failure(p, &scope, &user, Factor::Password, attempt, meta).await?;
         return Err(AccountsError::InvalidCredentials);
     }
 
-    let mut user_update = cleared_lockout().number("lockouts", 0);
+    let mut user_update = Attrs::new().number(FAILED_LOGINS, 0);
     if check == PasswordCheck::MatchNeedsRehash {
         let rehashed = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
             .map_err(|_| AccountsError::Internal)?;
         user_update = user_update.string("password_hash", rehashed.as_str());
     }
-    let mut writes = vec![Write::Update(
-        user.key.clone(),
-        user_update,
-        Condition::Exists,
-    )];
+    // No sign-in while locked: a failure that locked the account after this
+    // attempt was admitted makes the commit fail.
+    let unlocked = Condition::ExistsWithNumberAtMost(LOCKED_UNTIL, now);
+    if !user.record.flag("email_verified") {
+        p.store
+            .transact(vec![Write::Update(user.key.clone(), user_update, unlocked)])
+            .await
+            .map_err(refused_as(AccountsError::InvalidCredentials))?;
+        return Err(AccountsError::EmailUnverified);
+    }
 
     if user.has_mfa() {
+        // The password alone proves nothing yet: the second-factor counter and
+        // the lock history stay until the whole sign-in succeeds.
         let token = SecretToken::generate();
         let challenge = ItemId::generate();
-        writes.push(Write::Put(
-            TenantKey::new(&scope, Entity::MfaChallenge(challenge.as_str())),
-            Attrs::new()
-                .string("user_id", user.id.as_str())
-                .number("attempts", 0)
-                .expires_at(now + MFA_CHALLENGE_SECS),
-            Condition::NotExists,
-        ));
-        writes.push(Write::PutPointer(
-            GlobalKey::MfaChallenge(token.hash()),
-            scope.tenant_id().clone(),
-            Attrs::new()
-                .string("user_id", user.id.as_str())
-                .string("item", challenge.as_str())
-                .expires_at(now + MFA_CHALLENGE_SECS),
-            Condition::NotExists,
-        ));
-        writes.push(
+        let writes = vec![
+            Write::Update(user.key.clone(), user_update, unlocked),
+            Write::Put(
+                TenantKey::new(&scope, Entity::MfaChallenge(challenge.as_str())),
+                Attrs::new()
+                    .string("user_id", user.id.as_str())
+                    .number("attempts", 0)
+                    .expires_at(now + MFA_CHALLENGE_SECS),
+                Condition::NotExists,
+            ),
+            Write::PutPointer(
+                GlobalKey::MfaChallenge(token.hash()),
+                scope.tenant_id().clone(),
+                Attrs::new()
+                    .string("user_id", user.id.as_str())
+                    .string("item", challenge.as_str())
+                    .expires_at(now + MFA_CHALLENGE_SECS),
+                Condition::NotExists,
+            ),
             audit(
                 "auth",
                 "login.password_ok",
@@ -256,8 +291,11 @@ pub async fn login(
                 Outcome::Success,
             )
             .write(&scope),
-        );
-        p.store.transact(writes).await?;
+        ];
+        p.store
+            .transact(writes)
+            .await
+            .map_err(refused_as(AccountsError::InvalidCredentials))?;
         return Ok(LoginOutcome::MfaRequired {
             mfa_token: token,
             methods: vec!["totp", "email", "recovery_code"],
@@ -268,6 +306,11 @@ pub async fn login(
     let restriction = restriction_for(&tenant.policy, role, &user, now);
     let (new_session, session_writes) =
         session::create(&scope, &user.id, role, restriction, &tenant.policy, meta);
+    let mut writes = vec![Write::Update(
+        user.key.clone(),
+        signed_in_update(user_update),
+        unlocked,
+    )];
     writes.extend(session_writes);
     writes.push(
         audit(
@@ -280,12 +323,71 @@ pub async fn login(
         )
         .write(&scope),
     );
-    p.store.transact(writes).await?;
+    p.store
+        .transact(writes)
+        .await
+        .map_err(refused_as(AccountsError::InvalidCredentials))?;
     tracing::info!(user_id = %user.id, "signed in");
     Ok(LoginOutcome::Session(
         new_session,
         signed_in(&scope, &user, role, restriction),
     ))
+}
+
+/// A whole sign-in succeeded: every brute-force counter and the lock history
+/// start over.
+fn signed_in_update(update: Attrs) -> Attrs {
+    update
+        .number(FAILED_LOGINS, 0)
+        .number(FAILED_SECOND_FACTORS, 0)
+        .number(LOCKED_UNTIL, 0)
+        .number("lockouts", 0)
+}
+
+/// Maps a failed write condition (a concurrent lock, a used code) to the
+/// refusal the caller should see.
+fn refused_as(
+    refusal: AccountsError,
+) -> impl FnOnce(crate::store::StoreError) -> AccountsError {
+    move |e| match e {
+        crate::store::StoreError::Conflict => refusal,
+        other => other.into(),
+    }
+}
+
+/// Unauthenticated events a business's audit log records per window; past
+/// it, one event says that further ones were only counted, so nobody can
+/// flood a business's log by guessing at its sign-in.
+pub const UNAUTHENTICATED_AUDIT_PER_WINDOW: i64 = 50;
+
+/// Appends an event caused by an unauthenticated client, within the
+/// per-business budget.
+async fn record_unauthenticated(
+    p: &Platform,
+    scope: &TenantScope,
+    event: AuditEvent,
+) -> Result<(), AccountsError> {
+    let now = now_unix();
+    let key = ThrottleKey {
+        action: "audit-unauthenticated",
+        client: scope.tenant_id().as_str(),
+        window_start: now - now % CLIENT_WINDOW_SECS,
+    };
+    let seen = p.store.count_hit(key, CLIENT_WINDOW_SECS).await?;
+    if seen <= UNAUTHENTICATED_AUDIT_PER_WINDOW {
+        event.append(&p.store, scope).await?;
+    } else if seen == UNAUTHENTICATED_AUDIT_PER_WINDOW + 1 {
+        tracing::warn!("unauthenticated audit events aggregated for this window");
+        AuditEvent {
+            action: "audit.unauthenticated_suppressed",
+            actor: "system".into(),
+            target: "sign-in".into(),
+            ..event
+        }
+        .append(&p.store, scope)
+        .await?;
+    }
+    Ok(())
 }
 
 fn signed_in(
@@ -357,62 +459,76 @@ async fn find_account(p: &Platform, input: &LoginInput) -> Result<Found, Account
     )
 }
 
-/// Counts a wrong password atomically. The request whose increment reaches the
-/// limit (exactly one, however many run concurrently) locks the account,
-/// records it and emails the account's owner.
+/// Which secret a failed attempt was for; each has its own counter and both
+/// lock the same account.
+#[derive(Clone, Copy)]
+enum Factor {
+    Password,
+    Second,
+}
+
+impl Factor {
+    fn counter(self) -> &'static str {
+        match self {
+            Factor::Password => FAILED_LOGINS,
+            Factor::Second => FAILED_SECOND_FACTORS,
+        }
+    }
+}
+
+/// Records an admitted attempt that failed. The attempt admitted as number
+/// [`LOCK_AFTER_FAILURES`] (exactly one, however many run concurrently) locks
+/// the account, records it and emails the account's owner.
 async fn record_failure(
     p: &Platform,
     scope: &TenantScope,
     user: &User,
+    factor: Factor,
+    attempt: i64,
     meta: &RequestMeta,
 ) -> Result<(), AccountsError> {
-    let after = p.store.add(scope, &user.key, "failed_logins", 1).await?;
-    let failures = after.number_or_zero("failed_logins");
+    let (failure, lockout) = match factor {
+        Factor::Password => ("login.failure", "login.lockout"),
+        Factor::Second => ("login.mfa_failure", "login.mfa_lockout"),
+    };
     let mut writes = vec![audit(
         "auth",
-        "login.failure",
+        failure,
         "anonymous",
         user.id.as_str(),
         meta,
         Outcome::Failure,
     )
     .write(scope)];
-    let locking = failures == LOCK_AFTER_FAILURES;
+    let locking = attempt >= LOCK_AFTER_FAILURES;
     if locking {
-        let lockouts = after.number_or_zero("lockouts");
-        let duration = (FIRST_LOCK_SECS << lockouts.min(6)).min(86_400);
+        let lockouts = user.record.number_or_zero("lockouts").clamp(0, 6);
+        let duration = (FIRST_LOCK_SECS << lockouts).min(86_400);
         writes.push(Write::Update(
             user.key.clone(),
             Attrs::new()
-                .number("locked_until", now_unix() + duration)
-                .number("failed_logins", 0)
+                .number(LOCKED_UNTIL, now_unix() + duration)
+                .number(factor.counter(), 0)
                 .number("lockouts", lockouts + 1),
             Condition::Exists,
         ));
-        writes.push(
-            audit(
-                "auth",
-                "login.lockout",
-                "system",
-                user.id.as_str(),
-                meta,
-                Outcome::Success,
-            )
-            .write(scope),
-        );
+        writes.push(audit("auth", lockout, "system", user.id.as_str(), meta, Outcome::Success).write(scope));
     }
     p.store.transact(writes).await?;
     if locking {
         tracing::warn!(user_id = %user.id, "account locked after repeated failures");
-        security_notice(
-            p,
-            scope,
-            user,
-            "Your Bookwarden account was locked",
-            "Several wrong passwords were entered for your account, so it is locked for a while. \
-             It unlocks by itself; resetting your password also unlocks it.",
-        )
-        .await;
+        let what = match factor {
+            Factor::Password => {
+                "Several wrong passwords were entered for your account, so it is locked for a while. \
+                 It unlocks by itself; resetting your password also unlocks it."
+            }
+            Factor::Second => {
+                "Your password was entered correctly, but the second sign-in step failed several \
+                 times, so your account is locked for a while. Someone may know your password: \
+                 reset it now."
+            }
+        };
+        security_notice(p, scope, user, "Your Bookwarden account was locked", what).await;
     }
     Ok(())
 }
@@ -457,6 +573,29 @@ async fn find_challenge(p: &Platform, mfa_token: &str) -> Result<Challenge, Acco
     })
 }
 
+/// Ends every login of `user` that waits for its second factor (on
+/// deactivation): the pointer then leads nowhere.
+pub(crate) async fn end_pending_logins(
+    p: &Platform,
+    scope: &TenantScope,
+    user: &crate::tenancy::UserId,
+) -> Result<usize, AccountsError> {
+    let mut ended = 0;
+    for challenge in p.store.list_all(scope, Collection::MfaChallenges).await? {
+        if challenge.optional_string("user_id") == Some(user.as_str()) {
+            let id = challenge.sort_key()?.trim_start_matches("MFA#").to_owned();
+            p.store
+                .transact(vec![Write::Delete(
+                    TenantKey::new(scope, Entity::MfaChallenge(&id)),
+                    Condition::None,
+                )])
+                .await?;
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
 fn end_challenge(c: &Challenge) -> Vec<Write> {
     vec![
         Write::Delete(c.key.clone(), Condition::Exists),
@@ -467,14 +606,54 @@ fn end_challenge(c: &Challenge) -> Vec<Write> {
     ]
 }
 
+/// The second factors a pending login accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Totp,
+    Email,
+    RecoveryCode,
+}
+
+impl Method {
+    fn parse(s: &str) -> Result<Self, AccountsError> {
+        match s {
+            "totp" => Ok(Method::Totp),
+            "email" => Ok(Method::Email),
+            "recovery_code" => Ok(Method::RecoveryCode),
+            _ => Err(AccountsError::Invalid(vec![crate::http::FieldError {
+                field: "method",
+                message: "must be totp, email or recovery_code".into(),
+            }])),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Totp => "totp",
+            Method::Email => "email",
+            Method::RecoveryCode => "recovery_code",
+        }
+    }
+}
+
 /// Second step: a TOTP code, an emailed code or a recovery code.
+///
+/// Wrong codes count per account across every pending login and lock the
+/// account like wrong passwords; the account's status and lock are checked at
+/// this step too, and consuming a TOTP step or a recovery code is conditional
+/// on the value read, so two concurrent logins cannot both use it.
 pub async fn verify_mfa(
     p: &Platform,
     input: MfaInput,
     meta: &RequestMeta,
 ) -> Result<LoginOutcome, AccountsError> {
+    let method = Method::parse(&input.method)?;
     throttle(p, "login", meta).await?;
     let c = find_challenge(p, &input.mfa_token).await?;
+    if c.user.status() != user_status::ACTIVE || !c.user.has_mfa() {
+        let _ = p.store.transact(end_challenge(&c)).await;
+        return Err(AccountsError::InvalidCode);
+    }
     let attempts = p
         .store
         .add(&c.scope, &c.key, "attempts", 1)
@@ -485,54 +664,78 @@ pub async fn verify_mfa(
         return Err(AccountsError::InvalidCode);
     }
     let now = now_unix();
-    let mut writes = end_challenge(&c);
-    let method: &'static str = match input.method.as_str() {
-        "totp" => {
+    let Some(attempt) = p
+        .store
+        .admit(
+            &c.scope,
+            &c.user.key,
+            FAILED_SECOND_FACTORS,
+            LOCK_AFTER_FAILURES,
+            LOCKED_UNTIL,
+            now,
+        )
+        .await?
+    else {
+        let _ = p.store.transact(end_challenge(&c)).await;
+        let event = audit(
+            "auth",
+            "login.locked",
+            "anonymous",
+            c.user.id.as_str(),
+            meta,
+            Outcome::Failure,
+        );
+        record_unauthenticated(p, &c.scope, event).await?;
+        return Err(AccountsError::InvalidCode);
+    };
+    let mut user_update = signed_in_update(Attrs::new());
+    let mut expected = vec![Condition::ExistsWithNumberAtMost(LOCKED_UNTIL, now)];
+    let accepted = match method {
+        Method::Totp => {
             let secret = c.user.open_credential(p, &c.scope, "totp_secret").await?;
             let last = c.user.record.number_or_zero("totp_last_step");
-            let step = mfa::check_totp(&secret, input.code.trim(), now, last)
-                .ok_or(AccountsError::InvalidCode)?;
-            writes.push(Write::Update(
-                c.user.key.clone(),
-                Attrs::new().number("totp_last_step", step),
-                Condition::Exists,
-            ));
-            "totp"
+            mfa::check_totp(&secret, input.code.trim(), now, last).map(|step| {
+                user_update = std::mem::take(&mut user_update).number("totp_last_step", step);
+                expected.push(Condition::ExistsWithNumber("totp_last_step", last));
+            })
         }
-        "email" => {
-            let expected = c
-                .record
-                .optional_string("email_code_hash")
-                .ok_or(AccountsError::InvalidCode)?;
+        Method::Email => {
             let id = c.record.sort_key()?.trim_start_matches("MFA#").to_owned();
             let fresh = c.record.number_or_zero("email_code_expires") > now;
-            if !fresh || mfa::email_code_hash(&id, input.code.trim()) != expected {
-                return Err(AccountsError::InvalidCode);
-            }
-            "email"
+            c.record
+                .optional_string("email_code_hash")
+                .filter(|h| fresh && mfa::email_code_hash(&id, input.code.trim()) == *h)
+                .map(|_| ())
         }
-        "recovery_code" => {
+        Method::RecoveryCode => {
             let used = mfa::recovery_code_hash(&input.code);
             let mut remaining = c.user.record.strings("recovery_codes");
             let before = remaining.len();
             remaining.retain(|h| *h != used);
-            if remaining.len() == before {
-                return Err(AccountsError::InvalidCode);
-            }
-            writes.push(Write::Update(
-                c.user.key.clone(),
-                Attrs::new().strings("recovery_codes", remaining),
-                Condition::Exists,
-            ));
-            "recovery_code"
-        }
-        _ => {
-            return Err(AccountsError::Invalid(vec![crate::http::FieldError {
-                field: "method",
-                message: "must be totp, email or recovery_code".into(),
-            }]))
+            (remaining.len() < before).then(|| {
+                let spent = c.user.record.number_or_zero("recovery_codes_used");
+                user_update = std::mem::take(&mut user_update)
+                    .strings("recovery_codes", remaining)
+                    .number("recovery_codes_used", spent + 1);
+                expected.push(Condition::ExistsWithNumber("recovery_codes_used", spent));
+            })
         }
     };
+    if accepted.is_none() {
+        record_failure(p, &c.scope, &c.user, Factor::Second, attempt, meta).await?;
+        if attempts == 1 && attempt < LOCK_AFTER_FAILURES {
+            security_notice(
+                p,
+                &c.scope,
+                &c.user,
+                "A sign-in to your account failed at the second step",
+                "Your password was entered correctly, but the second sign-in step failed. If this \
+                 was not you, someone knows your password: reset it now.",
+            )
+            .await;
+        }
+        return Err(AccountsError::InvalidCode);
+    }
     let tenant = user::tenant(p, &c.scope).await?;
     let role = c.user.role()?;
     let restriction = restriction_for(&tenant.policy, role, &c.user, now);
@@ -544,6 +747,12 @@ pub async fn verify_mfa(
         &tenant.policy,
         meta,
     );
+    let mut writes = end_challenge(&c);
+    writes.push(Write::Update(
+        c.user.key.clone(),
+        user_update,
+        Condition::All(expected),
+    ));
     writes.extend(session_writes);
     writes.push(
         audit(
@@ -557,12 +766,14 @@ pub async fn verify_mfa(
         .write(&c.scope),
     );
     // Deleting the challenge under a condition makes the code single-use even
-    // under concurrent submissions.
-    p.store.transact(writes).await.map_err(|e| match e {
-        crate::store::StoreError::Conflict => AccountsError::InvalidCode,
-        other => other.into(),
-    })?;
-    if method == "recovery_code" {
+    // under concurrent submissions; the user's conditions make a TOTP step or
+    // a recovery code single-use across pending logins, and refuse a locked
+    // account.
+    p.store
+        .transact(writes)
+        .await
+        .map_err(refused_as(AccountsError::InvalidCode))?;
+    if method == Method::RecoveryCode {
         security_notice(
             p,
             &c.scope,
@@ -572,7 +783,7 @@ pub async fn verify_mfa(
         )
         .await;
     }
-    tracing::info!(user_id = %c.user.id, method, "signed in with a second factor");
+    tracing::info!(user_id = %c.user.id, method = method.as_str(), "signed in with a second factor");
     Ok(LoginOutcome::Session(
         new_session,
         signed_in(&c.scope, &c.user, role, restriction),
@@ -595,6 +806,19 @@ pub async fn send_email_code(
 ) -> Result<(), AccountsError> {
     throttle(p, "login", meta).await?;
     let c = find_challenge(p, &input.mfa_token).await?;
+    let locked = c.user.record.number_or_zero(LOCKED_UNTIL) > now_unix();
+    if c.user.status() != user_status::ACTIVE || locked {
+        let _ = p.store.transact(end_challenge(&c)).await;
+        return Err(AccountsError::InvalidCode);
+    }
+    let sent = p
+        .store
+        .add(&c.scope, &c.key, "codes_sent", 1)
+        .await?
+        .number_or_zero("codes_sent");
+    if sent > MAX_EMAIL_CODES_PER_LOGIN {
+        return Err(AccountsError::TooManyRequests);
+    }
     let id = c.record.sort_key()?.trim_start_matches("MFA#").to_owned();
     let code = mfa::new_email_code();
     p.store

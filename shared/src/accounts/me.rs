@@ -11,7 +11,7 @@ use crate::auth::session::{self, NewSession, SessionView};
 use crate::auth::{mfa, Caller};
 use crate::crypto::Purpose;
 use crate::http::{FieldError, RequestMeta};
-use crate::store::{Attrs, Condition, Write};
+use crate::store::{Attrs, Condition, GlobalKey, Write};
 use crate::tenancy::TenantScope;
 use crate::Platform;
 
@@ -19,7 +19,7 @@ fn event(action: &'static str, caller: &Caller, meta: &RequestMeta) -> AuditEven
     AuditEvent {
         kind: "account",
         action,
-        actor: caller.user_id().to_string(),
+        actor: caller.actor(),
         target: caller.user_id().to_string(),
         client_addr: meta.client_addr.clone(),
         outcome: Outcome::Success,
@@ -94,18 +94,23 @@ pub struct PasswordChangeInput {
     pub new_password: String,
 }
 
-/// Replaces the caller's session by a fresh one, e.g. after a privilege or
-/// credential change (SESS-2 rotation).
+/// Replaces the caller's session by a fresh one after a privilege or
+/// credential change (SESS-2 rotation). The new session carries whatever
+/// restriction still applies to the account as it is now: a full session
+/// comes only when every requirement (second factor, fresh password) is met.
 async fn rotate(
     p: &Platform,
     scope: &TenantScope,
     caller: &Caller,
-    u: &User,
     meta: &RequestMeta,
 ) -> Result<NewSession, AccountsError> {
+    let u = me(p, scope, caller).await?;
     let tenant = user::tenant(p, scope).await?;
+    let role = u.role()?;
+    let restriction =
+        super::login::restriction_for(&tenant.policy, role, &u, crate::clock::now_unix());
     let (new_session, writes) =
-        session::create(scope, &u.id, u.role()?, None, &tenant.policy, meta);
+        session::create(scope, &u.id, role, restriction, &tenant.policy, meta);
     p.store.transact(writes).await?;
     if let Some(current) = caller.session_id() {
         session::end(&p.store, scope, &u.id, current).await?;
@@ -128,12 +133,23 @@ pub async fn change_password(
     let update = new_password(p, scope, &tenant, &u, &input.new_password).await?;
     p.store
         .transact(vec![
-            Write::Update(u.key.clone(), update, Condition::Exists),
+            // Stating the hash it replaces: a concurrent change or reset wins
+            // instead of being overwritten.
+            Write::Update(
+                u.key.clone(),
+                update,
+                Condition::ExistsWithString(
+                    "password_hash",
+                    u.password_hash()
+                        .map(|h| h.as_str().to_owned())
+                        .unwrap_or_default(),
+                ),
+            ),
             event("password.changed", caller, meta).write(scope),
         ])
         .await?;
     session::end_all(&p.store, scope, &u.id, caller.session_id()).await?;
-    let rotated = rotate(p, scope, caller, &u, meta).await?;
+    let rotated = rotate(p, scope, caller, meta).await?;
     security_notice(
         p,
         scope,
@@ -186,13 +202,30 @@ pub struct TotpEnrolment {
     pub otpauth_uri: String,
 }
 
+/// Marks a pending secret as a replacement the user re-authenticated for.
+const TOTP_PENDING_REPLACES: &str = "totp_pending_replaces";
+
 /// Starts TOTP enrolment: a new secret, sealed, pending confirmation.
+/// Replacing an authenticator that is already enrolled needs the password or a
+/// current code first (ACC-3): a stolen session must not swap the second factor.
 pub async fn begin_totp(
     p: &Platform,
     scope: &TenantScope,
     caller: &Caller,
+    reauth: ReauthInput,
 ) -> Result<TotpEnrolment, AccountsError> {
     let u = me(p, scope, caller).await?;
+    let replacing = u.has_totp();
+    if replacing {
+        reauthenticate(
+            p,
+            scope,
+            &u,
+            reauth.password.as_deref(),
+            reauth.totp_code.as_deref(),
+        )
+        .await?;
+    }
     let secret = mfa::new_totp_secret();
     let account = u.email(p, scope).await?;
     let sealed = seal_for(
@@ -207,7 +240,9 @@ pub async fn begin_totp(
     p.store
         .transact(vec![Write::Update(
             u.key.clone(),
-            Attrs::new().bytes("totp_pending", sealed),
+            Attrs::new()
+                .bytes("totp_pending", sealed)
+                .boolean(TOTP_PENDING_REPLACES, replacing),
             Condition::Exists,
         )])
         .await?;
@@ -246,6 +281,12 @@ pub async fn confirm_totp(
     if u.record.optional_bytes("totp_pending").is_none() {
         return Err(AccountsError::InvalidCode);
     }
+    // An authenticator enrolled since this secret was issued is replaced only
+    // if the issue was re-authenticated.
+    let replacing = u.has_totp();
+    if replacing && !u.record.flag(TOTP_PENDING_REPLACES) {
+        return Err(AccountsError::ReauthenticationRequired);
+    }
     let secret = u.open_credential(p, scope, "totp_pending").await?;
     let step = mfa::check_totp(&secret, input.code.trim(), crate::clock::now_unix(), 0)
         .ok_or(AccountsError::InvalidCode)?;
@@ -268,21 +309,36 @@ pub async fn confirm_totp(
                     .bytes("totp_secret", sealed)
                     .number("totp_last_step", step)
                     .strings("recovery_codes", hashes)
-                    .remove("totp_pending"),
+                    .remove("totp_pending")
+                    .remove(TOTP_PENDING_REPLACES),
                 Condition::Exists,
             ),
-            event("mfa.totp_enrolled", caller, meta).write(scope),
+            event(
+                if replacing {
+                    "mfa.totp_replaced"
+                } else {
+                    "mfa.totp_enrolled"
+                },
+                caller,
+                meta,
+            )
+            .write(scope),
         ])
         .await?;
-    let session = rotate(p, scope, caller, &u, meta).await?;
-    security_notice(
-        p,
-        scope,
-        &u,
-        "Two-step sign-in turned on",
-        "An authenticator app was added to your account.",
-    )
-    .await;
+    let session = rotate(p, scope, caller, meta).await?;
+    let (subject, what) = if replacing {
+        (
+            "Your authenticator app was replaced",
+            "The authenticator app of your account was replaced by a new one; codes from the old \
+             app and the old recovery codes no longer work.",
+        )
+    } else {
+        (
+            "Two-step sign-in turned on",
+            "An authenticator app was added to your account.",
+        )
+    };
+    security_notice(p, scope, &u, subject, what).await;
     Ok(TotpConfirmed {
         recovery_codes: codes,
         session,
@@ -385,6 +441,9 @@ pub async fn regenerate_recovery_codes(
     Ok(codes)
 }
 
+/// The user attribute naming the one email-change link that still works.
+const PENDING_EMAIL_TOKEN: &str = "pending_email_token";
+
 /// How long a link to confirm a new email address works.
 pub const EMAIL_CHANGE_TTL_SECS: i64 = 24 * 3600;
 
@@ -437,24 +496,34 @@ pub async fn request_email_change(
     )
     .await?;
     let token = crate::crypto::SecretToken::generate();
-    p.store
-        .transact(vec![
-            Write::Update(
-                u.key.clone(),
-                Attrs::new().bytes("pending_email", sealed),
-                Condition::Exists,
-            ),
-            Write::PutPointer(
-                crate::store::GlobalKey::EmailChange(token.hash()),
-                scope.tenant_id().clone(),
-                Attrs::new()
-                    .string("user_id", u.id.as_str())
-                    .expires_at(crate::clock::now_unix() + EMAIL_CHANGE_TTL_SECS),
-                Condition::NotExists,
-            ),
-            event("email.change_requested", caller, meta).write(scope),
-        ])
-        .await?;
+    let mut writes = vec![
+        Write::Update(
+            u.key.clone(),
+            Attrs::new()
+                .bytes("pending_email", sealed)
+                .string(PENDING_EMAIL_TOKEN, token.hash().as_str()),
+            Condition::Exists,
+        ),
+        // The link names (by keyed hash) the address it is mailed to.
+        Write::PutPointer(
+            GlobalKey::EmailChange(token.hash()),
+            scope.tenant_id().clone(),
+            Attrs::new()
+                .string("user_id", u.id.as_str())
+                .string("item", lookup.digest(&new_email.lookup_form()))
+                .expires_at(crate::clock::now_unix() + EMAIL_CHANGE_TTL_SECS),
+            Condition::NotExists,
+        ),
+        event("email.change_requested", caller, meta).write(scope),
+    ];
+    // A newer request makes the older link useless.
+    if let Some(previous) = u.record.optional_string(PENDING_EMAIL_TOKEN) {
+        writes.push(Write::DeletePointer(
+            GlobalKey::EmailChange(crate::crypto::TokenHash::from_stored(previous.to_owned())),
+            Condition::None,
+        ));
+    }
+    p.store.transact(writes).await?;
     let name = u.open_text(p, scope, "name").await?;
     super::notify::send_link(
         p,
@@ -500,12 +569,23 @@ pub async fn confirm_email_change(
     let token =
         crate::crypto::SecretToken::parse(&input.token).ok_or(AccountsError::InvalidToken)?;
     let hash = token.hash();
-    let (scope, user_id) =
-        user::follow_link(p, crate::store::GlobalKey::EmailChange(hash.clone())).await?;
+    let pointer = p
+        .store
+        .pointer(&GlobalKey::EmailChange(hash.clone()))
+        .await?
+        .ok_or(AccountsError::InvalidToken)?;
+    let (Some(user_id), Some(mailed_to)) = (pointer.user_id, pointer.item) else {
+        return Err(AccountsError::InvalidToken);
+    };
+    let scope = TenantScope::from_resolved(pointer.tenant);
+    crate::telemetry::record_tenant(scope.tenant_id());
     let u = user::load(p, &scope, &user_id)
         .await?
         .ok_or(AccountsError::InvalidToken)?;
-    if u.record.optional_bytes("pending_email").is_none() {
+    // Only the newest request's link works, and only for the address it was
+    // mailed to.
+    let current = u.record.optional_string(PENDING_EMAIL_TOKEN) == Some(hash.as_str());
+    if !current || u.record.optional_bytes("pending_email").is_none() {
         return Err(AccountsError::InvalidToken);
     }
     let new_email = u.open_text(p, &scope, "pending_email").await?;
@@ -514,6 +594,9 @@ pub async fn confirm_email_change(
     let tenant = user::tenant(p, &scope).await?;
     let lookup = tenant.lookup_key(p, &scope).await?;
     let new_hash = lookup.digest(&new_email.lookup_form());
+    if new_hash != mailed_to {
+        return Err(AccountsError::InvalidToken);
+    }
     let old_hash = u.record.string("email_hash")?.to_owned();
     let sealed = seal_for(
         p,
@@ -525,10 +608,7 @@ pub async fn confirm_email_change(
     )
     .await?;
     let writes = vec![
-        Write::DeletePointer(
-            crate::store::GlobalKey::EmailChange(hash),
-            Condition::Exists,
-        ),
+        Write::DeletePointer(GlobalKey::EmailChange(hash.clone()), Condition::Exists),
         Write::Put(
             crate::store::TenantKey::new(&scope, crate::store::Entity::UserEmail(&new_hash)),
             Attrs::new().string("user_id", u.id.as_str()),
@@ -544,8 +624,9 @@ pub async fn confirm_email_change(
                 .bytes("email", sealed)
                 .string("email_hash", new_hash)
                 .boolean("email_verified", true)
-                .remove("pending_email"),
-            Condition::Exists,
+                .remove("pending_email")
+                .remove(PENDING_EMAIL_TOKEN),
+            Condition::ExistsWithString(PENDING_EMAIL_TOKEN, hash.as_str().to_owned()),
         ),
         AuditEvent {
             kind: "account",

@@ -1,6 +1,7 @@
 //! Tenants and their users: sign-up, email verification, the public profile.
 
 pub mod keys;
+pub mod limits;
 pub mod login;
 pub mod me;
 mod notify;
@@ -12,7 +13,9 @@ pub mod users;
 mod verification;
 
 pub use signup::{register_tenant, NewTenant, Registered, SignupInput};
-pub use verification::{public_profile, verify_email, PublicProfile, Verified};
+pub use verification::{
+    public_profile, resend_verification, verify_email, PublicProfile, ResendInput, Verified,
+};
 
 use crate::crypto::CryptoError;
 use crate::email::MailError;
@@ -42,6 +45,9 @@ pub enum AccountsError {
     /// Too many attempts from one client.
     #[error("too many requests")]
     TooManyRequests,
+    /// The right password, but the address is not verified yet.
+    #[error("email unverified")]
+    EmailUnverified,
     /// A second-factor code is wrong, used or expired.
     #[error("invalid code")]
     InvalidCode,
@@ -78,6 +84,7 @@ impl From<AccountsError> for crate::http::Problem {
             AccountsError::Internal => Problem::Internal,
             AccountsError::InvalidCredentials => Problem::InvalidCredentials,
             AccountsError::TooManyRequests => Problem::TooManyRequests,
+            AccountsError::EmailUnverified => Problem::EmailUnverified,
             AccountsError::InvalidCode => Problem::InvalidCode,
             AccountsError::WeakPassword(reason) => Problem::WeakPassword(reason),
             AccountsError::ReauthenticationRequired => Problem::ReauthenticationRequired,

@@ -9,6 +9,8 @@ use crate::Platform;
 
 /// Emails the user about a security-relevant change. A failure is logged and
 /// does not undo the change: the change is already committed and audited.
+/// Addresses nobody has proven to own get nothing (AUTH-4): an account signed
+/// up with someone else's address must not make us mail that person.
 pub async fn security_notice(
     p: &Platform,
     scope: &TenantScope,
@@ -16,6 +18,10 @@ pub async fn security_notice(
     subject: &str,
     what_happened: &str,
 ) {
+    if !user.record.flag("email_verified") {
+        tracing::info!(user_id = %user.id, "security notice not sent: address unverified");
+        return;
+    }
     if let Err(e) = send(p, scope, user, subject, what_happened).await {
         tracing::error!(user_id = %user.id, error = %e, "security notification not sent");
     }

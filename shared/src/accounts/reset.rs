@@ -1,8 +1,10 @@
-//! Password reset (AUTH-4): a single-use link valid for 30 minutes; asking
-//! reveals nothing about whether the account exists; using it ends every session.
+//! Password reset (AUTH-4): a single-use link valid for 30 minutes and only
+//! until the password changes; asking reveals nothing about whether the account
+//! exists, by answer or by time; using it ends every session.
 
 use serde::Deserialize;
 
+use super::limits::AnswerFloor;
 use super::login::throttle;
 use super::notify::{security_notice, send_link};
 use super::user::{self, new_password};
@@ -10,7 +12,7 @@ use super::{user_status, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
 use crate::auth::session;
 use crate::clock::now_unix;
-use crate::crypto::SecretToken;
+use crate::crypto::{PasswordHashString, SecretToken};
 use crate::email::EmailAddress;
 use crate::http::RequestMeta;
 use crate::store::{Attrs, Condition, GlobalKey, Write};
@@ -30,14 +32,32 @@ pub struct ResetRequestInput {
     pub email: String,
 }
 
-/// Emails a reset link if the account exists and is active; the caller always
-/// gets the same answer.
+/// Emails a reset link if the account exists, is active and has a verified
+/// address; the caller always gets the same answer, at the same time
+/// ([`AnswerFloor`]), so neither tells whether the account exists.
 pub async fn request(
     p: &Platform,
     input: ResetRequestInput,
     meta: &RequestMeta,
 ) -> Result<(), AccountsError> {
     throttle(p, "password-reset", meta).await?;
+    let floor = AnswerFloor::start();
+    let outcome = send_link_if_known(p, input, meta).await;
+    floor.wait().await;
+    outcome
+}
+
+/// Ties a reset link to the password it replaces: any change of password
+/// (through another link or by the signed-in user) makes it useless.
+fn password_fingerprint(hash: &PasswordHashString) -> String {
+    crate::crypto::sha256_hex(hash.as_str().as_bytes())[..32].to_owned()
+}
+
+async fn send_link_if_known(
+    p: &Platform,
+    input: ResetRequestInput,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
     let (Ok(slug), Ok(email)) = (
         input.tenant.parse::<Slug>(),
         input.email.parse::<EmailAddress>(),
@@ -53,7 +73,10 @@ pub async fn request(
     let Some(u) = user::find_by_email(p, &scope, &lookup, &email).await? else {
         return Ok(());
     };
-    if u.status() != user_status::ACTIVE {
+    let Some(current) = u.password_hash() else {
+        return Ok(());
+    };
+    if u.status() != user_status::ACTIVE || !u.record.flag("email_verified") {
         return Ok(());
     }
     let token = SecretToken::generate();
@@ -64,6 +87,7 @@ pub async fn request(
                 scope.tenant_id().clone(),
                 Attrs::new()
                     .string("user_id", u.id.as_str())
+                    .string("item", password_fingerprint(&current))
                     .expires_at(now_unix() + RESET_TTL_SECS),
                 Condition::NotExists,
             ),
@@ -78,10 +102,13 @@ pub async fn request(
             .write(&scope),
         ])
         .await?;
+    // The stored address, not the one typed: they match only by keyed hash
+    // of the lower-cased form.
+    let to = u.email(p, &scope).await?;
     let name = u.open_text(p, &scope, "name").await?;
     send_link(
         p,
-        email,
+        to,
         name,
         "Reset your Bookwarden password",
         format!(
@@ -116,18 +143,39 @@ pub async fn confirm(
 ) -> Result<(), AccountsError> {
     let token = SecretToken::parse(&input.token).ok_or(AccountsError::InvalidToken)?;
     let hash = token.hash();
-    let (scope, user_id) = user::follow_link(p, GlobalKey::PasswordReset(hash.clone())).await?;
+    let pointer = p
+        .store
+        .pointer(&GlobalKey::PasswordReset(hash.clone()))
+        .await?
+        .ok_or(AccountsError::InvalidToken)?;
+    let (Some(user_id), Some(issued_for)) = (pointer.user_id, pointer.item) else {
+        return Err(AccountsError::InvalidToken);
+    };
+    let scope = TenantScope::from_resolved(pointer.tenant);
+    crate::telemetry::record_tenant(scope.tenant_id());
     let u = user::load(p, &scope, &user_id)
         .await?
         .ok_or(AccountsError::InvalidToken)?;
+    let Some(current) = u.password_hash() else {
+        return Err(AccountsError::InvalidToken);
+    };
+    // A link from before the last password change (or another reset) is dead.
+    if u.status() != user_status::ACTIVE || password_fingerprint(&current) != issued_for {
+        return Err(AccountsError::InvalidToken);
+    }
     let tenant = user::tenant(p, &scope).await?;
     let update = new_password(p, &scope, &tenant, &u, &input.password)
         .await?
+        .number("failed_mfa", 0)
         .number("lockouts", 0);
     p.store
         .transact(vec![
             Write::DeletePointer(GlobalKey::PasswordReset(hash), Condition::Exists),
-            Write::Update(u.key.clone(), update, Condition::Exists),
+            Write::Update(
+                u.key.clone(),
+                update,
+                Condition::ExistsWithString("password_hash", current.as_str().to_owned()),
+            ),
             AuditEvent {
                 kind: "auth",
                 action: "password.reset",

@@ -4,21 +4,21 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use super::{status, AccountsError, VERIFICATION_TTL_SECS};
+use super::verification::VERIFICATION_TOKEN_ATTR;
+use super::{limits, status, AccountsError, VERIFICATION_TTL_SECS};
+use crate::auth::policy::{check_new_password, MIN_CHARS_SINGLE_FACTOR};
 use crate::audit::{AuditEvent, Outcome};
 use crate::crypto::{hash_password, FieldBinding, Purpose, SecretToken};
 use crate::email::{EmailAddress, OutgoingMessage};
 use crate::http::{FieldError, RequestMeta};
 use crate::store::{Attrs, Condition, Entity, GlobalKey, StoreError, TenantKey, Write};
-use crate::tenancy::{Role, Slug, TenantId, TenantScope, UserId};
+use crate::tenancy::{Role, Slug, TenantScope, UserId};
 use crate::Platform;
 
-/// Shortest accepted password until the full policy (with MFA) lands; NIST SP
-/// 800-63B-4's floor for single-factor passwords.
-pub const MIN_PASSWORD_CHARS: usize = 15;
-/// Longest accepted password (well above the 64 NIST requires).
-pub const MAX_PASSWORD_CHARS: usize = 256;
 const MAX_NAME_CHARS: usize = 100;
+/// How long a business that has not verified its owner's address keeps its
+/// slug; after that the slug is free for someone else (AUTH-4).
+pub const PENDING_SLUG_SECS: i64 = 48 * 3600;
 
 /// The sign-up body as sent; unknown fields are refused.
 #[derive(Deserialize)]
@@ -45,6 +45,7 @@ pub struct NewTenant {
     time_zone: chrono_tz::Tz,
     owner_name: String,
     owner_email: EmailAddress,
+    /// NFKC-normalised and checked against the full policy.
     password: String,
 }
 
@@ -90,22 +91,35 @@ impl NewTenant {
                 })
             })
             .ok();
-        let chars = input.password.chars().count();
-        if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
-            errors.push(FieldError {
-                field: "password",
-                message: format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
-            });
-        }
-        match (slug, time_zone, owner_email) {
-            (Some(slug), Some(time_zone), Some(owner_email)) if errors.is_empty() => Ok(Self {
-                name,
-                slug,
-                time_zone,
-                owner_name,
-                owner_email,
-                password: input.password,
-            }),
+        // The same policy as every other way to set a password (AUTH-1): an
+        // owner has no second factor yet, so the single-factor floor applies.
+        let context = [
+            input.owner_email.as_str(),
+            owner_name.as_str(),
+            name.as_str(),
+            input.slug.as_str(),
+        ];
+        let password = check_new_password(&input.password, MIN_CHARS_SINGLE_FACTOR, &context)
+            .map_err(|refusal| {
+                errors.push(FieldError {
+                    field: "password",
+                    message: refusal.0,
+                })
+            })
+            .ok();
+        match (slug, time_zone, owner_email, password) {
+            (Some(slug), Some(time_zone), Some(owner_email), Some(password))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    name,
+                    slug,
+                    time_zone,
+                    owner_name,
+                    owner_email,
+                    password,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -127,18 +141,25 @@ pub struct Registered {
 ///
 /// Every KMS operation (data keys, DKIM signature) happens before the single
 /// transaction that writes everything, so a KMS outage fails closed with nothing
-/// written (CRY-3).
+/// written (CRY-3). Sign-ups are limited per client address and verification
+/// mail per recipient (MAIL-4); the slug is held for [`PENDING_SLUG_SECS`]
+/// until the owner verifies.
 pub async fn register_tenant(
     p: &Platform,
     new: NewTenant,
     meta: &RequestMeta,
 ) -> Result<Registered, AccountsError> {
+    limits::per_client(p, "signup", meta, limits::SIGNUPS_PER_CLIENT).await?;
     if p.store.resolve_slug(&new.slug).await?.is_some() {
         return Err(AccountsError::SlugTaken);
     }
-    let tenant_id = TenantId::generate();
+    if !limits::verification_mail_allowed(p, &new.owner_email).await? {
+        tracing::warn!("sign-up refused: verification mail limit for the recipient");
+        return Err(AccountsError::TooManyRequests);
+    }
+    let scope = TenantScope::for_new_tenant();
+    let tenant_id = scope.tenant_id().clone();
     let user_id = UserId::generate();
-    let scope = TenantScope::for_new_tenant(&tenant_id);
     crate::telemetry::record_tenant(&tenant_id);
 
     let password = new.password;
@@ -185,8 +206,8 @@ pub async fn register_tenant(
         Write::PutPointer(
             GlobalKey::Slug(new.slug.clone()),
             tenant_id.clone(),
-            Attrs::new(),
-            Condition::NotExists,
+            Attrs::new().expires_at(now + PENDING_SLUG_SECS),
+            Condition::AbsentOrExpiredAt(now),
         ),
         Write::Put(
             TenantKey::new(&scope, Entity::Profile),
@@ -208,6 +229,7 @@ pub async fn register_tenant(
                 .bytes("email", sealed_email)
                 .string("email_hash", email_hash.clone())
                 .string("password_hash", password_hash.as_str())
+                .string(VERIFICATION_TOKEN_ATTR, token_hash.as_str())
                 .boolean("email_verified", false)
                 .number("created_at", now),
             Condition::NotExists,
@@ -255,7 +277,7 @@ pub async fn register_tenant(
     })
 }
 
-fn verification_text(base_url: &str, token: &SecretToken, business: &str) -> String {
+pub(crate) fn verification_text(base_url: &str, token: &SecretToken, business: &str) -> String {
     format!(
         "Welcome to Bookwarden.\r\n\r\n\
          Please confirm that this address belongs to the owner of {business} by opening this link within 24 hours:\r\n\r\n\
@@ -277,7 +299,7 @@ mod tests {
             time_zone: "Europe/Berlin".into(),
             owner_name: "Ada Owner".into(),
             owner_email: "ada@example.com".into(),
-            password: "a long enough passphrase".into(),
+            password: "violet harbour lantern seventeen".into(),
         }
     }
 
@@ -315,13 +337,37 @@ mod tests {
         );
     }
 
+    fn password_refused(password: &str) -> bool {
+        let mut i = input();
+        i.password = password.into();
+        match NewTenant::parse(i) {
+            Ok(_) => false,
+            Err(errors) => errors.iter().any(|e| e.field == "password"),
+        }
+    }
+
     #[test]
-    fn passwords_count_characters_not_bytes() {
+    fn sign_up_applies_the_whole_password_policy() {
+        // Length counts characters after NFKC, not bytes.
+        assert!(password_refused(&"ü".repeat(14)));
+        // Listed, guessable, or built from the sign-up's own details.
+        assert!(password_refused("passwordpassword123"));
+        assert!(password_refused("aaaaaaaaaaaaaaaaaaaa"));
+        assert!(password_refused("ada@example.com2024!"));
+        assert!(password_refused("salon-nord-salon-nord"));
+        assert!(!password_refused("violet harbour lantern seventeen"));
+    }
+
+    #[test]
+    fn sign_up_stores_the_normalised_password_sign_in_uses() {
+        // U+FF21 (fullwidth A) normalises to "A" under NFKC.
         let mut i = input();
-        i.password = "ü".repeat(14);
-        assert!(NewTenant::parse(i).is_err());
-        let mut i = input();
-        i.password = "ü".repeat(MAX_PASSWORD_CHARS);
-        assert!(NewTenant::parse(i).is_ok());
+        i.password = "\u{FF21}violet harbour lantern seventeen".into();
+        let parsed = NewTenant::parse(i).ok().unwrap();
+        assert_eq!(
+            parsed.password,
+            crate::auth::policy::normalize("\u{FF21}violet harbour lantern seventeen")
+        );
+        assert!(parsed.password.starts_with('A'));
     }
 }

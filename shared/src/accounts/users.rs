@@ -25,7 +25,7 @@ fn event(action: &'static str, caller: &Caller, target: &UserId, meta: &RequestM
     AuditEvent {
         kind: "users",
         action,
-        actor: caller.user_id().to_string(),
+        actor: caller.actor(),
         target: target.to_string(),
         client_addr: meta.client_addr.clone(),
         outcome: Outcome::Success,
@@ -353,6 +353,7 @@ pub async fn deactivate(
         .await?;
     session::end_all(&p.store, scope, &t.id, None).await?;
     api_keys::revoke_all_of(&p.store, scope, &t.id).await?;
+    super::login::end_pending_logins(p, scope, &t.id).await?;
     let t = target(p, scope, target_id).await?;
     user::view(p, scope, &t).await
 }

@@ -1,14 +1,20 @@
 //! Email verification and the public tenant profile.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{status, user, AccountsError};
+use super::limits::{self, AnswerFloor};
+use super::{status, user, user_status, AccountsError, VERIFICATION_TTL_SECS};
 use crate::audit::{AuditEvent, Outcome};
 use crate::crypto::SecretToken;
-use crate::http::RequestMeta;
+use crate::email::{EmailAddress, OutgoingMessage};
+use crate::http::{FieldError, RequestMeta};
 use crate::store::{Attrs, Condition, Entity, GlobalKey, StoreError, TenantKey, Write};
 use crate::tenancy::{Slug, TenantScope};
 use crate::Platform;
+
+/// The user attribute naming the one verification link that still works (the
+/// hash of its token): a newer link replaces an older one.
+pub(crate) const VERIFICATION_TOKEN_ATTR: &str = "verification_token";
 
 /// Result of a successful verification.
 #[derive(Debug, Serialize)]
@@ -30,22 +36,40 @@ pub async fn verify_email(
     let hash = token.hash();
     let (scope, user_id) = user::follow_link(p, GlobalKey::EmailVerification(hash.clone())).await?;
     let now = crate::clock::now_unix();
+    let profile = user::tenant(p, &scope).await?.profile;
+    let slug: Slug = profile
+        .string("slug")?
+        .parse()
+        .map_err(|_| AccountsError::Internal)?;
     let writes = vec![
         Write::DeletePointer(
             GlobalKey::EmailVerification(hash.clone()),
             Condition::ExistsUnexpiredAt(now),
         ),
+        // Only the newest link works, and only once.
         Write::Update(
             TenantKey::new(&scope, Entity::User(&user_id)),
             Attrs::new()
                 .boolean("email_verified", true)
-                .number("email_verified_at", now),
-            Condition::Exists,
+                .number("email_verified_at", now)
+                .remove(VERIFICATION_TOKEN_ATTR),
+            Condition::ExistsWithString(VERIFICATION_TOKEN_ATTR, hash.as_str().to_owned()),
         ),
         Write::Update(
             TenantKey::new(&scope, Entity::Profile),
             Attrs::new().string("status", status::ACTIVE),
             Condition::Exists,
+        ),
+        // The slug is the business's for good now (it was held for 48 hours),
+        // provided it is still this business's.
+        Write::PutPointer(
+            GlobalKey::Slug(slug),
+            scope.tenant_id().clone(),
+            Attrs::new(),
+            Condition::ExistsWithString(
+                crate::store::TENANT_ATTR,
+                scope.tenant_id().as_str().to_owned(),
+            ),
         ),
         AuditEvent {
             kind: "auth",
@@ -105,4 +129,143 @@ pub async fn public_profile(
         slug: profile.string("slug")?.to_owned(),
         time_zone: profile.string("time_zone")?.to_owned(),
     }))
+}
+
+/// `POST /v1/auth/verify-email/resend`
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResendInput {
+    /// The business's slug.
+    pub tenant: String,
+    /// The address the sign-up used.
+    pub email: String,
+}
+
+/// Sends a fresh verification link to an account that has not verified yet;
+/// the previous link stops working. The answer and its timing are the same
+/// whether or not such an account exists, and verification mail is limited per
+/// client and per recipient.
+pub async fn resend_verification(
+    p: &Platform,
+    input: ResendInput,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    let mut errors = Vec::new();
+    let slug = input
+        .tenant
+        .parse::<Slug>()
+        .map_err(|e| {
+            errors.push(FieldError {
+                field: "tenant",
+                message: e.to_string(),
+            })
+        })
+        .ok();
+    let email = input
+        .email
+        .parse::<EmailAddress>()
+        .map_err(|e| {
+            errors.push(FieldError {
+                field: "email",
+                message: e.to_string(),
+            })
+        })
+        .ok();
+    let (Some(slug), Some(email)) = (slug, email) else {
+        return Err(AccountsError::Invalid(errors));
+    };
+    limits::per_client(
+        p,
+        "verify-resend",
+        meta,
+        limits::VERIFICATION_RESENDS_PER_CLIENT,
+    )
+    .await?;
+    let floor = AnswerFloor::start();
+    let outcome = resend_if_pending(p, &slug, &email, meta).await;
+    floor.wait().await;
+    outcome
+}
+
+async fn resend_if_pending(
+    p: &Platform,
+    slug: &Slug,
+    email: &EmailAddress,
+    meta: &RequestMeta,
+) -> Result<(), AccountsError> {
+    let Some(resolved) = p.store.resolve_slug(slug).await? else {
+        return Ok(());
+    };
+    let scope = TenantScope::from_resolved(resolved);
+    let tenant = user::tenant(p, &scope).await?;
+    let lookup = tenant.lookup_key(p, &scope).await?;
+    let Some(u) = user::find_by_email(p, &scope, &lookup, email).await? else {
+        return Ok(());
+    };
+    let Some(previous) = u.record.optional_string(VERIFICATION_TOKEN_ATTR) else {
+        return Ok(());
+    };
+    if u.status() != user_status::ACTIVE || u.record.flag("email_verified") {
+        return Ok(());
+    }
+    // The stored address, never the one typed (they match by keyed hash).
+    let to = u.email(p, &scope).await?;
+    if !limits::verification_mail_allowed(p, &to).await? {
+        tracing::warn!(user_id = %u.id, "verification resend refused: recipient limit");
+        return Ok(());
+    }
+    let token = SecretToken::generate();
+    let name = u.open_text(p, &scope, "name").await?;
+    let signed = p
+        .mailer
+        .sign(&OutgoingMessage {
+            to,
+            to_name: name,
+            subject: format!("Confirm your email for {}", tenant.name()),
+            text: super::signup::verification_text(&p.config.app_base_url, &token, tenant.name()),
+            attachments: Vec::new(),
+            list_unsubscribe: None,
+        })
+        .await?;
+    let now = crate::clock::now_unix();
+    let previous = crate::crypto::TokenHash::from_stored(previous.to_owned());
+    let resent = p
+        .store
+        .transact(vec![
+            Write::DeletePointer(GlobalKey::EmailVerification(previous.clone()), Condition::None),
+            Write::PutPointer(
+                GlobalKey::EmailVerification(token.hash()),
+                scope.tenant_id().clone(),
+                Attrs::new()
+                    .string("user_id", u.id.as_str())
+                    .expires_at(now + VERIFICATION_TTL_SECS),
+                Condition::NotExists,
+            ),
+            Write::Update(
+                u.key.clone(),
+                Attrs::new().string(VERIFICATION_TOKEN_ATTR, token.hash().as_str()),
+                Condition::ExistsWithString(VERIFICATION_TOKEN_ATTR, previous.as_str().to_owned()),
+            ),
+            AuditEvent {
+                kind: "auth",
+                action: "email.verification_resent",
+                actor: "anonymous".into(),
+                target: u.id.to_string(),
+                client_addr: meta.client_addr.clone(),
+                outcome: Outcome::Success,
+            }
+            .write(&scope),
+        ])
+        .await;
+    match resent {
+        Ok(()) => {}
+        // A concurrent resend or verification won; this one changes nothing
+        // and answers like every other.
+        Err(StoreError::Conflict) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    if p.mailer.send(&signed).await.is_err() {
+        tracing::error!(user_id = %u.id, "verification email could not be handed to SES");
+    }
+    Ok(())
 }

@@ -69,6 +69,16 @@ impl Caller {
         self.principal.role()
     }
 
+    /// Who the audit log names as the actor: the user, and for an API key also
+    /// the key (`<user>/key:<key id>`), so a key's actions can be told apart from
+    /// its creator's and traced to the key to revoke (AUD-1).
+    pub fn actor(&self) -> String {
+        match &self.credential {
+            Credential::Session { .. } => self.user_id().to_string(),
+            Credential::ApiKey { id, .. } => format!("{}/key:{id}", self.user_id()),
+        }
+    }
+
     /// The session id, when the caller uses a session.
     pub fn session_id(&self) -> Option<&str> {
         match &self.credential {
@@ -92,7 +102,10 @@ impl Caller {
                 restriction: Some(_),
                 ..
             } => {
-                if matches!(permission, Permission::ViewSelf | Permission::ManageSelf) {
+                if matches!(
+                    permission,
+                    Permission::ViewSelf | Permission::ManageSelf | Permission::ViewSessions
+                ) {
                     Ok(())
                 } else {
                     Err(Problem::StepRequired)
@@ -124,7 +137,7 @@ impl Caller {
         let event = AuditEvent {
             kind: "security",
             action: "tenant.cross_access_attempt",
-            actor: self.user_id().to_string(),
+            actor: self.actor(),
             target: asked.chars().take(64).collect(),
             client_addr: meta.client_addr.clone(),
             outcome: Outcome::Failure,

@@ -10,6 +10,8 @@ pub enum Permission {
     ViewSelf,
     /// Change one's own name, password, MFA and sessions.
     ManageSelf,
+    /// List one's own sessions (with their addresses and user agents).
+    ViewSessions,
     /// List the tenant's users.
     ListUsers,
     /// Invite, change roles of, deactivate and delete users.
@@ -39,7 +41,9 @@ pub enum Scope {
     /// Create and change bookings.
     #[serde(rename = "bookings:write")]
     BookingsWrite,
-    /// Administrative changes (users).
+    /// Administrative changes to the catalog (services, hours, booking form).
+    /// Never user administration: a key cannot invite, promote, demote,
+    /// deactivate or delete anyone.
     #[serde(rename = "admin")]
     Admin,
 }
@@ -69,7 +73,7 @@ impl Scope {
 pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match permission {
-        ViewSelf | ManageSelf | ViewCatalog | ViewBookings | ManageBookings => true,
+        ViewSelf | ManageSelf | ViewSessions | ViewCatalog | ViewBookings | ManageBookings => true,
         ManageCatalog => matches!(role, Role::Owner | Role::Admin),
         ListUsers | ManageUsers | ManageApiKeys | ReadAudit => {
             matches!(role, Role::Owner | Role::Admin)
@@ -78,15 +82,20 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     }
 }
 
-/// The scope an API key needs for `permission`; `None` means keys can never do it
-/// (a key cannot mint keys, change passwords or security settings).
+/// The scope an API key needs for `permission`; `None` means keys can never do it.
+///
+/// The rule: a key may never grant or reach a power that keys are denied. So a
+/// key cannot mint keys, change passwords, second factors or security settings,
+/// see sessions, or manage users at all (inviting or promoting someone would
+/// hand a person's session, with everything keys may not do, to whoever holds
+/// the key). User administration needs a person signed in.
 pub fn scope_for(permission: Permission) -> Option<Scope> {
     use Permission::*;
     match permission {
         ViewSelf | ListUsers | ReadAudit | ViewCatalog | ViewBookings => Some(Scope::Read),
-        ManageUsers | ManageCatalog => Some(Scope::Admin),
+        ManageCatalog => Some(Scope::Admin),
         ManageBookings => Some(Scope::BookingsWrite),
-        ManageSelf | ManageApiKeys | ManageSettings => None,
+        ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings => None,
     }
 }
 
@@ -108,6 +117,14 @@ mod tests {
         assert!(role_allows(Role::Staff, Permission::ManageSelf));
         assert!(!role_allows(Role::Admin, Permission::ManageSettings));
         assert!(role_allows(Role::Owner, Permission::ManageSettings));
-        assert_eq!(scope_for(Permission::ManageApiKeys), None);
+        for never_by_key in [
+            Permission::ManageApiKeys,
+            Permission::ManageUsers,
+            Permission::ManageSettings,
+            Permission::ManageSelf,
+            Permission::ViewSessions,
+        ] {
+            assert_eq!(scope_for(never_by_key), None, "{never_by_key:?}");
+        }
     }
 }

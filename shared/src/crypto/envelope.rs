@@ -246,6 +246,24 @@ impl Envelope {
         Ok(LookupKey(hmac::Key::new(hmac::HMAC_SHA256, &key)))
     }
 
+    /// Creates the platform's lookup key, for keyed hashes of values that
+    /// belong to no tenant yet (a sign-up's address in a rate-limit key); store
+    /// the wrapped form. Bound to the platform pseudo-tenant's KMS context.
+    pub async fn new_platform_lookup_key(&self) -> Result<(LookupKey, WrappedKey), CryptoError> {
+        let platform = TenantId::platform();
+        let (key, wrapped) = self.generate(&platform, Purpose::Lookup).await?;
+        self.remember_for_opening(&platform, Purpose::Lookup, &key, &wrapped);
+        Ok((LookupKey(hmac::Key::new(hmac::HMAC_SHA256, &key)), wrapped))
+    }
+
+    /// Unwraps the platform's stored lookup key (cached like any data key).
+    pub async fn platform_lookup_key(&self, wrapped: &WrappedKey) -> Result<LookupKey, CryptoError> {
+        let key = self
+            .unwrap_key(&TenantId::platform(), Purpose::Lookup, &wrapped.0)
+            .await?;
+        Ok(LookupKey(hmac::Key::new(hmac::HMAC_SHA256, &key)))
+    }
+
     async fn sealing_key(
         &self,
         tenant: &TenantId,

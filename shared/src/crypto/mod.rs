@@ -8,7 +8,10 @@ mod password;
 mod token;
 
 pub use envelope::{Envelope, FieldBinding, LookupKey, Purpose, WrappedKey};
-pub use password::{hash_password, verify_password, PasswordCheck, PasswordHashString};
+pub use password::{
+    hash_password, typical_verify_duration, verifications_so_far, verify_password, PasswordCheck,
+    PasswordHashString,
+};
 pub use token::{SecretToken, TokenHash};
 
 /// Why a cryptographic operation did not produce a result.

@@ -2,6 +2,8 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use super::{random_bytes, CryptoError};
 
@@ -61,6 +63,33 @@ pub fn hash_password(password: &str) -> PasswordHashString {
     PasswordHashString(hash.to_string())
 }
 
+static VERIFICATIONS: AtomicU64 = AtomicU64::new(0);
+static TYPICAL_VERIFY_MICROS: AtomicU64 = AtomicU64::new(0);
+
+/// How many password verifications this process has run: the work an attacker
+/// can make us do, and so what brute-force admission must bound (AUTH-2).
+pub fn verifications_so_far() -> u64 {
+    VERIFICATIONS.load(Ordering::SeqCst)
+}
+
+/// How long a verification typically takes in this process (a moving average),
+/// so that a refusal that skips the work can take as long as one that did it.
+pub fn typical_verify_duration() -> Duration {
+    Duration::from_micros(TYPICAL_VERIFY_MICROS.load(Ordering::Relaxed))
+}
+
+fn record_verification(took: Duration) {
+    VERIFICATIONS.fetch_add(1, Ordering::SeqCst);
+    let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+    let old = TYPICAL_VERIFY_MICROS.load(Ordering::Relaxed);
+    let new = if old == 0 {
+        sample
+    } else {
+        old.saturating_mul(7).saturating_add(sample) / 8
+    };
+    TYPICAL_VERIFY_MICROS.store(new, Ordering::Relaxed);
+}
+
 /// Verifies a password against a stored hash, reporting whether it should be
 /// rehashed because the parameters have risen since (CRY-1).
 pub fn verify_password(
@@ -68,10 +97,10 @@ pub fn verify_password(
     stored: &PasswordHashString,
 ) -> Result<PasswordCheck, CryptoError> {
     let parsed = PasswordHash::new(&stored.0).map_err(|_| CryptoError::MalformedHash)?;
-    if hasher()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_err()
-    {
+    let started = Instant::now();
+    let verified = hasher().verify_password(password.as_bytes(), &parsed);
+    record_verification(started.elapsed());
+    if verified.is_err() {
         return Ok(PasswordCheck::Mismatch);
     }
     let current = Params::try_from(&parsed).ok();

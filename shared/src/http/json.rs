@@ -44,6 +44,16 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     serde_json::from_str(text).map_err(|e| Problem::MalformedBody(describe(&e)))
 }
 
+/// Like [`parse_json`], for routes whose body is optional: an empty body is
+/// `T::default()`, anything else must be valid JSON of `T`'s shape.
+pub fn parse_optional_json<T: DeserializeOwned + Default>(req: &Request) -> Result<T, Problem> {
+    let body: &[u8] = req.body().as_ref();
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    parse_json(req)
+}
+
 /// A client-safe description of a JSON error: category and position, plus the
 /// offending field name for unknown or missing fields (never a value).
 fn describe(e: &serde_json::Error) -> String {

@@ -43,6 +43,9 @@ pub enum Problem {
     InvalidCredentials,
     /// Too many attempts from this client; retry later.
     TooManyRequests,
+    /// The password was right but the account's email address is not verified
+    /// yet; nothing can be done with it until it is.
+    EmailUnverified,
     /// The second factor was wrong or the pending login expired.
     InvalidCode,
     /// The new password does not meet the policy.
@@ -147,6 +150,14 @@ impl Problem {
                 "too-many-requests",
                 "Too many requests",
                 "Too many attempts from this address; retry later.".into(),
+            ),
+            Problem::EmailUnverified => (
+                403,
+                "email-unverified",
+                "Email not verified",
+                "Confirm your email address with the link we sent (you can ask for a new one) \
+                 before signing in."
+                    .into(),
             ),
             Problem::InvalidCode => (
                 401,

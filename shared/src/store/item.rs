@@ -172,9 +172,7 @@ impl Record {
 
     /// The owning tenant named by the item.
     pub fn tenant_id(&self) -> Result<TenantId, StoreError> {
-        self.string(TENANT_ATTR)?
-            .parse()
-            .map_err(|_| StoreError::Integrity)
+        TenantId::from_stored(self.string(TENANT_ATTR)?).map_err(|_| StoreError::Integrity)
     }
 
     /// Whether the item's `expires_at` has passed (TTL deletion is lazy).

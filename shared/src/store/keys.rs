@@ -58,6 +58,8 @@ pub enum Collection<'a> {
     ApiKeys,
     /// One user's sessions.
     Sessions(&'a UserId),
+    /// Logins of any user waiting for their second factor.
+    MfaChallenges,
     /// The audit log, newest first.
     Audit,
     /// All services.
@@ -74,7 +76,7 @@ impl Collection<'_> {
     pub(crate) fn pk(self, scope: &TenantScope) -> String {
         let t = scope.tenant_id();
         match self {
-            Collection::Users | Collection::ApiKeys => format!("T#{t}"),
+            Collection::Users | Collection::ApiKeys | Collection::MfaChallenges => format!("T#{t}"),
             Collection::Sessions(u) => format!("T#{t}#SESS#{u}"),
             Collection::Audit => format!("T#{t}#AUDIT"),
             Collection::Services => format!("T#{t}"),
@@ -89,6 +91,7 @@ impl Collection<'_> {
             Collection::Users => "USER#",
             Collection::ApiKeys => "APIKEY#",
             Collection::Services => "SERVICE#",
+            Collection::MfaChallenges => "MFA#",
             Collection::Sessions(_)
             | Collection::Audit
             | Collection::Claims(_)
@@ -261,7 +264,7 @@ mod tests {
 
     #[test]
     fn every_tenant_key_starts_with_its_tenant() {
-        let scope = TenantScope::for_new_tenant(&TenantId::generate());
+        let scope = TenantScope::for_new_tenant();
         let user = UserId::generate();
         for entity in [
             Entity::Profile,

@@ -44,8 +44,10 @@
 //! and a message id) is the one global list, read only by the scheduled job.
 //! Outbox messages themselves are tenant data under `T#<tenant>#OUTBOX`.
 //!
-//! Rate-limit counters per client address (`THR#<action>#<address>#<window>`)
-//! are not tenant data and carry no tenant.
+//! Rate-limit counters per client address or keyed recipient hash
+//! (`THR#<action>#<subject>#<window>`) are not tenant data and carry no tenant.
+//! The platform's KMS-wrapped lookup key (`PLATFORM#LOOKUP`, `KEY`) keys the
+//! hashes of addresses that belong to no tenant yet (sign-up limits).
 //!
 //! # Access patterns
 //! - resolve a slug or token to a tenant: one GetItem on the pointer;
@@ -72,6 +74,10 @@ pub use keys::{time_key, Collection, Entity, GlobalKey, QueueKey, TenantKey, Thr
 
 use crate::tenancy::{ResolvedTenant, Slug, TenantId, TenantScope, UserId};
 
+/// Where the platform's wrapped lookup key lives: not tenant data, holds only
+/// a KMS-wrapped key.
+const PLATFORM_LOOKUP_KEY: (&str, &str) = ("PLATFORM#LOOKUP", "KEY");
+
 /// Attribute that names the owning tenant on every item (ISO-1).
 pub const TENANT_ATTR: &str = "tenant_id";
 /// The table's TTL attribute; readers also treat a past value as absent.
@@ -92,17 +98,33 @@ pub enum StoreError {
     Integrity,
 }
 
-/// A guard on a write.
-#[derive(Clone, Copy, Debug)]
+/// A guard on a write. Every write that depends on what the caller read states
+/// the state it expects, so a concurrent change makes it fail instead of being
+/// overwritten.
+#[derive(Clone, Debug)]
 pub enum Condition {
     /// Write unconditionally.
     None,
     /// The item must not exist yet.
     NotExists,
+    /// The item must not exist, or must have expired by this time (an expired
+    /// item that TTL has not deleted yet does not block its successor).
+    AbsentOrExpiredAt(i64),
     /// The item must exist.
     Exists,
     /// The item must exist and its `expires_at` must be later than this time.
     ExistsUnexpiredAt(i64),
+    /// The item must exist and the number attribute must equal the value (an
+    /// absent attribute counts as 0).
+    ExistsWithNumber(&'static str, i64),
+    /// The item must exist and the number attribute must be absent or at most
+    /// the value (e.g. a lock that has run out by now).
+    ExistsWithNumberAtMost(&'static str, i64),
+    /// The item must exist and the string attribute must equal the value.
+    ExistsWithString(&'static str, String),
+    /// Every one of these must hold (one item can carry only one condition in
+    /// a transaction).
+    All(Vec<Condition>),
 }
 
 /// One write in a transaction.
@@ -348,6 +370,94 @@ impl Store {
         }
     }
 
+    /// Counts one attempt against an item's counter, atomically and only while it
+    /// is admissible: the counter is below `limit` and the item's `gate` time
+    /// (a lock) is not later than `now`. Returns the count including this
+    /// attempt, or `None` when the attempt is refused, so a burst of concurrent
+    /// attempts admits at most `limit` of them (AUTH-2).
+    pub async fn admit(
+        &self,
+        scope: &TenantScope,
+        key: &TenantKey,
+        counter: &str,
+        limit: i64,
+        gate: &str,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let out = self
+            .ddb
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key.pk(), key.sk())))
+            .update_expression("ADD #c :one")
+            .condition_expression(
+                "attribute_exists(PK) AND #tenant = :tenant \
+                 AND (attribute_not_exists(#c) OR #c < :limit) \
+                 AND (attribute_not_exists(#gate) OR #gate <= :now)",
+            )
+            .expression_attribute_names("#c", counter)
+            .expression_attribute_names("#gate", gate)
+            .expression_attribute_names("#tenant", TENANT_ATTR)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(
+                ":tenant",
+                AttributeValue::S(scope.tenant_id().to_string()),
+            )
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match out {
+            Ok(out) => Ok(Some(
+                Record::from_item(out.attributes.unwrap_or_default()).number(counter)?,
+            )),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(unavailable("UpdateItem")(e)),
+        }
+    }
+
+    /// The platform's wrapped lookup key (for keyed hashes of values that
+    /// belong to no tenant yet, such as a sign-up's address), if created.
+    pub async fn platform_lookup_key(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let (pk, sk) = PLATFORM_LOOKUP_KEY;
+        Ok(self
+            .get_raw(pk.to_owned(), sk.to_owned())
+            .await?
+            .and_then(|r| r.optional_bytes("wrapped").map(<[u8]>::to_vec)))
+    }
+
+    /// Stores the platform's wrapped lookup key once; `false` when another
+    /// request stored one first (use that one).
+    pub async fn create_platform_lookup_key(&self, wrapped: Vec<u8>) -> Result<bool, StoreError> {
+        let (pk, sk) = PLATFORM_LOOKUP_KEY;
+        let mut item = key_map(pk.to_owned(), sk.to_owned());
+        item.insert("wrapped".into(), AttributeValue::B(wrapped.into()));
+        match self
+            .ddb
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable("PutItem")(e)),
+        }
+    }
+
     /// Counts one hit against a per-client limit for the current window; `false`
     /// once `limit` hits have been counted. The counter expires with its window.
     pub async fn throttle(
@@ -383,6 +493,29 @@ impl Store {
             }
             Err(e) => Err(unavailable("UpdateItem")(e)),
         }
+    }
+
+    /// Counts one hit in a window and returns the count so far (unconditional;
+    /// for aggregating events rather than refusing requests).
+    pub async fn count_hit(&self, key: ThrottleKey<'_>, window_secs: i64) -> Result<i64, StoreError> {
+        let out = self
+            .ddb
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key.pk(), "COUNTER".to_owned())))
+            .update_expression("ADD #hits :one SET #exp = :exp")
+            .expression_attribute_names("#hits", "hits")
+            .expression_attribute_names("#exp", EXPIRES_ATTR)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(
+                ":exp",
+                AttributeValue::N((key.window_start + window_secs).to_string()),
+            )
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable("UpdateItem"))?;
+        Record::from_item(out.attributes.unwrap_or_default()).number("hits")
     }
 
     /// Resolves a public slug to its tenant through the named slug lookup.
@@ -621,18 +754,70 @@ type Names = Option<HashMap<String, String>>;
 type Values = Option<HashMap<String, AttributeValue>>;
 
 fn condition(cond: Condition) -> (Option<String>, Names, Values) {
+    condition_tagged(cond, "")
+}
+
+/// Builds one condition with placeholders suffixed by `tag`, so that several
+/// can be combined in one expression ([`Condition::All`]).
+fn condition_tagged(cond: Condition, tag: &str) -> (Option<String>, Names, Values) {
+    let (name, value) = (format!("#cf{tag}"), format!(":cv{tag}"));
+    let on_field = |expr: &str, field: &str, v: AttributeValue| {
+        (
+            Some(expr.replace("#cf", &name).replace(":cv", &value)),
+            Some(HashMap::from([(name.clone(), field.to_owned())])),
+            Some(HashMap::from([(value.clone(), v)])),
+        )
+    };
     match cond {
         Condition::None => (None, None, None),
         Condition::NotExists => (Some("attribute_not_exists(PK)".into()), None, None),
-        Condition::Exists => (Some("attribute_exists(PK)".into()), None, None),
-        Condition::ExistsUnexpiredAt(now) => (
-            Some("attribute_exists(PK) AND #exp > :now".into()),
-            Some(HashMap::from([("#exp".into(), EXPIRES_ATTR.into())])),
-            Some(HashMap::from([(
-                ":now".into(),
-                AttributeValue::N(now.to_string()),
-            )])),
+        Condition::AbsentOrExpiredAt(now) => on_field(
+            "attribute_not_exists(PK) OR #cf <= :cv",
+            EXPIRES_ATTR,
+            AttributeValue::N(now.to_string()),
         ),
+        Condition::Exists => (Some("attribute_exists(PK)".into()), None, None),
+        Condition::ExistsUnexpiredAt(now) => on_field(
+            "attribute_exists(PK) AND #cf > :cv",
+            EXPIRES_ATTR,
+            AttributeValue::N(now.to_string()),
+        ),
+        Condition::ExistsWithNumber(field, 0) => on_field(
+            "attribute_exists(PK) AND (attribute_not_exists(#cf) OR #cf = :cv)",
+            field,
+            AttributeValue::N("0".into()),
+        ),
+        Condition::ExistsWithNumber(field, v) => on_field(
+            "attribute_exists(PK) AND #cf = :cv",
+            field,
+            AttributeValue::N(v.to_string()),
+        ),
+        Condition::ExistsWithNumberAtMost(field, v) => on_field(
+            "attribute_exists(PK) AND (attribute_not_exists(#cf) OR #cf <= :cv)",
+            field,
+            AttributeValue::N(v.to_string()),
+        ),
+        Condition::ExistsWithString(field, v) => on_field(
+            "attribute_exists(PK) AND #cf = :cv",
+            field,
+            AttributeValue::S(v),
+        ),
+        Condition::All(parts) => {
+            let mut exprs = Vec::new();
+            let mut names = HashMap::new();
+            let mut values = HashMap::new();
+            for (i, part) in parts.into_iter().enumerate() {
+                let (e, n, v) = condition_tagged(part, &format!("{tag}_{i}"));
+                exprs.extend(e.map(|e| format!("({e})")));
+                names.extend(n.unwrap_or_default());
+                values.extend(v.unwrap_or_default());
+            }
+            (
+                (!exprs.is_empty()).then(|| exprs.join(" AND ")),
+                (!names.is_empty()).then_some(names),
+                (!values.is_empty()).then_some(values),
+            )
+        }
     }
 }
 
