@@ -23,45 +23,45 @@ impl Attrs {
         self.0.is_empty()
     }
 
-    /// A string attribute.
-    pub fn string(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.0.push((name.into(), AttributeValue::S(value.into())));
+    /// Sets `name`, replacing an earlier value for it: the last word counts,
+    /// and an update never names one attribute twice.
+    fn set(mut self, name: &str, value: AttributeValue) -> Self {
+        self.0.retain(|(n, _)| n != name);
+        self.0.push((name.into(), value));
         self
+    }
+
+    /// A string attribute.
+    pub fn string(self, name: &str, value: impl Into<String>) -> Self {
+        self.set(name, AttributeValue::S(value.into()))
     }
 
     /// A number attribute.
-    pub fn number(mut self, name: &str, value: i64) -> Self {
-        self.0
-            .push((name.into(), AttributeValue::N(value.to_string())));
-        self
+    pub fn number(self, name: &str, value: i64) -> Self {
+        self.set(name, AttributeValue::N(value.to_string()))
     }
 
     /// A boolean attribute.
-    pub fn boolean(mut self, name: &str, value: bool) -> Self {
-        self.0.push((name.into(), AttributeValue::Bool(value)));
-        self
+    pub fn boolean(self, name: &str, value: bool) -> Self {
+        self.set(name, AttributeValue::Bool(value))
     }
 
     /// A list of strings (hashes, scopes).
-    pub fn strings(mut self, name: &str, values: Vec<String>) -> Self {
-        self.0.push((
-            name.into(),
+    pub fn strings(self, name: &str, values: Vec<String>) -> Self {
+        self.set(
+            name,
             AttributeValue::L(values.into_iter().map(AttributeValue::S).collect()),
-        ));
-        self
+        )
     }
 
     /// Removes the attribute (in an update); ignored when creating an item.
-    pub fn remove(mut self, name: &str) -> Self {
-        self.0.push((name.into(), AttributeValue::Null(true)));
-        self
+    pub fn remove(self, name: &str) -> Self {
+        self.set(name, AttributeValue::Null(true))
     }
 
     /// A binary attribute (sealed fields, wrapped keys).
-    pub fn bytes(mut self, name: &str, value: Vec<u8>) -> Self {
-        self.0
-            .push((name.into(), AttributeValue::B(Blob::new(value))));
-        self
+    pub fn bytes(self, name: &str, value: Vec<u8>) -> Self {
+        self.set(name, AttributeValue::B(Blob::new(value)))
     }
 
     /// The item's expiry; the table's TTL removes it eventually and readers treat

@@ -802,6 +802,10 @@ fn condition_tagged(cond: Condition, tag: &str) -> (Option<String>, Names, Value
             field,
             AttributeValue::S(v),
         ),
+        Condition::All(mut parts) if parts.len() == 1 => {
+            // One part needs no grouping (DynamoDB refuses redundant parentheses).
+            condition_tagged(parts.remove(0), tag)
+        }
         Condition::All(parts) => {
             let mut exprs = Vec::new();
             let mut names = HashMap::new();
