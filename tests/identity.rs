@@ -157,28 +157,7 @@ async fn repeated_wrong_passwords_lock_the_account_once_even_in_parallel() {
 
 /// Moves every lock of the tenant's users into the past.
 async fn unlock(app: &TestApp, tenant_id: &str) {
-    set_user_number(app, tenant_id, "locked_until", 1).await;
-}
-
-async fn set_user_number(app: &TestApp, tenant_id: &str, field: &str, value: i64) {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    for item in app.scan().await {
-        let sk = item["SK"].as_s().unwrap();
-        if item["PK"].as_s().unwrap() == &format!("T#{tenant_id}") && sk.starts_with("USER#") {
-            app.clients
-                .dynamodb
-                .update_item()
-                .table_name(&app.table)
-                .key("PK", item["PK"].clone())
-                .key("SK", item["SK"].clone())
-                .update_expression("SET #f = :v")
-                .expression_attribute_names("#f", field)
-                .expression_attribute_values(":v", AttributeValue::N(value.to_string()))
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    app.set_user_number(tenant_id, "locked_until", 1).await;
 }
 
 #[tokio::test]
@@ -1076,8 +1055,7 @@ async fn an_expired_password_must_be_changed_before_anything_else() {
         .status,
         200
     );
-    set_user_number(
-        &app,
+    app.set_user_number(
         &owner.tenant_id,
         "password_changed_at",
         bookwarden_shared::clock::now_unix() - 91 * 86_400,

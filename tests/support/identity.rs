@@ -203,6 +203,79 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Sets a number attribute on every user item of a tenant (to move a lock
+    /// or a password's age into the past without waiting).
+    pub async fn set_user_number(&self, tenant_id: &str, field: &str, value: i64) {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        for item in self.scan().await {
+            let sk = item["SK"].as_s().unwrap();
+            if item["PK"].as_s().unwrap() == &format!("T#{tenant_id}") && sk.starts_with("USER#") {
+                self.clients
+                    .dynamodb
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("PK", item["PK"].clone())
+                    .key("SK", item["SK"].clone())
+                    .update_expression("SET #f = :v")
+                    .expression_attribute_names("#f", field)
+                    .expression_attribute_values(":v", AttributeValue::N(value.to_string()))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    /// Changes the tenant's settings as `owner`.
+    pub async fn set_settings(&self, owner: &Session, settings: Value) {
+        let r = self
+            .call(
+                As::Session(owner),
+                "PATCH",
+                &format!("/v1/tenants/{}/settings", owner.tenant_id),
+                Some(settings),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    /// Enrols an authenticator for `session`'s user; returns its base32 secret,
+    /// the recovery codes and the rotated session.
+    pub async fn enrol_totp(&self, session: &Session) -> (String, Vec<String>, Session) {
+        let base = format!("/v1/tenants/{}/me/mfa/totp", session.tenant_id);
+        let begun = self.call(As::Session(session), "POST", &base, None).await;
+        assert_eq!(begun.status, 201, "{}", begun.body);
+        let secret = begun.json()["secret"].as_str().unwrap().to_owned();
+        let confirmed = self
+            .call(
+                As::Session(session),
+                "POST",
+                &format!("{base}/confirm"),
+                Some(json!({ "code": totp_now(&secret) })),
+            )
+            .await;
+        assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+        let codes = confirmed.json()["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        (secret, codes, rotated(&confirmed, session))
+    }
+}
+
+/// The session a response rotated to (its `Set-Cookie`), for the same user.
+pub fn rotated(r: &TestResponse, from: &Session) -> Session {
+    let set_cookie = r.header("set-cookie").expect("a rotated session cookie");
+    Session {
+        cookie: set_cookie.split(';').next().unwrap().to_owned(),
+        tenant_id: from.tenant_id.clone(),
+        user_id: from.user_id.clone(),
+    }
+}
+
 /// The session in a sign-in response.
 pub fn session_from(r: &TestResponse) -> Session {
     let set_cookie = r.header("set-cookie").expect("a session cookie");
