@@ -203,6 +203,37 @@ impl Principal {
 /// Proof that code may read and write one tenant's data. Every tenant-data
 /// operation in [`crate::store`] takes one; keys are derived from it, never
 /// written by hand (ISO-2).
+///
+/// Outside this crate the rule is a type rule, not a naming rule: a scope
+/// comes from an authenticated [`Principal`], from the store's named lookups,
+/// or for a tenant created now; ids within a tenant parse from paths.
+///
+/// ```
+/// use bookwarden_shared::tenancy::{TenantScope, UserId};
+/// let _fresh = TenantScope::for_new_tenant();
+/// let _user: UserId = "0123456789abcdefghjkmnpqrs".parse().unwrap();
+/// ```
+///
+/// Request text cannot become a tenant id:
+///
+/// ```compile_fail
+/// use bookwarden_shared::tenancy::TenantId;
+/// let _id: TenantId = "0123456789abcdefghjkmnpqrs".parse().unwrap();
+/// ```
+///
+/// A handler cannot make itself a principal (and so a scope):
+///
+/// ```compile_fail
+/// use bookwarden_shared::tenancy::{Principal, Role, TenantId, UserId};
+/// let _p = Principal::authenticated(TenantId::generate(), UserId::generate(), Role::Owner);
+/// ```
+///
+/// Nor a scope for an existing tenant's id:
+///
+/// ```compile_fail
+/// use bookwarden_shared::tenancy::{TenantId, TenantScope};
+/// let _s = TenantScope::for_new_tenant(&TenantId::generate());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantScope(TenantId);
 

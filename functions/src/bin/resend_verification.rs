@@ -4,5 +4,9 @@ use bookwarden_functions::{handlers, lambda, route};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run("ResendVerification", route!(handlers::auth::resend_verification)).await
+    lambda::run(
+        "ResendVerification",
+        route!(handlers::auth::resend_verification),
+    )
+    .await
 }

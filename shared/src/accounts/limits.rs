@@ -2,6 +2,7 @@
 //! address, per recipient of verification mail, and a floor on how soon an
 //! answer may leave so that its timing does not tell whether an account exists.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::AccountsError;
@@ -104,16 +105,22 @@ async fn platform_lookup_key(p: &Platform) -> Result<LookupKey, AccountsError> {
     Ok(p.envelope.platform_lookup_key(&WrappedKey(stored)).await?)
 }
 
-/// Holds an answer back until a fixed time after the request began, so the
-/// path that found an account and did work (a transaction, a signature, a
-/// send) and the path that found nothing leave at the same moment.
+/// Holds an answer back until a floor after the request began, so the path
+/// that found an account and did work (a transaction, a signature, a send) and
+/// the path that found nothing leave at the same moment.
+///
+/// The floor is the larger of [`ACCOUNT_QUIET_ANSWER`] and twice the recent
+/// typical duration of the work (a moving average per process): when the
+/// dependencies slow down, both answers slow down together instead of the
+/// working path standing out.
 pub struct AnswerFloor(Instant);
 
-/// The floor for answers that must not reveal whether an account exists. It
-/// sits well above the work either path does (a few DynamoDB round trips, a
-/// KMS signature and an SES call: tens of milliseconds), so both answers
-/// leave at the floor.
-pub const ACCOUNT_QUIET_ANSWER: Duration = Duration::from_millis(400);
+/// The least time an answer that must not reveal an account takes. It sits
+/// well above the work in normal operation (a few DynamoDB round trips, a KMS
+/// signature and an SES call: tens of milliseconds).
+pub const ACCOUNT_QUIET_ANSWER: Duration = Duration::from_millis(300);
+
+static TYPICAL_WORK_MICROS: AtomicU64 = AtomicU64::new(0);
 
 impl AnswerFloor {
     /// Starts the clock at the beginning of the request.
@@ -121,8 +128,22 @@ impl AnswerFloor {
         Self(Instant::now())
     }
 
+    /// Records how long the real work took (call it on the path that did it).
+    pub fn worked(&self) {
+        let sample = u64::try_from(self.0.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let old = TYPICAL_WORK_MICROS.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            sample
+        } else {
+            old.saturating_mul(7).saturating_add(sample) / 8
+        };
+        TYPICAL_WORK_MICROS.store(new, Ordering::Relaxed);
+    }
+
     /// Waits until the floor has passed since the start.
     pub async fn wait(self) {
-        tokio::time::sleep_until((self.0 + ACCOUNT_QUIET_ANSWER).into()).await;
+        let typical = Duration::from_micros(TYPICAL_WORK_MICROS.load(Ordering::Relaxed));
+        let floor = ACCOUNT_QUIET_ANSWER.max(typical.saturating_mul(2));
+        tokio::time::sleep_until((self.0 + floor).into()).await;
     }
 }

@@ -346,9 +346,7 @@ fn signed_in_update(update: Attrs) -> Attrs {
 
 /// Maps a failed write condition (a concurrent lock, a used code) to the
 /// refusal the caller should see.
-fn refused_as(
-    refusal: AccountsError,
-) -> impl FnOnce(crate::store::StoreError) -> AccountsError {
+fn refused_as(refusal: AccountsError) -> impl FnOnce(crate::store::StoreError) -> AccountsError {
     move |e| match e {
         crate::store::StoreError::Conflict => refusal,
         other => other.into(),
@@ -512,7 +510,17 @@ async fn record_failure(
                 .number("lockouts", lockouts + 1),
             Condition::Exists,
         ));
-        writes.push(audit("auth", lockout, "system", user.id.as_str(), meta, Outcome::Success).write(scope));
+        writes.push(
+            audit(
+                "auth",
+                lockout,
+                "system",
+                user.id.as_str(),
+                meta,
+                Outcome::Success,
+            )
+            .write(scope),
+        );
     }
     p.store.transact(writes).await?;
     if locking {

@@ -42,7 +42,7 @@ pub async fn request(
 ) -> Result<(), AccountsError> {
     throttle(p, "password-reset", meta).await?;
     let floor = AnswerFloor::start();
-    let outcome = send_link_if_known(p, input, meta).await;
+    let outcome = send_link_if_known(p, input, meta, &floor).await;
     floor.wait().await;
     outcome
 }
@@ -57,6 +57,7 @@ async fn send_link_if_known(
     p: &Platform,
     input: ResetRequestInput,
     meta: &RequestMeta,
+    floor: &AnswerFloor,
 ) -> Result<(), AccountsError> {
     let (Ok(slug), Ok(email)) = (
         input.tenant.parse::<Slug>(),
@@ -121,7 +122,9 @@ async fn send_link_if_known(
             token = token.expose(),
         ),
     )
-    .await
+    .await?;
+    floor.worked();
+    Ok(())
 }
 
 /// `POST /v1/auth/password-reset/confirm` and invitation acceptance.

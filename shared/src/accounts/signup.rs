@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::verification::VERIFICATION_TOKEN_ATTR;
 use super::{limits, status, AccountsError, VERIFICATION_TTL_SECS};
-use crate::auth::policy::{check_new_password, MIN_CHARS_SINGLE_FACTOR};
 use crate::audit::{AuditEvent, Outcome};
+use crate::auth::policy::{check_new_password, MIN_CHARS_SINGLE_FACTOR};
 use crate::crypto::{hash_password, FieldBinding, Purpose, SecretToken};
 use crate::email::{EmailAddress, OutgoingMessage};
 use crate::http::{FieldError, RequestMeta};

@@ -182,7 +182,7 @@ pub async fn resend_verification(
     )
     .await?;
     let floor = AnswerFloor::start();
-    let outcome = resend_if_pending(p, &slug, &email, meta).await;
+    let outcome = resend_if_pending(p, &slug, &email, meta, &floor).await;
     floor.wait().await;
     outcome
 }
@@ -192,6 +192,7 @@ async fn resend_if_pending(
     slug: &Slug,
     email: &EmailAddress,
     meta: &RequestMeta,
+    floor: &AnswerFloor,
 ) -> Result<(), AccountsError> {
     let Some(resolved) = p.store.resolve_slug(slug).await? else {
         return Ok(());
@@ -232,7 +233,10 @@ async fn resend_if_pending(
     let resent = p
         .store
         .transact(vec![
-            Write::DeletePointer(GlobalKey::EmailVerification(previous.clone()), Condition::None),
+            Write::DeletePointer(
+                GlobalKey::EmailVerification(previous.clone()),
+                Condition::None,
+            ),
             Write::PutPointer(
                 GlobalKey::EmailVerification(token.hash()),
                 scope.tenant_id().clone(),
@@ -267,5 +271,6 @@ async fn resend_if_pending(
     if p.mailer.send(&signed).await.is_err() {
         tracing::error!(user_id = %u.id, "verification email could not be handed to SES");
     }
+    floor.worked();
     Ok(())
 }

@@ -257,7 +257,10 @@ impl Envelope {
     }
 
     /// Unwraps the platform's stored lookup key (cached like any data key).
-    pub async fn platform_lookup_key(&self, wrapped: &WrappedKey) -> Result<LookupKey, CryptoError> {
+    pub async fn platform_lookup_key(
+        &self,
+        wrapped: &WrappedKey,
+    ) -> Result<LookupKey, CryptoError> {
         let key = self
             .unwrap_key(&TenantId::platform(), Purpose::Lookup, &wrapped.0)
             .await?;

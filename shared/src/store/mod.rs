@@ -497,7 +497,11 @@ impl Store {
 
     /// Counts one hit in a window and returns the count so far (unconditional;
     /// for aggregating events rather than refusing requests).
-    pub async fn count_hit(&self, key: ThrottleKey<'_>, window_secs: i64) -> Result<i64, StoreError> {
+    pub async fn count_hit(
+        &self,
+        key: ThrottleKey<'_>,
+        window_secs: i64,
+    ) -> Result<i64, StoreError> {
         let out = self
             .ddb
             .update_item()
