@@ -734,3 +734,26 @@ async fn keys_are_named_in_the_audit_log_and_anonymous_noise_is_bounded() {
     assert!(failures <= 50, "{failures} anonymous failures recorded");
     assert!(actions.contains(&"audit.unauthenticated_suppressed".to_owned()));
 }
+
+// Item 2: an admission counter left full by attempts that never resolved (a
+// crashed invocation) refuses only while such attempts could still be running.
+#[tokio::test]
+async fn a_counter_left_full_by_unresolved_attempts_heals_but_a_fresh_one_holds() {
+    let app = TestApp::new().await;
+    let owner = app.owner("stale").await;
+    let now = bookwarden_shared::clock::now_unix();
+    app.set_user_number(&owner.tenant_id, "failed_logins", 5)
+        .await;
+    app.set_user_number(&owner.tenant_id, "failed_logins_at", now)
+        .await;
+    let refused = app
+        .login_attempt(&owner.slug, &owner.email, &owner.password)
+        .await;
+    assert_eq!(refused.status, 401, "five attempts may still be in flight");
+    app.set_user_number(&owner.tenant_id, "failed_logins_at", now - 600)
+        .await;
+    let r = app
+        .login_attempt(&owner.slug, &owner.email, &owner.password)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}

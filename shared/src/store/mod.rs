@@ -78,6 +78,10 @@ use crate::tenancy::{ResolvedTenant, Slug, TenantId, TenantScope, UserId};
 /// a KMS-wrapped key.
 const PLATFORM_LOOKUP_KEY: (&str, &str) = ("PLATFORM#LOOKUP", "KEY");
 
+/// How long an admission counter must sit untouched at its limit, with no lock,
+/// before it is treated as left behind by attempts that never resolved.
+pub const STALE_ADMISSION_SECS: i64 = 120;
+
 /// Attribute that names the owning tenant on every item (ISO-1).
 pub const TENANT_ATTR: &str = "tenant_id";
 /// The table's TTL attribute; readers also treat a past value as absent.
@@ -375,6 +379,12 @@ impl Store {
     /// (a lock) is not later than `now`. Returns the count including this
     /// attempt, or `None` when the attempt is refused, so a burst of concurrent
     /// attempts admits at most `limit` of them (AUTH-2).
+    ///
+    /// Every admission stamps `<counter>_at`. Admitted attempts normally resolve
+    /// within a request (a failure is counted, a success resets the counter);
+    /// one that never resolved (a crashed invocation) would leave the counter
+    /// full with no lock. Such a counter, untouched for [`STALE_ADMISSION_SECS`],
+    /// starts over instead of refusing forever.
     pub async fn admit(
         &self,
         scope: &TenantScope,
@@ -384,42 +394,65 @@ impl Store {
         gate: &str,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let out = self
-            .ddb
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(key.pk(), key.sk())))
-            .update_expression("ADD #c :one")
-            .condition_expression(
-                "attribute_exists(PK) AND #tenant = :tenant \
-                 AND (attribute_not_exists(#c) OR #c < :limit) \
-                 AND (attribute_not_exists(#gate) OR #gate <= :now)",
-            )
-            .expression_attribute_names("#c", counter)
-            .expression_attribute_names("#gate", gate)
-            .expression_attribute_names("#tenant", TENANT_ATTR)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
-            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            .expression_attribute_values(
-                ":tenant",
-                AttributeValue::S(scope.tenant_id().to_string()),
-            )
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
-            .send()
-            .await;
-        match out {
-            Ok(out) => Ok(Some(
-                Record::from_item(out.attributes.unwrap_or_default()).number(counter)?,
-            )),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
+        let stamp = format!("{counter}_at");
+        let attempt = |fresh: bool| {
+            let (update, admissible) = if fresh {
+                (
+                    "ADD #c :one SET #at = :now",
+                    "(attribute_not_exists(#c) OR #c < :limit)",
+                )
+            } else {
+                (
+                    "SET #c = :one, #at = :now",
+                    "#c >= :limit AND (attribute_not_exists(#at) OR #at <= :stale)",
+                )
+            };
+            self.ddb
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key_map(key.pk(), key.sk())))
+                .update_expression(update)
+                .condition_expression(format!(
+                    "attribute_exists(PK) AND #tenant = :tenant AND {admissible} \
+                     AND (attribute_not_exists(#gate) OR #gate <= :now)"
+                ))
+                .expression_attribute_names("#c", counter)
+                .expression_attribute_names("#at", stamp.as_str())
+                .expression_attribute_names("#gate", gate)
+                .expression_attribute_names("#tenant", TENANT_ATTR)
+                .set_expression_attribute_values(Some({
+                    // DynamoDB refuses values the expressions do not use.
+                    let mut values = HashMap::from([
+                        (":one".to_owned(), number(1)),
+                        (":now".to_owned(), number(now)),
+                        (":limit".to_owned(), number(limit)),
+                        (
+                            ":tenant".to_owned(),
+                            AttributeValue::S(scope.tenant_id().to_string()),
+                        ),
+                    ]);
+                    if !fresh {
+                        values.insert(":stale".to_owned(), number(now - STALE_ADMISSION_SECS));
+                    }
+                    values
+                }))
+                .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+                .send()
+        };
+        for fresh in [true, false] {
+            match attempt(fresh).await {
+                Ok(out) => {
+                    return Ok(Some(
+                        Record::from_item(out.attributes.unwrap_or_default()).number(counter)?,
+                    ))
+                }
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                Err(e) => return Err(unavailable("UpdateItem")(e)),
             }
-            Err(e) => Err(unavailable("UpdateItem")(e)),
         }
+        Ok(None)
     }
 
     /// The platform's wrapped lookup key (for keyed hashes of values that
@@ -827,6 +860,10 @@ fn condition_tagged(cond: Condition, tag: &str) -> (Option<String>, Names, Value
             )
         }
     }
+}
+
+fn number(n: i64) -> AttributeValue {
+    AttributeValue::N(n.to_string())
 }
 
 fn key_map(pk: String, sk: String) -> HashMap<String, AttributeValue> {
