@@ -832,29 +832,36 @@ async fn limits_windows_and_tenant_boundaries_hold_for_customers() {
 
     // One client address may create 20 bookings per 15 minutes.
     let mut starts = Vec::new();
-    for k in 0..4 {
+    for k in 0..8 {
         let day_slots = slots(&app, &s, future_day() + Duration::days(k)).await;
         starts.extend(day_slots.into_iter().step_by(5).take(6));
     }
-    let mut statuses = Vec::new();
-    for (i, start) in starts.iter().take(21).enumerate() {
-        let r = book_from(
-            &app,
-            "192.0.2.77",
-            &s,
-            start,
-            &format!("c{i}@example.org"),
-            &format!("lim-{i}"),
-        )
-        .await;
-        statuses.push(r.status);
+    for round in 0..2 {
+        let window = bookwarden_tests::limit_window(900);
+        let mut statuses = Vec::new();
+        for (i, start) in starts.iter().skip(round * 21).take(21).enumerate() {
+            let r = book_from(
+                &app,
+                &format!("192.0.2.{}", 77 + round),
+                &s,
+                start,
+                &format!("c{round}-{i}@example.org"),
+                &format!("lim-{round}-{i}"),
+            )
+            .await;
+            statuses.push(r.status);
+        }
+        if bookwarden_tests::limit_window(900) != window {
+            continue;
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            20,
+            "{statuses:?}"
+        );
+        assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+        break;
     }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        20,
-        "{statuses:?}"
-    );
-    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 
     // One recipient gets at most 10 booking messages per hour from one tenant.
     let scope = bookwarden_shared::tenancy::TenantScope::from_resolved(

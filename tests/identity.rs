@@ -123,23 +123,30 @@ async fn unlock(app: &TestApp, tenant_id: &str) {
 async fn one_client_address_is_throttled_across_accounts() {
     let app = TestApp::new().await;
     let owner = app.owner("throttle").await;
-    app.set_client("198.51.100.23");
-    for i in 0..50 {
+    for round in 0..2 {
+        let window = bookwarden_tests::limit_window(900);
+        app.set_client(&format!("198.51.100.{}", 23 + round));
+        for i in 0..50 {
+            let r = app
+                .login_attempt(
+                    &owner.slug,
+                    &format!("user{i}@example.com"),
+                    "a wrong but long password",
+                )
+                .await;
+            assert_eq!(r.status, 401, "attempt {i}");
+        }
         let r = app
-            .login_attempt(
-                &owner.slug,
-                &format!("user{i}@example.com"),
-                "a wrong but long password",
-            )
+            .login_attempt(&owner.slug, &owner.email, &owner.password)
             .await;
-        assert_eq!(r.status, 401, "attempt {i}");
+        if bookwarden_tests::limit_window(900) != window {
+            continue;
+        }
+        assert_eq!(r.status, 429);
+        assert_eq!(r.problem_type(), format!("{PROBLEMS}too-many-requests"));
+        break;
     }
-    let r = app
-        .login_attempt(&owner.slug, &owner.email, &owner.password)
-        .await;
-    assert_eq!(r.status, 429);
-    assert_eq!(r.problem_type(), format!("{PROBLEMS}too-many-requests"));
-    app.set_client("198.51.100.24");
+    app.set_client("198.51.100.99");
     assert_eq!(
         app.login_attempt(&owner.slug, &owner.email, &owner.password)
             .await

@@ -333,18 +333,25 @@ async fn sign_up_is_limited_per_client_address_and_per_recipient() {
     assert_eq!(app.mail_to(victim).await.len(), 3);
 
     // Per client address: ten sign-ups an hour.
-    app.set_client("192.0.2.200");
-    for _ in 0..10 {
-        assert_eq!(sign_up(&app, &signup_body("flood")).await.status, 201);
+    for round in 0..2 {
+        let window = bookwarden_tests::limit_window(3600);
+        app.set_client(&format!("192.0.2.{}", 200 + round));
+        for _ in 0..10 {
+            assert_eq!(sign_up(&app, &signup_body("flood")).await.status, 201);
+        }
+        let body = signup_body("flood");
+        let refused = sign_up(&app, &body).await;
+        if bookwarden_tests::limit_window(3600) != window {
+            continue;
+        }
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        assert_eq!(problem(&refused), "too-many-requests");
+        assert!(app
+            .mail_to(body["owner_email"].as_str().unwrap())
+            .await
+            .is_empty());
+        break;
     }
-    let body = signup_body("flood");
-    let refused = sign_up(&app, &body).await;
-    assert_eq!(refused.status, 429, "{}", refused.body);
-    assert_eq!(problem(&refused), "too-many-requests");
-    assert!(app
-        .mail_to(body["owner_email"].as_str().unwrap())
-        .await
-        .is_empty());
 }
 
 // Item 5: nothing works before verification; the slug is only held for 48 hours;

@@ -292,6 +292,14 @@ impl TestApp {
     }
 }
 
+/// The index of the fixed rate-limit window of `secs` seconds that holds now.
+/// A test that fills a limit compares it before and after: if a window boundary
+/// passed meanwhile, the counts legitimately split over two windows and the
+/// test runs its scenario again (it cannot straddle twice).
+pub fn limit_window(secs: i64) -> i64 {
+    bookwarden_shared::clock::now_unix() / secs
+}
+
 /// A valid sign-up body with a unique slug and email.
 pub fn signup_body(tag: &str) -> serde_json::Value {
     let unique = bookwarden_shared::tenancy::TenantId::generate().to_string();

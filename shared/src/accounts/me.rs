@@ -147,7 +147,12 @@ pub async fn change_password(
             ),
             event("password.changed", caller, meta).write(scope),
         ])
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The password changed since it was checked: confirm it again.
+            crate::store::StoreError::Conflict => AccountsError::ReauthenticationRequired,
+            other => other.into(),
+        })?;
     session::end_all(&p.store, scope, &u.id, caller.session_id()).await?;
     let rotated = rotate(p, scope, caller, meta).await?;
     security_notice(

@@ -320,14 +320,20 @@ pub async fn reauthenticate(
         if let Some(step) =
             crate::auth::mfa::check_totp(&secret, code.trim(), crate::clock::now_unix(), last)
         {
-            p.store
+            // Consumed only if nobody used a code since it was read (no replay
+            // across concurrent requests).
+            return p
+                .store
                 .transact(vec![crate::store::Write::Update(
                     user.key.clone(),
                     Attrs::new().number("totp_last_step", step),
-                    crate::store::Condition::Exists,
+                    crate::store::Condition::ExistsWithNumber("totp_last_step", last),
                 )])
-                .await?;
-            return Ok(());
+                .await
+                .map_err(|e| match e {
+                    crate::store::StoreError::Conflict => AccountsError::ReauthenticationRequired,
+                    other => other.into(),
+                });
         }
     }
     Err(AccountsError::ReauthenticationRequired)
