@@ -330,6 +330,55 @@ async fn retries_with_the_same_idempotency_key_return_the_original_booking() {
 }
 
 #[tokio::test]
+async fn a_retry_racing_its_first_attempt_gets_the_original_or_in_progress_never_a_verdict() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "race").await;
+    let open = slots(&app, &s, future_day()).await;
+    // The same request (key and body) twelve times at once, as a client that
+    // timed out and retried would send it.
+    let attempts = (0..12).map(|_| book(&app, &s, &open[2], "racer@example.org", "race-key"));
+    let answers = futures_util::future::join_all(attempts).await;
+    let mut booking_ids = std::collections::BTreeSet::new();
+    for r in &answers {
+        match r.status {
+            200 | 201 => {
+                booking_ids.insert(r.json()["booking_id"].as_str().unwrap().to_owned());
+            }
+            409 => {
+                assert_eq!(
+                    r.problem_type(),
+                    format!("{PROBLEMS}idempotency-key-in-progress"),
+                    "{}",
+                    r.body
+                );
+                assert_eq!(r.header("retry-after"), Some("1"));
+            }
+            other => panic!("{other}: {}", r.body),
+        }
+    }
+    assert_eq!(booking_ids.len(), 1, "{booking_ids:?}");
+    assert_eq!(
+        answers.iter().filter(|r| r.status == 201).count(),
+        1,
+        "one attempt made the booking"
+    );
+    // Once it finished, every retry gets the original answer.
+    let later = book(&app, &s, &open[2], "racer@example.org", "race-key").await;
+    assert_eq!(later.status, 200, "{}", later.body);
+    assert_eq!(
+        later.json()["booking_id"].as_str().unwrap(),
+        booking_ids.iter().next().unwrap()
+    );
+    // A refused attempt leaves no answer under its key: the client may retry
+    // it (the slot may have opened) or send another body with it.
+    let taken = book(&app, &s, &open[2], "other@example.org", "second-key").await;
+    assert_eq!(taken.status, 409);
+    assert_eq!(taken.problem_type(), format!("{PROBLEMS}slot-taken"));
+    let elsewhere = book(&app, &s, &open[12], "other@example.org", "second-key").await;
+    assert_eq!(elsewhere.status, 201, "{}", elsewhere.body);
+}
+
+#[tokio::test]
 async fn customers_manage_their_booking_through_the_emailed_link_only() {
     let app = TestApp::new().await;
     let s = shop(&app, "manage").await;

@@ -41,6 +41,7 @@ pub(crate) fn booking_problem(e: BookingError) -> Problem {
         BookingError::NotFound => Problem::NotFound,
         BookingError::SlotTaken => Problem::Conflict("slot-taken"),
         BookingError::IdempotencyMismatch => Problem::Conflict("idempotency-key-reused"),
+        BookingError::IdempotencyInProgress => Problem::Conflict("idempotency-key-in-progress"),
         BookingError::Unavailable => Problem::ServiceUnavailable,
         BookingError::Internal => Problem::Internal,
         BookingError::TooManyRequests => Problem::TooManyRequests,

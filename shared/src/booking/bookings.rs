@@ -32,6 +32,9 @@ pub enum BookingError {
     SlotTaken,
     /// The idempotency key was used with a different request.
     IdempotencyMismatch,
+    /// The first request with this idempotency key is still being processed;
+    /// retry shortly for its answer.
+    IdempotencyInProgress,
     /// A dependency failed; nothing was written.
     Unavailable,
     /// A bug or integrity violation.
@@ -307,15 +310,101 @@ pub async fn create(
         ));
     }
     let key_hash = sha256_hex(idempotency_key.as_bytes());
-    let request_hash = sha256_hex(
-        serde_json::to_string(&input)
-            .map_err(|_| BookingError::Internal)?
-            .as_bytes(),
-    );
-    if let Some(replay) = replay(p, scope, &key_hash, &request_hash).await? {
+    let lookup = crate::accounts::user::tenant(p, scope)
+        .await
+        .map_err(|_| BookingError::Unavailable)?
+        .lookup_key(p, scope)
+        .await
+        .map_err(|_| BookingError::Unavailable)?;
+    // Keyed: the body holds the customer's name, email and phone.
+    let request_hash =
+        lookup.digest(&serde_json::to_string(&input).map_err(|_| BookingError::Internal)?);
+    let now = crate::clock::now_unix();
+    let attempt = ItemId::generate();
+    if let Some(replay) = claim_key(p, scope, &key_hash, &request_hash, &attempt, now).await? {
         return Ok(replay);
     }
+    let key = TenantKey::new(scope, Entity::Idempotency(&key_hash));
+    match book(
+        p,
+        scope,
+        tz,
+        input,
+        &lookup,
+        &key,
+        &request_hash,
+        &attempt,
+        client_addr,
+    )
+    .await
+    {
+        Ok(created) => Ok(created),
+        Err(refused) => {
+            // Release the key so the client can retry; the outcome of this
+            // attempt was a refusal, not a booking.
+            let release = Write::Delete(
+                key.clone(),
+                Condition::ExistsWithString(ATTEMPT_ATTR, attempt.to_string()),
+            );
+            let _ = p.store.transact(vec![release]).await;
+            // Whatever refused it, a copy of this request that committed
+            // meanwhile has the one true answer.
+            match replay(p, scope, &key_hash, &request_hash).await? {
+                Some(r) => Ok(r),
+                None => Err(refused),
+            }
+        }
+    }
+}
 
+/// How long a claimed idempotency key counts as in progress before a retry may
+/// take it over (longer than any request runs).
+pub const IDEMPOTENCY_IN_PROGRESS_SECS: i64 = 60;
+const ATTEMPT_ATTR: &str = "attempt";
+
+/// Claims the idempotency key for this attempt before any work: a conditional
+/// put that only one request can make. Another request with the key gets the
+/// finished answer, or `IdempotencyInProgress` while the first still runs, or
+/// `IdempotencyMismatch` for a different body; never a verdict of its own.
+async fn claim_key(
+    p: &Platform,
+    scope: &TenantScope,
+    key_hash: &str,
+    request_hash: &str,
+    attempt: &ItemId,
+    now: i64,
+) -> Result<Option<Created>, BookingError> {
+    let claim = Write::Put(
+        TenantKey::new(scope, Entity::Idempotency(key_hash)),
+        Attrs::new()
+            .string("request_hash", request_hash)
+            .string(ATTEMPT_ATTR, attempt.as_str())
+            .expires_at(now + IDEMPOTENCY_IN_PROGRESS_SECS),
+        Condition::AbsentOrExpiredAt(now),
+    );
+    match p.store.transact(vec![claim]).await {
+        Ok(()) => Ok(None),
+        Err(StoreError::Conflict) => match replay(p, scope, key_hash, request_hash).await? {
+            Some(done) => Ok(Some(done)),
+            None => Err(BookingError::IdempotencyInProgress),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The work of a new booking, under a claimed idempotency key.
+#[allow(clippy::too_many_arguments)]
+async fn book(
+    p: &Platform,
+    scope: &TenantScope,
+    tz: chrono_tz::Tz,
+    input: BookingInput,
+    lookup: &crate::crypto::LookupKey,
+    idempotency: &TenantKey,
+    request_hash: &str,
+    attempt: &ItemId,
+    client_addr: &str,
+) -> Result<Created, BookingError> {
     let service = catalog::service(&p.store, scope, &input.service_id)
         .await?
         .filter(|s| s.active)
@@ -373,12 +462,6 @@ pub async fn create(
         serde_json::to_vec(&input.answers).map_err(|_| BookingError::Internal)?,
     )
     .await?;
-    let lookup = crate::accounts::user::tenant(p, scope)
-        .await
-        .map_err(|_| BookingError::Unavailable)?
-        .lookup_key(p, scope)
-        .await
-        .map_err(|_| BookingError::Unavailable)?;
     let mut booking = Attrs::new()
         .string("customer_email_hash", lookup.digest(&email.lookup_form()))
         .string("booking_id", booking_id.as_str())
@@ -425,16 +508,17 @@ pub async fn create(
             ),
             Condition::NotExists,
         ),
+        // The answer, recorded only if this attempt still holds the key.
         Write::Put(
-            TenantKey::new(scope, Entity::Idempotency(&key_hash)),
+            idempotency.clone(),
             Attrs::new()
-                .string("request_hash", request_hash.clone())
+                .string("request_hash", request_hash)
                 .string(
                     "response",
                     serde_json::to_string(&booked).map_err(|_| BookingError::Internal)?,
                 )
                 .expires_at(now + 86_400),
-            Condition::NotExists,
+            Condition::ExistsWithString(ATTEMPT_ATTR, attempt.to_string()),
         ),
         Write::PutPointer(
             GlobalKey::ManageBooking(token.hash()),
@@ -461,11 +545,7 @@ pub async fn create(
             manage_token: Some(token),
             customer: Some((email, name)),
         }),
-        Err(StoreError::Conflict) => match replay(p, scope, &key_hash, &request_hash).await? {
-            // The same request raced itself: answer like the winner.
-            Some(r) => Ok(r),
-            None => Err(BookingError::SlotTaken),
-        },
+        Err(StoreError::Conflict) => Err(BookingError::SlotTaken),
         Err(e) => Err(e.into()),
     }
 }
@@ -486,8 +566,11 @@ async fn replay(
     if record.string("request_hash")? != request_hash {
         return Err(BookingError::IdempotencyMismatch);
     }
-    let booked: Booked =
-        serde_json::from_str(record.string("response")?).map_err(|_| BookingError::Internal)?;
+    // Claimed but not answered yet: the first attempt is still running.
+    let Some(response) = record.optional_string("response") else {
+        return Ok(None);
+    };
+    let booked: Booked = serde_json::from_str(response).map_err(|_| BookingError::Internal)?;
     Ok(Some(Created {
         booked,
         replayed: true,

@@ -198,6 +198,11 @@ impl Problem {
                     "idempotency-key-reused" => {
                         "This Idempotency-Key was already used for a different request.".into()
                     }
+                    "idempotency-key-in-progress" => {
+                        "The first request with this Idempotency-Key is still being processed; \
+                         retry shortly for its answer."
+                            .into()
+                    }
                     "too-late-to-change" => {
                         "The booking is too close to change online; contact the business.".into()
                     }
@@ -266,6 +271,9 @@ impl Problem {
         match self {
             Problem::ServiceUnavailable => builder = builder.header(http::header::RETRY_AFTER, "5"),
             Problem::TooManyRequests => builder = builder.header(http::header::RETRY_AFTER, "900"),
+            Problem::Conflict("idempotency-key-in-progress") => {
+                builder = builder.header(http::header::RETRY_AFTER, "1")
+            }
             Problem::Unauthenticated => {
                 builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer")
             }
