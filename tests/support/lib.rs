@@ -2,6 +2,7 @@
 //! real handlers called in-process through the same dispatch the local gateway
 //! uses, and helpers to inspect what moto stored and sent.
 
+pub mod booking;
 pub mod identity;
 pub mod raw_http;
 

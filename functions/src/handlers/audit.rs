@@ -39,6 +39,7 @@ pub async fn list(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
                 .decode(c)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
+                .filter(|c| !c.is_empty())
                 .ok_or_else(|| invalid("cursor", "is not a cursor this API returned"))?,
         ),
     };

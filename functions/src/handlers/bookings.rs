@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use bookwarden_shared::auth::policy::TenantPolicy;
 use bookwarden_shared::auth::{Caller, Permission};
 use bookwarden_shared::booking::availability::Schedule;
 use bookwarden_shared::booking::bookings::{self, BookingError, BookingInput};
 use bookwarden_shared::booking::catalog::{self, CatalogError, ServiceInput};
 use bookwarden_shared::booking::form::{self, Question};
+use bookwarden_shared::booking::horizon::Horizon;
 use bookwarden_shared::http::{json_response, parse_json, FieldError, Problem, RequestMeta};
 use bookwarden_shared::store::{Entity, StoreError, TenantKey};
 use bookwarden_shared::tenancy::{Role, Slug, TenantScope, UserId};
@@ -56,18 +58,23 @@ fn invalid(field: &'static str, message: &str) -> Problem {
 }
 
 /// The tenant's time zone from its profile.
-async fn time_zone(p: &Platform, scope: &TenantScope) -> Result<chrono_tz::Tz, Problem> {
+/// The business's time zone and booking rules, from one read of its profile.
+async fn booking_rules(
+    p: &Platform,
+    scope: &TenantScope,
+) -> Result<(chrono_tz::Tz, TenantPolicy), Problem> {
     let profile = p
         .store
         .get(scope, &TenantKey::new(scope, Entity::Profile))
         .await
         .map_err(store_problem)?
         .ok_or(Problem::NotFound)?;
-    profile
+    let tz = profile
         .string("time_zone")
         .ok()
         .and_then(|z| z.parse().ok())
-        .ok_or(Problem::Internal)
+        .ok_or(Problem::Internal)?;
+    Ok((tz, TenantPolicy::from_profile(&profile)))
 }
 
 /// The verified tenant behind a public slug.
@@ -275,8 +282,8 @@ pub async fn reschedule_booking(p: &Platform, req: &Request, meta: &RequestMeta)
     let (caller, scope) = authorize(p, req, meta, Permission::ManageBookings).await?;
     let input: RescheduleInput = parse_json(req)?;
     let booking = own_booking(p, &caller, &scope, req).await?;
-    let tz = time_zone(p, &scope).await?;
-    let moved = bookings::reschedule(p, &scope, tz, &booking, &input.start)
+    let (tz, _) = booking_rules(p, &scope).await?;
+    let moved = bookings::reschedule(p, &scope, tz, Horizon::for_staff(), &booking, &input.start)
         .await
         .map_err(booking_problem)?;
     crate::handlers::notify_booking(p, &scope, &booking, "moved").await;
@@ -316,10 +323,12 @@ pub async fn get_availability(p: &Platform, req: &Request, _meta: &RequestMeta) 
         .map_err(store_problem)?
         .filter(|s| s.active)
         .ok_or(Problem::NotFound)?;
-    let tz = time_zone(p, &scope).await?;
-    let slots = bookings::availability(p, &scope, tz, &service, q.first("staff"), from, to)
-        .await
-        .map_err(booking_problem)?;
+    let (tz, policy) = booking_rules(p, &scope).await?;
+    let horizon = Horizon::for_customers(&policy);
+    let slots =
+        bookings::availability(p, &scope, tz, horizon, &service, q.first("staff"), from, to)
+            .await
+            .map_err(booking_problem)?;
     Ok(json_response(
         200,
         &serde_json::json!({ "time_zone": tz.name(), "slots": slots }),
@@ -336,8 +345,9 @@ pub async fn create_booking(p: &Platform, req: &Request, meta: &RequestMeta) -> 
         .ok_or_else(|| invalid("idempotency_key", "send an Idempotency-Key header"))?
         .to_owned();
     let input: BookingInput = parse_json(req)?;
-    let tz = time_zone(p, &scope).await?;
-    let created = bookings::create(p, &scope, tz, input, &key, &meta.client_addr)
+    let (tz, policy) = booking_rules(p, &scope).await?;
+    let horizon = Horizon::for_customers(&policy);
+    let created = bookings::create(p, &scope, tz, horizon, input, &key, &meta.client_addr)
         .await
         .map_err(booking_problem)?;
     if let (Some(token), Some((email, name))) = (&created.manage_token, &created.customer) {
@@ -367,8 +377,7 @@ async fn within_window(
         .await
         .map_err(store_problem)?
         .ok_or(Problem::NotFound)?;
-    let window = bookwarden_shared::auth::policy::TenantPolicy::from_profile(&profile)
-        .cancellation_window_hours;
+    let window = TenantPolicy::from_profile(&profile).cancellation_window_hours;
     let start = booking.record.number("start").map_err(store_problem)?;
     if bookwarden_shared::clock::now_unix() > start - window * 3600 {
         return Err(Problem::Conflict("too-late-to-change"));
@@ -415,8 +424,9 @@ pub async fn reschedule_managed(p: &Platform, req: &Request, _meta: &RequestMeta
         .await
         .map_err(booking_problem)?;
     within_window(p, &scope, &booking).await?;
-    let tz = time_zone(p, &scope).await?;
-    let moved = bookings::reschedule(p, &scope, tz, &booking, &start)
+    let (tz, policy) = booking_rules(p, &scope).await?;
+    let horizon = Horizon::for_customers(&policy);
+    let moved = bookings::reschedule(p, &scope, tz, horizon, &booking, &start)
         .await
         .map_err(booking_problem)?;
     crate::handlers::notify_booking(p, &scope, &booking, "moved").await;

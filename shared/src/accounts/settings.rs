@@ -29,6 +29,10 @@ pub struct SettingsInput {
     pub session_absolute_hours: Option<i64>,
     /// 0–168 hours before a booking in which customers can no longer change it.
     pub cancellation_window_hours: Option<i64>,
+    /// 1–730 days ahead that customers may book.
+    pub max_advance_days: Option<i64>,
+    /// 0–10080 minutes' notice a new booking needs.
+    pub min_notice_minutes: Option<i64>,
 }
 
 /// The current policy.
@@ -87,6 +91,8 @@ pub async fn update(
             0,
             168,
         ),
+        ("max_advance_days", input.max_advance_days, 1, 730),
+        ("min_notice_minutes", input.min_notice_minutes, 0, 10_080),
     ];
     for (field, value, min, max) in numbers {
         if let Some(v) = ranged(&mut errors, field, value, min, max) {

@@ -38,6 +38,10 @@ pub struct TenantPolicy {
     pub session_absolute_hours: i64,
     /// Customers may cancel or move a booking until this many hours before it.
     pub cancellation_window_hours: i64,
+    /// How many days ahead customers may book (1–730).
+    pub max_advance_days: i64,
+    /// How many minutes' notice a new booking needs at least (0–10080).
+    pub min_notice_minutes: i64,
 }
 
 impl Default for TenantPolicy {
@@ -50,6 +54,8 @@ impl Default for TenantPolicy {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             cancellation_window_hours: 24,
+            max_advance_days: 90,
+            min_notice_minutes: 60,
         }
     }
 }
@@ -67,6 +73,8 @@ impl TenantPolicy {
             session_idle_minutes: n("session_idle_minutes", d.session_idle_minutes),
             session_absolute_hours: n("session_absolute_hours", d.session_absolute_hours),
             cancellation_window_hours: n("cancellation_window_hours", d.cancellation_window_hours),
+            max_advance_days: n("max_advance_days", d.max_advance_days).clamp(1, 730),
+            min_notice_minutes: n("min_notice_minutes", d.min_notice_minutes).clamp(0, 10_080),
         }
     }
 

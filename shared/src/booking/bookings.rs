@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::availability::{is_open, merge_units, open_slots, span, units, Interval, Timing};
 use super::catalog::{self, Service};
+use super::horizon::Horizon;
 use crate::crypto::{sha256_hex, FieldBinding, Purpose, SecretToken};
 use crate::email::EmailAddress;
 use crate::http::FieldError;
@@ -121,23 +122,29 @@ fn parse_staff(ids: &[String]) -> Vec<UserId> {
 
 /// Open slots of a service between two local dates (inclusive), for one staff
 /// member or all who deliver it.
+#[allow(clippy::too_many_arguments)]
 pub async fn availability(
     p: &Platform,
     scope: &TenantScope,
     tz: chrono_tz::Tz,
+    horizon: Horizon,
     service: &Service,
     staff: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Slot>, BookingError> {
-    if to < from || (to - from).num_days() >= MAX_WINDOW_DAYS {
+    let now = crate::clock::now_unix();
+    horizon.check_range(to, tz, now)?;
+    if to < from || to.signed_duration_since(from).num_days() >= MAX_WINDOW_DAYS {
         return Err(invalid(
             "to",
             format!("the range must be 1 to {MAX_WINDOW_DAYS} days"),
         ));
     }
     let candidates = candidates(service, staff)?;
-    let now = crate::clock::now_unix();
+    let latest = horizon.latest(now);
+    // Nothing starts before the notice period has passed.
+    let now = horizon.earliest(now);
     let mut slots = Vec::new();
     for member in candidates {
         let schedule = catalog::schedule(&p.store, scope, &member).await?;
@@ -156,7 +163,9 @@ pub async fn availability(
         };
         let busy = occupied(p, scope, &member, padded).await?;
         for start in open_slots(&working, &busy, t, window, now) {
-            slots.push((start, member.to_string()));
+            if start <= latest {
+                slots.push((start, member.to_string()));
+            }
         }
     }
     slots.sort();
@@ -296,6 +305,7 @@ pub async fn create(
     p: &Platform,
     scope: &TenantScope,
     tz: chrono_tz::Tz,
+    horizon: Horizon,
     input: BookingInput,
     idempotency_key: &str,
     client_addr: &str,
@@ -325,19 +335,17 @@ pub async fn create(
         return Ok(replay);
     }
     let key = TenantKey::new(scope, Entity::Idempotency(&key_hash));
-    match book(
-        p,
-        scope,
+    let booking = NewBooking {
         tz,
+        horizon,
         input,
-        &lookup,
-        &key,
-        &request_hash,
-        &attempt,
+        lookup: &lookup,
+        idempotency: &key,
+        request_hash: &request_hash,
+        attempt: &attempt,
         client_addr,
-    )
-    .await
-    {
+    };
+    match book(p, scope, booking).await {
         Ok(created) => Ok(created),
         Err(refused) => {
             // Release the key so the client can retry; the outcome of this
@@ -392,19 +400,34 @@ async fn claim_key(
     }
 }
 
-/// The work of a new booking, under a claimed idempotency key.
-#[allow(clippy::too_many_arguments)]
+/// A booking request under a claimed idempotency key.
+struct NewBooking<'a> {
+    tz: chrono_tz::Tz,
+    horizon: Horizon,
+    input: BookingInput,
+    lookup: &'a crate::crypto::LookupKey,
+    idempotency: &'a TenantKey,
+    request_hash: &'a str,
+    attempt: &'a ItemId,
+    client_addr: &'a str,
+}
+
+/// The work of a new booking.
 async fn book(
     p: &Platform,
     scope: &TenantScope,
-    tz: chrono_tz::Tz,
-    input: BookingInput,
-    lookup: &crate::crypto::LookupKey,
-    idempotency: &TenantKey,
-    request_hash: &str,
-    attempt: &ItemId,
-    client_addr: &str,
+    new: NewBooking<'_>,
 ) -> Result<Created, BookingError> {
+    let NewBooking {
+        tz,
+        horizon,
+        input,
+        lookup,
+        idempotency,
+        request_hash,
+        attempt,
+        client_addr,
+    } = new;
     let service = catalog::service(&p.store, scope, &input.service_id)
         .await?
         .filter(|s| s.active)
@@ -414,6 +437,7 @@ async fn book(
     let start = parse_start(&input.start)?;
     let t = timing(&service);
     let now = crate::clock::now_unix();
+    horizon.check_start(start, now)?;
     let date = DateTime::from_timestamp(start, 0)
         .ok_or(BookingError::Internal)?
         .with_timezone(&tz)
@@ -820,10 +844,13 @@ pub async fn cancel(
     let id = booking.record.string("booking_id")?.to_owned();
     let start = booking.record.number("start")?;
     let mut writes = vec![
+        // Only a booking still confirmed at its start can be cancelled: a
+        // concurrent cancel or move makes this one fail instead of releasing
+        // claims that are no longer its own.
         Write::Update(
             booking.key.clone(),
             Attrs::new().string("status", "cancelled"),
-            Condition::Exists,
+            still_as_read(&booking.record)?,
         ),
         Write::Update(
             TenantKey::new(scope, Entity::BookingByStart(start, &id)),
@@ -838,8 +865,29 @@ pub async fn cancel(
         &id,
         false,
     ));
-    p.store.transact(writes).await?;
+    p.store
+        .transact(writes)
+        .await
+        .map_err(|e| changed_meanwhile(e, BookingError::NotFound))?;
     Ok(())
+}
+
+/// The state a change of a booking expects: confirmed, and starting when it did
+/// when it was read.
+fn still_as_read(record: &Record) -> Result<Condition, BookingError> {
+    Ok(Condition::All(vec![
+        Condition::ExistsWithString("status", "confirmed".into()),
+        Condition::ExistsWithNumber("start", record.number("start")?),
+    ]))
+}
+
+/// A booking changed by another request between read and write: the caller
+/// learns what the refusal means for it, never a server error.
+fn changed_meanwhile(e: StoreError, refusal: BookingError) -> BookingError {
+    match e {
+        StoreError::Conflict => refusal,
+        other => other.into(),
+    }
 }
 
 /// Moves a booking to another open start with the same staff member: new
@@ -849,6 +897,7 @@ pub async fn reschedule(
     p: &Platform,
     scope: &TenantScope,
     tz: chrono_tz::Tz,
+    horizon: Horizon,
     booking: &Booking,
     new_start: &str,
 ) -> Result<Booked, BookingError> {
@@ -856,6 +905,11 @@ pub async fn reschedule(
         return Err(BookingError::NotFound);
     }
     let start = parse_start(new_start)?;
+    horizon.check_start(start, crate::clock::now_unix())?;
+    if start == booking.record.number("start")? {
+        // Already there: nothing to move.
+        return booked_from(&booking.record);
+    }
     let service = catalog::service(&p.store, scope, booking.record.string("service_id")?)
         .await?
         .ok_or(BookingError::NotFound)?;
@@ -915,7 +969,7 @@ pub async fn reschedule(
                 .number("end", start + t.duration)
                 .number("span_start", new_span.start)
                 .number("span_end", new_span.end),
-            Condition::Exists,
+            still_as_read(&booking.record)?,
         ),
         Write::Delete(
             TenantKey::new(scope, Entity::BookingByStart(old_start, &id)),
@@ -929,7 +983,24 @@ pub async fn reschedule(
     ];
     writes.extend(claim_writes(scope, &staff, &release, &id, false));
     writes.extend(claim_writes(scope, &staff, &claim, &id, true));
-    p.store.transact(writes).await?;
+    match p.store.transact(writes).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            // Either the new time was taken, or the booking itself changed
+            // (cancelled or moved by another request): say which.
+            let now = load(p, scope, &id).await?;
+            let unchanged = now.as_ref().is_some_and(|b| {
+                b.record.optional_string("status") == Some("confirmed")
+                    && b.record.number("start").ok() == Some(old_start)
+            });
+            return Err(if unchanged {
+                BookingError::SlotTaken
+            } else {
+                BookingError::NotFound
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(Booked {
         booking_id: id,
         service_id: service.id,

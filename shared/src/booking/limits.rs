@@ -2,7 +2,6 @@
 //! someone's inbox or burn a tenant's sending reputation.
 
 use super::bookings::BookingError;
-use crate::crypto::sha256_hex;
 use crate::email::EmailAddress;
 use crate::store::ThrottleKey;
 use crate::tenancy::TenantScope;
@@ -15,7 +14,8 @@ pub const PER_TENANT_PER_HOUR: i64 = 1000;
 const HOUR: i64 = 3600;
 
 /// Counts one message; refuses it past either limit. Recipients are counted by
-/// a hash, so no address appears in a key.
+/// the tenant's keyed hash, so no address (nor a hash anyone could recompute
+/// from a guessed address) appears in a key.
 pub async fn allow(
     p: &Platform,
     scope: &TenantScope,
@@ -23,7 +23,8 @@ pub async fn allow(
 ) -> Result<(), BookingError> {
     let now = crate::clock::now_unix();
     let window_start = now - now % HOUR;
-    let recipient = sha256_hex(format!("{}:{}", scope.tenant_id(), to.lookup_form()).as_bytes());
+    let key = super::preferences::lookup(p, scope).await?;
+    let recipient = super::preferences::recipient(&key, to);
     let per_recipient = ThrottleKey {
         action: "mail-recipient",
         client: &recipient,

@@ -4,6 +4,7 @@ pub mod availability;
 pub mod bookings;
 pub mod catalog;
 pub mod form;
+pub mod horizon;
 pub mod limits;
 pub mod mail;
 pub mod preferences;

@@ -10,7 +10,8 @@ use crate::store::{Attrs, Condition, Entity, TenantKey, Write};
 use crate::tenancy::TenantScope;
 use crate::Platform;
 
-async fn lookup(
+/// The tenant's key for keyed hashes of its recipients' addresses.
+pub(crate) async fn lookup(
     p: &Platform,
     scope: &TenantScope,
 ) -> Result<crate::crypto::LookupKey, BookingError> {
@@ -23,7 +24,8 @@ async fn lookup(
         .map_err(|_| BookingError::Unavailable)
 }
 
-fn recipient(key: &crate::crypto::LookupKey, email: &EmailAddress) -> String {
+/// A recipient's keyed hash: how every stored derivative of an address names it.
+pub(crate) fn recipient(key: &crate::crypto::LookupKey, email: &EmailAddress) -> String {
     key.digest(&format!("recipient:{}", email.lookup_form()))
 }
 

@@ -229,7 +229,7 @@ impl Store {
         let pk = collection.pk(scope);
         let prefix = collection.sk_prefix();
         let start = match cursor {
-            Some(c) if c.starts_with(prefix) && c.len() <= 256 => {
+            Some(c) if !c.is_empty() && c.starts_with(prefix) && c.len() <= 256 => {
                 Some(key_map(pk.clone(), c.to_owned()))
             }
             Some(_) => {
