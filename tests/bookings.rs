@@ -484,7 +484,7 @@ async fn bad_booking_input_gets_a_problem_and_changes_nothing() {
         (
             "past start",
             booking_body(&s, &past, "bad@example.org"),
-            409,
+            422,
         ),
         (
             "misaligned start",
