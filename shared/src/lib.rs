@@ -62,3 +62,36 @@ impl Platform {
         Ok(Self::new(config, aws::Clients::from_sdk_config(&sdk)))
     }
 }
+
+/// Every parser of text from requests (ids, slugs, emails, tokens, roles,
+/// second-factor codes, key secrets) accepts or refuses any input without
+/// panicking.
+#[cfg(test)]
+mod parsing_properties {
+    use proptest::prelude::*;
+
+    proptest! {
+        // The password estimator is the slow part; 64 cases of up to 120
+        // characters keep this to seconds.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn request_text_parses_or_is_refused_without_panicking(text in "\\PC{0,120}", bytes in ".{0,80}") {
+            for s in [text.as_str(), bytes.as_str()] {
+                let _ = s.parse::<crate::tenancy::UserId>();
+                let _ = s.parse::<crate::tenancy::ItemId>();
+                let _ = s.parse::<crate::tenancy::Slug>();
+                let _ = s.parse::<crate::tenancy::Role>();
+                let _ = s.parse::<crate::email::EmailAddress>();
+                let _ = crate::crypto::SecretToken::parse(s);
+                let _ = crate::auth::api_keys::parse_presented(s);
+                let _ = crate::auth::session::token_from_cookie_header(s);
+                let _ = crate::auth::mfa::check_totp(&[7u8; 20], s, 1_800_000_000, 0);
+                let _ = crate::auth::mfa::recovery_code_hash(s);
+                let _ = crate::auth::policy::check_new_password(s, 15, &[s]);
+                let _ = s.parse::<chrono_tz::Tz>();
+                let _ = s.parse::<chrono::NaiveDate>();
+            }
+        }
+    }
+}

@@ -103,15 +103,16 @@ impl TenantId {
 
 /// Encodes 130 random bits (125 from sixteen bytes, 5 from a seventeenth) as 26 base32 characters.
 fn random_id() -> String {
-    let bytes: [u8; 17] = random_bytes();
-    let mut bits: u128 = u128::from_be_bytes(bytes[..16].try_into().expect("16 bytes"));
-    let mut out = Vec::with_capacity(TENANT_ID_LEN);
-    out.push(ID_ALPHABET[(bytes[16] & 0x1f) as usize]);
+    let head: [u8; 16] = random_bytes();
+    let tail: [u8; 1] = random_bytes();
+    let mut bits = u128::from_be_bytes(head);
+    let mut out = String::with_capacity(TENANT_ID_LEN);
+    out.push(char::from(ID_ALPHABET[usize::from(tail[0] & 0x1f)]));
     for _ in 1..TENANT_ID_LEN {
-        out.push(ID_ALPHABET[(bits & 0x1f) as usize]);
+        out.push(char::from(ID_ALPHABET[(bits & 0x1f) as usize]));
         bits >>= 5;
     }
-    String::from_utf8(out).expect("alphabet is ASCII")
+    out
 }
 
 /// Why a string is not an id.

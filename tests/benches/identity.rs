@@ -32,11 +32,11 @@ async fn run() {
     let hashes: Vec<Duration> = (0..15)
         .map(|_| {
             let t = Instant::now();
-            hash_password("correct horse battery staple 2026");
+            hash_password("correct horse battery staple 2026").unwrap();
             t.elapsed()
         })
         .collect();
-    let stored = hash_password("correct horse battery staple 2026");
+    let stored = hash_password("correct horse battery staple 2026").unwrap();
     let verifies: Vec<Duration> = (0..15)
         .map(|_| {
             let t = Instant::now();

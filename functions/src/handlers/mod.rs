@@ -130,10 +130,9 @@ pub(crate) fn path_param(req: &Request, name: &str) -> Result<String, Problem> {
 
 /// 204 No Content.
 pub(crate) fn no_content() -> Response<Body> {
-    Response::builder()
-        .status(204)
-        .body(Body::Empty)
-        .expect("static response")
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = http::StatusCode::NO_CONTENT;
+    response
 }
 
 /// Adds a `Set-Cookie` header.

@@ -106,8 +106,8 @@ pub async fn dispatch(
 }
 
 fn plain(status: u16, text: &'static str) -> hyper::Response<Full<Bytes>> {
-    hyper::Response::builder()
-        .status(status)
-        .body(Full::new(Bytes::from_static(text.as_bytes())))
-        .expect("static response")
+    let mut response = hyper::Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    response
 }

@@ -18,10 +18,8 @@ pub struct MotoServer {
 
 /// Where the repository's local tooling lives, from this crate's manifest dir.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
 /// The venv Python that `make` installs moto into; `BOOKWARDEN_PYTHON` overrides.
@@ -48,9 +46,11 @@ impl MotoServer {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;
-        let lifeline = child.stdin.take().expect("piped stdin");
+        let (Some(lifeline), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(std::io::Error::other("moto's pipes were not set up"));
+        };
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut line)?;
+        BufReader::new(stdout).read_line(&mut line)?;
         let port: u16 = line
             .trim()
             .strip_prefix("listening ")

@@ -91,9 +91,13 @@ pub enum LoginOutcome {
 
 /// A hash to verify against when there is no account, so that the work (and so
 /// the time) is the same as for a real one.
-fn dummy_hash() -> &'static PasswordHashString {
+fn dummy_hash() -> Result<PasswordHashString, AccountsError> {
     static DUMMY: OnceLock<PasswordHashString> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("bookwarden timing equaliser, never a password"))
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash.clone());
+    }
+    let hash = hash_password("bookwarden timing equaliser, never a password")?;
+    Ok(DUMMY.get_or_init(|| hash).clone())
 }
 
 async fn verify_blocking(
@@ -173,7 +177,7 @@ pub async fn login(
         Found::Tenant(scope) => {
             // Recorded for the business's security view; the same work and
             // answer as a wrong password.
-            verify_blocking(password, dummy_hash().clone()).await?;
+            verify_blocking(password, dummy_hash()?).await?;
             let event = audit(
                 "auth",
                 "login.failure",
@@ -186,7 +190,7 @@ pub async fn login(
             return Err(AccountsError::InvalidCredentials);
         }
         Found::Nothing => {
-            verify_blocking(password, dummy_hash().clone()).await?;
+            verify_blocking(password, dummy_hash()?).await?;
             return Err(AccountsError::InvalidCredentials);
         }
     };
@@ -196,7 +200,7 @@ pub async fn login(
         .password_hash()
         .filter(|_| user.status() == user_status::ACTIVE)
     else {
-        verify_blocking(password, dummy_hash().clone()).await?;
+        verify_blocking(password, dummy_hash()?).await?;
         let event = audit(
             "auth",
             "login.failure",
@@ -244,7 +248,7 @@ pub async fn login(
     if check == PasswordCheck::MatchNeedsRehash {
         let rehashed = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
-            .map_err(|_| AccountsError::Internal)?;
+            .map_err(|_| AccountsError::Internal)??;
         user_update = user_update.string("password_hash", rehashed.as_str());
     }
     // No sign-in while locked: a failure that locked the account after this

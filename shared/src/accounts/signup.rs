@@ -165,7 +165,7 @@ pub async fn register_tenant(
     let password = new.password;
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
-        .map_err(|_| AccountsError::Internal)?;
+        .map_err(|_| AccountsError::Internal)??;
 
     let (lookup_key, wrapped_lookup_key) = p.envelope.new_lookup_key(&scope).await?;
     let email_hash = lookup_key.digest(&new.owner_email.lookup_form());

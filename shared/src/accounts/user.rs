@@ -287,7 +287,7 @@ pub async fn new_password(
     }
     let hash = tokio::task::spawn_blocking(move || crate::crypto::hash_password(&normalized))
         .await
-        .map_err(|_| AccountsError::Internal)?;
+        .map_err(|_| AccountsError::Internal)??;
     Ok(cleared_lockout()
         .string("password_hash", hash.as_str())
         .strings("password_history", previous)

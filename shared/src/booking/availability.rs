@@ -110,24 +110,24 @@ impl Schedule {
 
 /// The UTC instant of a local wall-clock time. Times skipped by a DST jump
 /// resolve to the first instant after the jump; repeated times to the first.
-fn to_utc(tz: Tz, date: NaiveDate, minutes: u16) -> i64 {
+/// `None` only at the ends of the calendar, where there is nothing to book.
+fn to_utc(tz: Tz, date: NaiveDate, minutes: u16) -> Option<i64> {
     let naive = if minutes >= 1440 {
-        NaiveDateTime::new(date + Duration::days(1), NaiveTime::MIN)
+        NaiveDateTime::new(date.succ_opt()?, NaiveTime::MIN)
     } else {
         NaiveDateTime::new(
             date,
-            NaiveTime::from_hms_opt(u32::from(minutes) / 60, u32::from(minutes) % 60, 0)
-                .expect("valid time"),
+            NaiveTime::from_hms_opt(u32::from(minutes) / 60, u32::from(minutes) % 60, 0)?,
         )
     };
     let mut probe = naive;
     for _ in 0..8 {
         match tz.from_local_datetime(&probe) {
-            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.timestamp(),
-            LocalResult::None => probe += Duration::minutes(15),
+            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return Some(t.timestamp()),
+            LocalResult::None => probe = probe.checked_add_signed(Duration::minutes(15))?,
         }
     }
-    tz.from_utc_datetime(&naive).timestamp()
+    Some(tz.from_utc_datetime(&naive).timestamp())
 }
 
 /// Working intervals in UTC for every local date from `from` to `to` inclusive.
@@ -141,13 +141,14 @@ pub fn working_intervals(
     let mut date = from;
     while date <= to {
         for r in schedule.ranges_on(date) {
-            let start = to_utc(tz, date, r.from);
-            let end = to_utc(tz, date, r.to);
-            if start < end {
-                out.push(Interval { start, end });
+            if let (Some(start), Some(end)) = (to_utc(tz, date, r.from), to_utc(tz, date, r.to)) {
+                if start < end {
+                    out.push(Interval { start, end });
+                }
             }
         }
-        date += Duration::days(1);
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
     }
     out
 }
@@ -461,5 +462,121 @@ mod tests {
                 }
             ]
         );
+    }
+}
+
+/// Properties over arbitrary schedules, zones, dates (to the ends of chrono's
+/// calendar), occupied time and clocks: the engine never panics, and never
+/// offers a slot outside working hours, in the past or overlapping anything
+/// occupied.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ZONES: &[&str] = &[
+        "UTC",
+        "Europe/Berlin",
+        "America/New_York",
+        "America/St_Johns",
+        "Asia/Kathmandu",
+        "Australia/Lord_Howe",
+        "Pacific/Kiritimati",
+        "Pacific/Apia",
+    ];
+
+    fn day_ranges() -> impl Strategy<Value = Vec<LocalRange>> {
+        prop::collection::vec(0u16..=288, 0..6).prop_map(|mut cuts| {
+            cuts.sort_unstable();
+            cuts.dedup();
+            cuts.chunks_exact(2)
+                .map(|c| LocalRange {
+                    from: c[0] * 5,
+                    to: c[1] * 5,
+                })
+                .collect()
+        })
+    }
+
+    fn schedule() -> impl Strategy<Value = Schedule> {
+        prop::array::uniform7(day_ranges()).prop_map(|weekly| Schedule {
+            weekly,
+            exceptions: Vec::new(),
+        })
+    }
+
+    fn any_date() -> impl Strategy<Value = NaiveDate> {
+        let min = NaiveDate::MIN.num_days_from_ce();
+        let max = NaiveDate::MAX.num_days_from_ce();
+        prop_oneof![
+            min..=max,
+            (min..min + 40),
+            (max - 40..=max),
+            // Around today, where real requests are.
+            738_000i32..742_000,
+        ]
+        .prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).unwrap_or(NaiveDate::MIN))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn slots_lie_in_working_time_after_now_and_clear_of_occupied_time(
+            schedule in schedule(),
+            zone in 0..ZONES.len(),
+            from in any_date(),
+            days in 0u64..9,
+            duration in 1i64..=96,
+            before in 0i64..=24,
+            after in 0i64..=24,
+            occupied in prop::collection::vec((0i64..20 * 86_400, 1i64..86_400), 0..30),
+            now_offset in -30 * 86_400i64..30 * 86_400,
+        ) {
+            let tz: Tz = ZONES[zone].parse().unwrap();
+            prop_assert!(schedule.validate().is_ok());
+            let to = from.checked_add_days(chrono::Days::new(days)).unwrap_or(NaiveDate::MAX);
+            let working = working_intervals(tz, &schedule, from, to);
+            let Some(first) = working.first() else { return Ok(()); };
+            let base = first.start;
+            let occupied: Vec<Interval> = occupied
+                .iter()
+                .map(|(offset, len)| Interval { start: base + offset, end: base + offset + len })
+                .collect();
+            let timing = Timing {
+                duration: duration * UNIT_SECS,
+                buffer_before: before * UNIT_SECS,
+                buffer_after: after * UNIT_SECS,
+            };
+            let window = Interval { start: base, end: working.last().map_or(base, |w| w.end) };
+            let now = base + now_offset;
+            for start in open_slots(&working, &occupied, timing, window, now) {
+                prop_assert!(start >= now, "{start} is before now {now}");
+                prop_assert!(start >= window.start && start < window.end);
+                prop_assert!(
+                    working.iter().any(|w| w.start <= start && start + timing.duration <= w.end),
+                    "{start} is outside working time"
+                );
+                let s = span(start, timing.duration, timing.buffer_before, timing.buffer_after);
+                prop_assert!(
+                    occupied.iter().all(|o| !o.overlaps(&s)),
+                    "{start} overlaps occupied time"
+                );
+            }
+        }
+
+        #[test]
+        fn working_time_never_panics_at_the_ends_of_the_calendar(
+            schedule in schedule(),
+            zone in 0..ZONES.len(),
+            from in any_date(),
+            days in 0u64..3,
+        ) {
+            let tz: Tz = ZONES[zone].parse().unwrap();
+            let to = from.checked_add_days(chrono::Days::new(days)).unwrap_or(NaiveDate::MAX);
+            for w in working_intervals(tz, &schedule, from, to) {
+                prop_assert!(w.start < w.end);
+            }
+        }
     }
 }

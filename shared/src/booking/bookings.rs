@@ -1059,3 +1059,32 @@ pub async fn list(
         .map(booked_from)
         .collect()
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text, and any RFC 3339 time chrono can represent, is accepted or
+        /// refused as a start without panicking; what is accepted is on the grid.
+        #[test]
+        fn starts_parse_or_are_refused_without_panicking(
+            text in ".{0,40}",
+            secs in -8_000_000_000_000i64..8_000_000_000_000,
+            offset_minutes in -1439i32..=1439,
+        ) {
+            let _ = parse_start(&text);
+            if let (Some(t), Some(zone)) = (
+                DateTime::from_timestamp(secs, 0),
+                chrono::FixedOffset::east_opt(offset_minutes * 60),
+            ) {
+                let written = t.with_timezone(&zone).to_rfc3339();
+                if let Ok(start) = parse_start(&written) {
+                    prop_assert_eq!(start % 300, 0);
+                    prop_assert_eq!(start, secs);
+                }
+            }
+        }
+    }
+}

@@ -15,7 +15,7 @@
 //! [`CryptoError::Unavailable`].
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
@@ -157,8 +157,10 @@ fn aad(tenant: &TenantId, purpose: Purpose, at: &FieldBinding<'_>) -> Vec<u8> {
     out
 }
 
-fn aead_key(key: &[u8; 32]) -> LessSafeKey {
-    LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).expect("32-byte AES-256 key"))
+fn aead_key(key: &[u8; 32]) -> Result<LessSafeKey, CryptoError> {
+    Ok(LessSafeKey::new(
+        UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Undecryptable)?,
+    ))
 }
 
 impl Envelope {
@@ -183,7 +185,7 @@ impl Envelope {
         let (key, wrapped) = self.sealing_key(tenant, purpose).await?;
         let nonce_bytes: [u8; NONCE_LEN] = random_bytes();
         let mut in_out = plaintext.to_vec();
-        aead_key(&key)
+        aead_key(&key)?
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce_bytes),
                 Aad::from(aad(tenant, purpose, &at)),
@@ -214,7 +216,7 @@ impl Envelope {
         let tenant = scope.tenant_id();
         let key = self.unwrap_key(tenant, purpose, wrapped).await?;
         let mut in_out = ciphertext.to_vec();
-        let plain = aead_key(&key)
+        let plain = aead_key(&key)?
             .open_in_place(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(aad(tenant, purpose, &at)),
@@ -273,7 +275,7 @@ impl Envelope {
         purpose: Purpose,
     ) -> Result<([u8; 32], WrappedKey), CryptoError> {
         {
-            let mut cache = self.cache.lock().expect("key cache lock");
+            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
             cache.evict_stale(Instant::now());
             if let Some(k) = cache.sealing.get_mut(&(tenant.clone(), purpose)) {
                 k.uses += 1;
@@ -282,7 +284,7 @@ impl Envelope {
         }
         let (key, wrapped) = self.generate(tenant, purpose).await?;
         self.remember_for_opening(tenant, purpose, &key, &wrapped);
-        let mut cache = self.cache.lock().expect("key cache lock");
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.sealing.insert(
             (tenant.clone(), purpose),
             CachedKey::new(key, wrapped.clone(), 1),
@@ -297,7 +299,7 @@ impl Envelope {
         key: &[u8; 32],
         wrapped: &WrappedKey,
     ) {
-        let mut cache = self.cache.lock().expect("key cache lock");
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.opening.insert(
             (tenant.clone(), purpose, wrapped.0.clone()),
             CachedKey::new(*key, wrapped.clone(), 0),
@@ -341,7 +343,7 @@ impl Envelope {
     ) -> Result<[u8; 32], CryptoError> {
         let cache_key = (tenant.clone(), purpose, wrapped.to_vec());
         {
-            let mut cache = self.cache.lock().expect("key cache lock");
+            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
             cache.evict_stale(Instant::now());
             if let Some(k) = cache.opening.get(&cache_key) {
                 return Ok(k.key);

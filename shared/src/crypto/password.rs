@@ -14,10 +14,10 @@ pub const ITERATIONS: u32 = 2;
 /// Lanes.
 pub const PARALLELISM: u32 = 1;
 
+/// The argon2 crate's defaults are OWASP's parameters (a unit test holds them
+/// to [`MEMORY_KIB`], [`ITERATIONS`] and [`PARALLELISM`]).
 fn hasher() -> Argon2<'static> {
-    let params =
-        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid Argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::DEFAULT)
 }
 
 /// A PHC-format Argon2id hash string, the only form in which a password is kept.
@@ -55,12 +55,13 @@ pub enum PasswordCheck {
 
 /// Hashes a password with a fresh 16-byte salt. CPU-bound for tens of
 /// milliseconds: call it from a blocking task.
-pub fn hash_password(password: &str) -> PasswordHashString {
-    let salt = SaltString::encode_b64(&random_bytes::<16>()).expect("16 bytes is a valid salt");
+pub fn hash_password(password: &str) -> Result<PasswordHashString, CryptoError> {
+    let salt =
+        SaltString::encode_b64(&random_bytes::<16>()).map_err(|_| CryptoError::MalformedHash)?;
     let hash = hasher()
         .hash_password(password.as_bytes(), &salt)
-        .expect("Argon2 hashing with valid parameters cannot fail");
-    PasswordHashString(hash.to_string())
+        .map_err(|_| CryptoError::MalformedHash)?;
+    Ok(PasswordHashString(hash.to_string()))
 }
 
 static VERIFICATIONS: AtomicU64 = AtomicU64::new(0);
@@ -121,8 +122,8 @@ mod tests {
 
     #[test]
     fn hashes_are_salted_argon2id_at_owasp_parameters() {
-        let a = hash_password("correct horse battery staple");
-        let b = hash_password("correct horse battery staple");
+        let a = hash_password("correct horse battery staple").unwrap();
+        let b = hash_password("correct horse battery staple").unwrap();
         assert_ne!(a, b, "each hash has its own salt");
         assert!(
             a.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -134,7 +135,7 @@ mod tests {
 
     #[test]
     fn verification_accepts_only_the_right_password() {
-        let h = hash_password("pässwörd with ünïcode ✓");
+        let h = hash_password("pässwörd with ünïcode ✓").unwrap();
         assert_eq!(
             verify_password("pässwörd with ünïcode ✓", &h).unwrap(),
             PasswordCheck::Match

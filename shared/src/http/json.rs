@@ -86,16 +86,25 @@ fn describe(e: &serde_json::Error) -> String {
 
 /// A JSON response with the given status.
 pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response<Body> {
-    Response::builder()
-        .status(status)
-        .header(
-            http::header::CONTENT_TYPE,
-            "application/json; charset=utf-8",
-        )
-        .body(Body::Text(
-            serde_json::to_string(body).expect("response types serialise"),
-        ))
-        .expect("static response parts are valid")
+    let Ok(text) = serde_json::to_string(body) else {
+        // Response types are plain data; should one ever fail to serialise,
+        // the client gets a problem, not a crashed invocation.
+        tracing::error!("response body did not serialise");
+        let meta = super::RequestMeta {
+            request_id: super::RequestMeta::fresh_id(),
+            client_addr: String::new(),
+            user_agent: String::new(),
+        };
+        return Problem::Internal.into_response(&meta);
+    };
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
 }
 
 #[cfg(test)]

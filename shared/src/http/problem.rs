@@ -279,10 +279,13 @@ impl Problem {
             }
             _ => {}
         }
-        builder
-            .body(Body::Text(
-                serde_json::to_string(&body).expect("problem serialises"),
-            ))
-            .expect("static response parts are valid")
+        // A problem is plain data and the parts above are constants; should
+        // either ever fail, a bare 500 still answers instead of a crash.
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        builder.body(Body::Text(text)).unwrap_or_else(|_| {
+            let mut bare = Response::new(Body::Empty);
+            *bare.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            bare
+        })
     }
 }
