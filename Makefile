@@ -23,7 +23,9 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 dev: venv ## Run the whole API on http://127.0.0.1:3000 against a local moto
-	cargo run --quiet -p bookwarden-functions --bin bookwarden_local
+	@echo "Building the local API (the first build compiles the AWS SDK: several minutes on two cores)..."
+	cargo build --locked -p bookwarden-functions --bin bookwarden_local
+	$${CARGO_TARGET_DIR:-target}/debug/bookwarden_local
 
 test: venv fmt-check clippy cargo-test lint-template audit ## Every check: fmt, clippy, tests, template lint, advisories
 	@echo "make test: all checks passed"
@@ -60,13 +62,13 @@ audit: $(CARGO_AUDIT) ## Check dependencies against the offline RustSec snapshot
 	fi
 
 dns-records: ## Print the DNS records for the mail domain of a running `make dev`
-	AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+	AWS_ENDPOINT_URL=http://127.0.0.1:$${MOTO_PORT:-4566} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	AWS_REGION=us-east-1 TABLE_NAME=bookwarden-data DATA_KEY_ID=alias/bookwarden/data \
-	DKIM_KEY_ID=alias/bookwarden/dkim MAIL_DOMAIN=mail.bookwarden.test APP_BASE_URL=http://127.0.0.1:3000 \
+	DKIM_KEY_ID=alias/bookwarden/dkim MAIL_DOMAIN=mail.bookwarden.test APP_BASE_URL=http://127.0.0.1:$${PORT:-3000} \
 	cargo run --quiet -p bookwarden-functions --bin dns_records
 
 mail: venv ## Show the mail a running `make dev` has sent, decoded
-	$(PYTHON) infra/local/show_mail.py http://127.0.0.1:4566
+	$(PYTHON) infra/local/show_mail.py http://127.0.0.1:$${MOTO_PORT:-4566}
 
 bench: venv ## Print performance figures: availability engine, Argon2, login, DynamoDB and KMS calls, binary size
 	cargo bench --locked -p bookwarden-tests --bench booking --bench identity
