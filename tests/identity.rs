@@ -386,26 +386,7 @@ async fn a_tenant_can_require_mfa_for_owners_and_admins() {
         .await;
     assert_eq!(refused.status, 403);
     assert_eq!(refused.problem_type(), format!("{PROBLEMS}step-required"));
-    let base = format!("/v1/tenants/{}/me/mfa", owner.tenant_id);
-    let begun = app
-        .call(
-            As::Session(&restricted),
-            "POST",
-            &format!("{base}/totp"),
-            None,
-        )
-        .await;
-    let secret = begun.json()["secret"].as_str().unwrap().to_owned();
-    let confirmed = app
-        .call(
-            As::Session(&restricted),
-            "POST",
-            &format!("{base}/totp/confirm"),
-            Some(json!({ "code": totp_now(&secret) })),
-        )
-        .await;
-    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
-    let full = session_from(&confirmed_with_ids(&confirmed, &restricted));
+    let (_, _, full) = app.enrol_totp(&restricted).await;
     assert_eq!(
         app.call(As::Session(&full), "GET", &users, None)
             .await

@@ -25,3 +25,39 @@ pub fn sortable_now() -> String {
         .format("%Y-%m-%dT%H:%M:%S%.6fZ")
         .to_string()
 }
+
+/// A moving average of how long something takes in this process, kept
+/// lock-free so that timing-equalised answers (AUTH-2, AUTH-4) can wait as long
+/// as the real work typically takes.
+pub struct TypicalDuration(std::sync::atomic::AtomicU64);
+
+impl TypicalDuration {
+    /// Nothing measured yet (reads as zero).
+    pub const fn new() -> Self {
+        Self(std::sync::atomic::AtomicU64::new(0))
+    }
+
+    /// Folds one measurement in (weight 1/8, so a single outlier moves it little).
+    pub fn record(&self, took: std::time::Duration) {
+        use std::sync::atomic::Ordering;
+        let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let old = self.0.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            sample
+        } else {
+            old.saturating_mul(7).saturating_add(sample) / 8
+        };
+        self.0.store(new, Ordering::Relaxed);
+    }
+
+    /// The current average.
+    pub fn get(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl Default for TypicalDuration {
+    fn default() -> Self {
+        Self::new()
+    }
+}

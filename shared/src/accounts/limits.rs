@@ -2,11 +2,10 @@
 //! address, per recipient of verification mail, and a floor on how soon an
 //! answer may leave so that its timing does not tell whether an account exists.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::AccountsError;
-use crate::clock::now_unix;
+use crate::clock::{now_unix, TypicalDuration};
 use crate::crypto::{LookupKey, WrappedKey};
 use crate::email::EmailAddress;
 use crate::http::RequestMeta;
@@ -120,7 +119,7 @@ pub struct AnswerFloor(Instant);
 /// signature and an SES call: tens of milliseconds).
 pub const ACCOUNT_QUIET_ANSWER: Duration = Duration::from_millis(300);
 
-static TYPICAL_WORK_MICROS: AtomicU64 = AtomicU64::new(0);
+static TYPICAL_WORK: TypicalDuration = TypicalDuration::new();
 
 impl AnswerFloor {
     /// Starts the clock at the beginning of the request.
@@ -130,19 +129,12 @@ impl AnswerFloor {
 
     /// Records how long the real work took (call it on the path that did it).
     pub fn worked(&self) {
-        let sample = u64::try_from(self.0.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let old = TYPICAL_WORK_MICROS.load(Ordering::Relaxed);
-        let new = if old == 0 {
-            sample
-        } else {
-            old.saturating_mul(7).saturating_add(sample) / 8
-        };
-        TYPICAL_WORK_MICROS.store(new, Ordering::Relaxed);
+        TYPICAL_WORK.record(self.0.elapsed());
     }
 
     /// Waits until the floor has passed since the start.
     pub async fn wait(self) {
-        let typical = Duration::from_micros(TYPICAL_WORK_MICROS.load(Ordering::Relaxed));
+        let typical = TYPICAL_WORK.get();
         let floor = ACCOUNT_QUIET_ANSWER.max(typical.saturating_mul(2));
         tokio::time::sleep_until((self.0 + floor).into()).await;
     }

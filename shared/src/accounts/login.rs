@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::notify::{security_notice, send_link};
 use super::user::{self, User};
-use super::{user_status, AccountsError};
+use super::{conflict_as, user_status, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
 use crate::auth::mfa;
 use crate::auth::session::{self, NewSession, Restriction};
@@ -258,7 +258,7 @@ pub async fn login(
         p.store
             .transact(vec![Write::Update(user.key.clone(), user_update, unlocked)])
             .await
-            .map_err(refused_as(AccountsError::InvalidCredentials))?;
+            .map_err(conflict_as(AccountsError::InvalidCredentials))?;
         return Err(AccountsError::EmailUnverified);
     }
 
@@ -299,7 +299,7 @@ pub async fn login(
         p.store
             .transact(writes)
             .await
-            .map_err(refused_as(AccountsError::InvalidCredentials))?;
+            .map_err(conflict_as(AccountsError::InvalidCredentials))?;
         return Ok(LoginOutcome::MfaRequired {
             mfa_token: token,
             methods: vec!["totp", "email", "recovery_code"],
@@ -330,7 +330,7 @@ pub async fn login(
     p.store
         .transact(writes)
         .await
-        .map_err(refused_as(AccountsError::InvalidCredentials))?;
+        .map_err(conflict_as(AccountsError::InvalidCredentials))?;
     tracing::info!(user_id = %user.id, "signed in");
     Ok(LoginOutcome::Session(
         new_session,
@@ -346,15 +346,6 @@ fn signed_in_update(update: Attrs) -> Attrs {
         .number(FAILED_SECOND_FACTORS, 0)
         .number(LOCKED_UNTIL, 0)
         .number("lockouts", 0)
-}
-
-/// Maps a failed write condition (a concurrent lock, a used code) to the
-/// refusal the caller should see.
-fn refused_as(refusal: AccountsError) -> impl FnOnce(crate::store::StoreError) -> AccountsError {
-    move |e| match e {
-        crate::store::StoreError::Conflict => refusal,
-        other => other.into(),
-    }
 }
 
 /// Unauthenticated events a business's audit log records per window; past
@@ -784,7 +775,7 @@ pub async fn verify_mfa(
     p.store
         .transact(writes)
         .await
-        .map_err(refused_as(AccountsError::InvalidCode))?;
+        .map_err(conflict_as(AccountsError::InvalidCode))?;
     if method == Method::RecoveryCode {
         security_notice(
             p,

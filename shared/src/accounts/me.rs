@@ -148,11 +148,7 @@ pub async fn change_password(
             event("password.changed", caller, meta).write(scope),
         ])
         .await
-        .map_err(|e| match e {
-            // The password changed since it was checked: confirm it again.
-            crate::store::StoreError::Conflict => AccountsError::ReauthenticationRequired,
-            other => other.into(),
-        })?;
+        .map_err(super::conflict_as(AccountsError::ReauthenticationRequired))?;
     session::end_all(&p.store, scope, &u.id, caller.session_id()).await?;
     let rotated = rotate(p, scope, caller, meta).await?;
     security_notice(
@@ -643,10 +639,10 @@ pub async fn confirm_email_change(
         }
         .write(&scope),
     ];
-    p.store.transact(writes).await.map_err(|e| match e {
-        crate::store::StoreError::Conflict => AccountsError::InvalidToken,
-        other => other.into(),
-    })?;
+    p.store
+        .transact(writes)
+        .await
+        .map_err(super::conflict_as(AccountsError::InvalidToken))?;
     // `u` still holds the old sealed address: the notice goes to the old inbox.
     security_notice(
         p,

@@ -97,6 +97,16 @@ impl From<AccountsError> for crate::http::Problem {
     }
 }
 
+/// Maps a failed write condition (a concurrent lock, a used code or link, a
+/// password changed meanwhile) to the refusal the caller should see; other
+/// store failures keep their meaning.
+pub(crate) fn conflict_as(refusal: AccountsError) -> impl FnOnce(StoreError) -> AccountsError {
+    move |e| match e {
+        StoreError::Conflict => refusal,
+        other => other.into(),
+    }
+}
+
 impl From<StoreError> for AccountsError {
     fn from(e: StoreError) -> Self {
         match e {

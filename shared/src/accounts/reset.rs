@@ -190,10 +190,7 @@ pub async fn confirm(
             .write(&scope),
         ])
         .await
-        .map_err(|e| match e {
-            crate::store::StoreError::Conflict => AccountsError::InvalidToken,
-            other => other.into(),
-        })?;
+        .map_err(super::conflict_as(AccountsError::InvalidToken))?;
     session::end_all(&p.store, &scope, &u.id, None).await?;
     security_notice(p, &scope, &u, "Your Bookwarden password was reset", "The password of your account was reset with an emailed link; every session was signed out.").await;
     Ok(())

@@ -330,10 +330,7 @@ pub async fn reauthenticate(
                     crate::store::Condition::ExistsWithNumber("totp_last_step", last),
                 )])
                 .await
-                .map_err(|e| match e {
-                    crate::store::StoreError::Conflict => AccountsError::ReauthenticationRequired,
-                    other => other.into(),
-                });
+                .map_err(super::conflict_as(AccountsError::ReauthenticationRequired));
         }
     }
     Err(AccountsError::ReauthenticationRequired)

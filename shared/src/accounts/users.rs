@@ -14,7 +14,7 @@ use crate::clock::now_unix;
 use crate::crypto::{Purpose, SecretToken};
 use crate::email::EmailAddress;
 use crate::http::{FieldError, RequestMeta};
-use crate::store::{Attrs, Collection, Condition, Entity, GlobalKey, StoreError, TenantKey, Write};
+use crate::store::{Attrs, Collection, Condition, Entity, GlobalKey, TenantKey, Write};
 use crate::tenancy::{Role, TenantScope, UserId};
 use crate::Platform;
 
@@ -175,10 +175,10 @@ pub async fn invite(
         ),
         event("user.invited", caller, &id, meta).write(scope),
     ];
-    p.store.transact(writes).await.map_err(|e| match e {
-        StoreError::Conflict => AccountsError::EmailTaken,
-        other => other.into(),
-    })?;
+    p.store
+        .transact(writes)
+        .await
+        .map_err(super::conflict_as(AccountsError::EmailTaken))?;
     send_link(
         p,
         email.clone(),
@@ -240,10 +240,7 @@ pub async fn accept_invitation(
             .write(&scope),
         ])
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict => AccountsError::InvalidToken,
-            other => other.into(),
-        })?;
+        .map_err(super::conflict_as(AccountsError::InvalidToken))?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{random_bytes, CryptoError};
+use crate::clock::TypicalDuration;
 
 /// Memory cost in KiB (19 MiB), OWASP's current floor for Argon2id.
 pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -65,7 +66,7 @@ pub fn hash_password(password: &str) -> Result<PasswordHashString, CryptoError> 
 }
 
 static VERIFICATIONS: AtomicU64 = AtomicU64::new(0);
-static TYPICAL_VERIFY_MICROS: AtomicU64 = AtomicU64::new(0);
+static TYPICAL_VERIFY: TypicalDuration = TypicalDuration::new();
 
 /// How many password verifications this process has run: the work an attacker
 /// can make us do, and so what brute-force admission must bound (AUTH-2).
@@ -73,22 +74,15 @@ pub fn verifications_so_far() -> u64 {
     VERIFICATIONS.load(Ordering::SeqCst)
 }
 
-/// How long a verification typically takes in this process (a moving average),
-/// so that a refusal that skips the work can take as long as one that did it.
+/// How long a verification typically takes in this process, so that a refusal
+/// that skips the work can take as long as one that did it.
 pub fn typical_verify_duration() -> Duration {
-    Duration::from_micros(TYPICAL_VERIFY_MICROS.load(Ordering::Relaxed))
+    TYPICAL_VERIFY.get()
 }
 
 fn record_verification(took: Duration) {
     VERIFICATIONS.fetch_add(1, Ordering::SeqCst);
-    let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-    let old = TYPICAL_VERIFY_MICROS.load(Ordering::Relaxed);
-    let new = if old == 0 {
-        sample
-    } else {
-        old.saturating_mul(7).saturating_add(sample) / 8
-    };
-    TYPICAL_VERIFY_MICROS.store(new, Ordering::Relaxed);
+    TYPICAL_VERIFY.record(took);
 }
 
 /// Verifies a password against a stored hash, reporting whether it should be
