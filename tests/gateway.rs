@@ -213,3 +213,57 @@ async fn the_readme_walkthrough_runs_against_the_local_stack() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// WEB-5: the committed `docs/openapi.json` is what the code generates (run
+/// `make openapi` after changing a route or a type), and it describes exactly
+/// the operations template.yaml routes to functions (the fallback aside).
+#[test]
+fn the_openapi_document_is_current_and_describes_every_template_route() {
+    let committed = std::fs::read_to_string(repo_root().join("docs/openapi.json")).unwrap();
+    let generated = bookwarden_functions::openapi::json();
+    assert!(
+        committed.trim_end() == generated.trim_end(),
+        "docs/openapi.json is stale: run `make openapi`"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let described: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let (_, declared) = template_routes();
+    let routed: BTreeSet<(String, String)> = declared
+        .into_iter()
+        .filter(|(function, _, _)| function != FALLBACK_FUNCTION)
+        .map(|(_, method, path)| (method, path))
+        .collect();
+    assert_eq!(described, routed);
+    // Every body schema refuses unknown fields, as the parser does.
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        if name.ends_with("Input") {
+            assert_eq!(schema["additionalProperties"], false, "{name}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_with_the_security_headers() {
+    let app = bookwarden_tests::TestApp::new().await;
+    let r = app.request("GET", "/openapi.json", &[], b"").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    for (name, value) in SECURITY_HEADERS {
+        assert_eq!(r.header(name), Some(*value), "{name}");
+    }
+    assert_eq!(r.json()["info"]["title"], "Bookwarden API");
+}

@@ -8,4 +8,5 @@ pub mod handlers;
 pub mod jobs;
 pub mod lambda;
 pub mod local;
+pub mod openapi;
 pub mod routes;

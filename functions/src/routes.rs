@@ -16,6 +16,8 @@ use crate::handlers;
 pub enum Handler {
     /// `GET /health`
     Health,
+    /// `GET /openapi.json`
+    OpenApi,
     /// `POST /v1/tenants`
     CreateTenant,
     /// `POST /v1/auth/verify-email`
@@ -142,6 +144,12 @@ pub const ROUTES: &[Route] = &[
         path: "/health",
         handler: Handler::Health,
         function: "HealthFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/openapi.json",
+        handler: Handler::OpenApi,
+        function: "OpenApiFunction",
     },
     Route {
         method: Method::POST,

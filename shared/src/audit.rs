@@ -38,7 +38,7 @@ pub struct AuditEvent {
 }
 
 /// An audit event as read back.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Area.
     pub kind: String,

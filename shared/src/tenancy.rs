@@ -125,7 +125,9 @@ fn is_valid_id(s: &str) -> bool {
 }
 
 /// A user's role within its tenant (ACC-1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Owns the tenant; can do everything including deleting it.

@@ -14,9 +14,11 @@ use serde::Deserialize;
 
 use super::{no_content, with_cookie, Outcome};
 
-#[derive(Deserialize)]
+/// `POST /v1/auth/verify-email`
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct VerifyEmailInput {
+pub struct VerifyEmailInput {
+    /// The token from the emailed link.
     token: String,
 }
 

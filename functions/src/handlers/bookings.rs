@@ -173,9 +173,12 @@ pub async fn get_booking_form(p: &Platform, req: &Request, meta: &RequestMeta) -
     ))
 }
 
-#[derive(Deserialize)]
+/// `PUT /booking-form`
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct FormInput {
+pub struct FormInput {
+    /// Up to 10 questions.
+    #[schema(max_items = 10)]
     questions: Vec<Question>,
 }
 
@@ -271,9 +274,12 @@ pub async fn cancel_booking(p: &Platform, req: &Request, meta: &RequestMeta) -> 
     Ok(super::no_content())
 }
 
-#[derive(Deserialize)]
+/// `POST /bookings/{booking_id}/reschedule`
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RescheduleInput {
+pub struct RescheduleInput {
+    /// The new RFC 3339 start.
+    #[schema(format = DateTime)]
     start: String,
 }
 
@@ -357,11 +363,15 @@ pub async fn create_booking(p: &Platform, req: &Request, meta: &RequestMeta) -> 
     Ok(json_response(status, &created.booked))
 }
 
-#[derive(Deserialize)]
+/// The customer's manage-link routes.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ManageInput {
+pub struct ManageInput {
+    /// The token from the emailed manage link.
     token: String,
+    /// For a move: the new RFC 3339 start.
     #[serde(default)]
+    #[schema(format = DateTime)]
     start: Option<String>,
 }
 

@@ -11,6 +11,9 @@ pub mod settings;
 pub mod tenants;
 pub mod users;
 
+pub use auth::VerifyEmailInput;
+pub use bookings::{FormInput, ManageInput, RescheduleInput};
+
 use bookwarden_shared::auth::{authenticate, Caller, Permission};
 use bookwarden_shared::http::{Problem, RequestMeta};
 use bookwarden_shared::tenancy::TenantScope;
@@ -51,6 +54,7 @@ pub fn handler_fn(handler: Handler) -> RouteFn {
     use Handler::*;
     match handler {
         Health => route!(crate::handlers::health::get),
+        OpenApi => route!(crate::handlers::health::openapi),
         CreateTenant => route!(crate::handlers::tenants::create),
         GetPublicTenant => route!(crate::handlers::tenants::get_public),
         VerifyEmail => route!(crate::handlers::auth::verify_email),

@@ -13,14 +13,17 @@ use crate::tenancy::TenantScope;
 use crate::Platform;
 
 /// `POST /api-keys`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyInput {
     /// A name to recognise the key by.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Any of `read`, `bookings:write`, `admin`.
+    #[schema(min_items = 1, max_items = 3)]
     pub scopes: Vec<String>,
     /// 1–365 days.
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: i64,
 }
 

@@ -40,31 +40,36 @@ pub const MAX_EMAIL_CODES_PER_LOGIN: i64 = 3;
 pub const MFA_CHALLENGE_SECS: i64 = 300;
 
 /// `POST /v1/auth/login`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
     /// The business's slug.
+    #[schema(example = "salon-nord")]
     pub tenant: String,
     /// Email address.
+    #[schema(format = Email)]
     pub email: String,
     /// Password.
+    #[schema(format = Password)]
     pub password: String,
 }
 
 /// `POST /v1/auth/login/mfa`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MfaInput {
     /// The token from the first step.
     pub mfa_token: String,
     /// `totp`, `email` or `recovery_code`.
+    #[schema(example = "totp")]
     pub method: String,
     /// The code.
+    #[schema(example = "123456")]
     pub code: String,
 }
 
 /// What a successful step tells the client.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SignedIn {
     /// `authenticated`, or a restriction the session must resolve first.
     pub status: &'static str,
@@ -794,7 +799,7 @@ pub async fn verify_mfa(
 }
 
 /// `POST /v1/auth/login/mfa/email`: emails a six-digit code for the pending login.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailCodeInput {
     /// The token from the first step.

@@ -43,10 +43,11 @@ pub async fn profile(
 }
 
 /// `PATCH /me`: the display name (email changes need their own verification flow).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
     /// New display name.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 
@@ -85,12 +86,14 @@ pub async fn update_profile(
 }
 
 /// `POST /me/password`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChangeInput {
     /// The current password (re-authentication).
+    #[schema(format = Password)]
     pub current_password: String,
     /// The new password.
+    #[schema(min_length = 8, max_length = 256, format = Password)]
     pub new_password: String,
 }
 
@@ -195,7 +198,7 @@ pub async fn end_session(
 }
 
 /// What enrolment shows the user once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TotpEnrolment {
     /// The secret in base32, to type in.
     pub secret: String,
@@ -254,10 +257,11 @@ pub async fn begin_totp(
 }
 
 /// `POST /me/mfa/totp/confirm`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeInput {
     /// A current code from the authenticator.
+    #[schema(example = "123456")]
     pub code: String,
 }
 
@@ -347,12 +351,14 @@ pub async fn confirm_totp(
 }
 
 /// Re-authentication carried in the body of a destructive request.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReauthInput {
     /// The caller's current password.
+    #[schema(format = Password)]
     pub password: Option<String>,
     /// Or a current TOTP code.
+    #[schema(example = "123456")]
     pub totp_code: Option<String>,
 }
 
@@ -449,12 +455,14 @@ const PENDING_EMAIL_TOKEN: &str = "pending_email_token";
 pub const EMAIL_CHANGE_TTL_SECS: i64 = 24 * 3600;
 
 /// `POST /me/email`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailChangeInput {
     /// The new address; it must be confirmed from its own inbox.
+    #[schema(format = Email, max_length = 254)]
     pub new_email: String,
     /// The current password (re-authentication).
+    #[schema(format = Password)]
     pub password: String,
 }
 
@@ -553,7 +561,7 @@ pub async fn request_email_change(
 }
 
 /// `POST /v1/auth/email-change/confirm`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailChangeConfirmInput {
     /// The token from the link sent to the new address.

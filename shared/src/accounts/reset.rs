@@ -23,12 +23,14 @@ use crate::Platform;
 pub const RESET_TTL_SECS: i64 = 30 * 60;
 
 /// `POST /v1/auth/password-reset`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequestInput {
     /// The business's slug.
+    #[schema(example = "salon-nord")]
     pub tenant: String,
     /// The account's email.
+    #[schema(format = Email)]
     pub email: String,
 }
 
@@ -128,12 +130,13 @@ async fn send_link_if_known(
 }
 
 /// `POST /v1/auth/password-reset/confirm` and invitation acceptance.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenPasswordInput {
     /// The token from the link.
     pub token: String,
     /// The new password.
+    #[schema(min_length = 8, max_length = 256, format = Password)]
     pub password: String,
 }
 

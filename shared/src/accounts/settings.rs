@@ -12,26 +12,34 @@ use crate::tenancy::{TenantScope, UserId};
 use crate::Platform;
 
 /// `PATCH /v1/tenants/{tenant_id}/settings`: any subset of the policy.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsInput {
     /// 8–64; the platform still requires 15 for users without a second factor.
+    #[schema(minimum = 8, maximum = 64)]
     pub password_min_length: Option<i64>,
     /// 0–24 previous passwords that may not be reused.
+    #[schema(minimum = 0, maximum = 24)]
     pub password_history: Option<i64>,
     /// 0 (never) to 730 days.
+    #[schema(minimum = 0, maximum = 730)]
     pub password_max_age_days: Option<i64>,
     /// Require a second factor for owners and admins.
     pub mfa_required_for_admins: Option<bool>,
     /// 5–120 minutes.
+    #[schema(minimum = 5, maximum = 120)]
     pub session_idle_minutes: Option<i64>,
     /// 1–24 hours.
+    #[schema(minimum = 1, maximum = 24)]
     pub session_absolute_hours: Option<i64>,
     /// 0–168 hours before a booking in which customers can no longer change it.
+    #[schema(minimum = 0, maximum = 168)]
     pub cancellation_window_hours: Option<i64>,
     /// 1–730 days ahead that customers may book.
+    #[schema(minimum = 1, maximum = 730)]
     pub max_advance_days: Option<i64>,
     /// 0–10080 minutes' notice a new booking needs.
+    #[schema(minimum = 0, maximum = 10080)]
     pub min_notice_minutes: Option<i64>,
 }
 

@@ -21,20 +21,31 @@ const MAX_NAME_CHARS: usize = 100;
 pub const PENDING_SLUG_SECS: i64 = 48 * 3600;
 
 /// The sign-up body as sent; unknown fields are refused.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupInput {
     /// Business name, shown publicly.
+    #[schema(min_length = 1, max_length = 100, example = "Salon Nord")]
     pub name: String,
     /// Public handle.
+    #[schema(
+        min_length = 3,
+        max_length = 40,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "salon-nord"
+    )]
     pub slug: String,
     /// IANA time zone of the business.
+    #[schema(example = "Europe/Berlin")]
     pub time_zone: String,
     /// Owner's name.
+    #[schema(min_length = 1, max_length = 100)]
     pub owner_name: String,
     /// Owner's email address.
+    #[schema(format = Email, max_length = 254)]
     pub owner_email: String,
     /// Owner's password.
+    #[schema(min_length = 15, max_length = 256, format = Password)]
     pub password: String,
 }
 
@@ -127,7 +138,7 @@ impl NewTenant {
 
 /// What sign-up tells the caller: nothing beyond what it chose itself and the
 /// new tenant's id.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Registered {
     /// The new tenant.
     pub tenant_id: String,

@@ -194,7 +194,7 @@ pub async fn find_by_email(
 }
 
 /// A user as shown to themselves and to admins.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     /// Id.
     pub user_id: String,

@@ -52,14 +52,17 @@ pub async fn list(p: &Platform, scope: &TenantScope) -> Result<Vec<UserView>, Ac
 }
 
 /// `POST /users`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteInput {
     /// The invitee's email.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// The invitee's name.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// `owner`, `admin` or `staff`.
+    #[schema(example = "staff")]
     pub role: String,
 }
 
@@ -279,10 +282,11 @@ async fn keep_an_owner(
 }
 
 /// `PATCH /users/{user_id}`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleInput {
     /// The new role.
+    #[schema(example = "admin")]
     pub role: String,
 }
 

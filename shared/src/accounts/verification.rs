@@ -17,7 +17,7 @@ use crate::Platform;
 pub(crate) const VERIFICATION_TOKEN_ATTR: &str = "verification_token";
 
 /// Result of a successful verification.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Verified {
     /// The tenant whose owner was verified.
     pub tenant_id: String,
@@ -94,7 +94,7 @@ pub async fn verify_email(
 }
 
 /// What anyone may see of a verified tenant.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicProfile {
     /// Business name.
     pub name: String,
@@ -132,12 +132,14 @@ pub async fn public_profile(
 }
 
 /// `POST /v1/auth/verify-email/resend`
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResendInput {
     /// The business's slug.
+    #[schema(example = "salon-nord")]
     pub tenant: String,
     /// The address the sign-up used.
+    #[schema(format = Email)]
     pub email: String,
 }
 

@@ -28,7 +28,7 @@ pub fn parse_presented(value: &str) -> Option<TokenHash> {
 }
 
 /// A key just created; `secret` is shown once and never stored.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedKey {
     /// Public id, for listing and revoking.
     pub id: String,
@@ -149,7 +149,7 @@ pub async fn find(store: &Store, hash: &TokenHash) -> Result<Option<LiveKey>, St
 }
 
 /// A key as listed: never its secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KeyView {
     /// Public id.
     pub id: String,

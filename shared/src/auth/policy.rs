@@ -22,7 +22,7 @@ pub const MAX_CHARS: usize = 256;
 const ESTIMATOR_CHARS: usize = 100;
 
 /// A tenant's tightening of the platform policy.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct TenantPolicy {
     /// Minimum length in characters (never below the platform floor).
     pub password_min_length: usize,

@@ -20,7 +20,7 @@ pub const COOKIE_NAME: &str = "__Host-session";
 const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// What a session may do before the user completes a required step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Restriction {
     /// The tenant requires MFA for this role and the user has none: enrolment only.
@@ -238,7 +238,7 @@ pub async fn end_all(
 }
 
 /// A session as its user sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     /// Public id, for ending it.
     pub id: String,

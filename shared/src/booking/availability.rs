@@ -30,22 +30,43 @@ impl Interval {
 }
 
 /// Local working time `[from, to)` in minutes after midnight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LocalRange {
     /// Minutes after local midnight.
+    #[schema(minimum = 0, maximum = 1435, multiple_of = 5)]
     pub from: u16,
     /// Minutes after local midnight (≤ 1440).
+    #[schema(minimum = 5, maximum = 1440, multiple_of = 5)]
     pub to: u16,
 }
 
 /// A staff member's hours: per weekday (Monday first) and per-date exceptions
 /// that replace the weekday's hours (an empty list is a day off).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Schedule {
     /// Monday..Sunday.
+    #[schema(min_items = 7, max_items = 7)]
     pub weekly: [Vec<LocalRange>; 7],
     /// Date overrides.
+    #[schema(schema_with = exceptions_schema, example = json!([["2026-12-24", []]]))]
     pub exceptions: Vec<(NaiveDate, Vec<LocalRange>)>,
+}
+
+/// The document's shape of `exceptions`: pairs of a date and that day's ranges.
+fn exceptions_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Ref, Schema, Type};
+    let date = Schema::from(ObjectBuilder::new().schema_type(Type::String).format(Some(
+        utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date),
+    )));
+    let ranges = Schema::from(ArrayBuilder::new().items(Ref::from_schema_name("LocalRange")));
+    ArrayBuilder::new()
+        .items(
+            ArrayBuilder::new()
+                .prefix_items([date, ranges])
+                .min_items(Some(2))
+                .max_items(Some(2)),
+        )
+        .build()
 }
 
 /// Why a schedule is refused.

@@ -79,7 +79,7 @@ fn timing(s: &Service) -> Timing {
 }
 
 /// One open slot.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Slot {
     /// RFC 3339 UTC start.
     pub start: String,
@@ -194,21 +194,26 @@ fn candidates(service: &Service, staff: Option<&str>) -> Result<Vec<UserId>, Boo
 }
 
 /// `POST /v1/public/tenants/{slug}/bookings`
-#[derive(Deserialize, Serialize, Clone)]
+#[derive(Deserialize, Serialize, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookingInput {
     /// The service.
     pub service_id: String,
     /// A staff member's id, or `any`.
+    #[schema(example = "any")]
     pub staff_id: String,
     /// RFC 3339 start.
+    #[schema(format = DateTime)]
     pub start: String,
     /// Customer's name.
+    #[schema(min_length = 1, max_length = 100)]
     pub customer_name: String,
     /// Customer's email.
+    #[schema(format = Email, max_length = 254)]
     pub customer_email: String,
     /// Customer's phone, optional.
     #[serde(default)]
+    #[schema(max_length = 40)]
     pub customer_phone: Option<String>,
     /// Answers to the tenant's booking-form questions, by question id.
     #[serde(default)]
@@ -218,7 +223,7 @@ pub struct BookingInput {
 /// A booking without personal data: what the customer (and a retry with the
 /// same key) gets back and what listings show. The manage link travels by email
 /// only, never in an answer that is stored for replays.
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Booked {
     /// Booking id.
     pub booking_id: String,
@@ -726,7 +731,7 @@ impl Booking {
 }
 
 /// A booking with its customer's details.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BookingView {
     /// Times, service, staff and status.
     #[serde(flatten)]

@@ -35,7 +35,7 @@ fn invalid(field: &'static str, message: impl Into<String>) -> CatalogError {
 }
 
 /// A service as stored and shown.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Service {
     /// Id.
     pub id: String,
@@ -54,16 +54,20 @@ pub struct Service {
 }
 
 /// `POST /services` and `PATCH /services/{id}` bodies (all fields on create).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceInput {
     /// Name.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// Minutes, multiple of 5, 5–480.
+    #[schema(minimum = 5, maximum = 480, multiple_of = 5)]
     pub duration_minutes: Option<i64>,
     /// Minutes, multiple of 5, 0–120.
+    #[schema(minimum = 0, maximum = 120, multiple_of = 5)]
     pub buffer_before_minutes: Option<i64>,
     /// Minutes, multiple of 5, 0–120.
+    #[schema(minimum = 0, maximum = 120, multiple_of = 5)]
     pub buffer_after_minutes: Option<i64>,
     /// User ids of staff who deliver it.
     pub staff_ids: Option<Vec<String>>,

@@ -13,14 +13,17 @@ use crate::tenancy::TenantScope;
 pub const MAX_QUESTIONS: usize = 10;
 
 /// One question.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     /// Stable id (letters, digits, underscores; ≤ 32).
+    #[schema(min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9_]+$")]
     pub id: String,
     /// Label shown to customers.
+    #[schema(min_length = 1, max_length = 200)]
     pub label: String,
     /// `short_text` (≤ 200), `long_text` (≤ 2000) or `choice`.
+    #[schema(example = "long_text")]
     pub kind: String,
     /// Whether an answer is required.
     #[serde(default)]

@@ -9,7 +9,7 @@ use super::RequestMeta;
 const TYPE_PREFIX: &str = "https://bookwarden.dev/problems/";
 
 /// One invalid field in a request body.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     /// JSON field name.
     pub field: &'static str,
@@ -71,16 +71,25 @@ pub enum Problem {
     Internal,
 }
 
-#[derive(Serialize)]
-struct Body9457<'a> {
+/// An RFC 9457 problem document as sent: a stable type URI, a title, the
+/// status, a client-safe detail, the request's URN, and for 422 the fields.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemDocument<'a> {
+    /// `https://bookwarden.dev/problems/<kind>`, stable across releases.
     #[serde(rename = "type")]
-    kind: String,
-    title: &'a str,
-    status: u16,
-    detail: String,
-    instance: String,
+    #[schema(format = "uri")]
+    pub kind: String,
+    /// Short, human-readable summary of the kind.
+    pub title: &'a str,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong, without internal detail.
+    pub detail: String,
+    /// `urn:request:<id>`, matching `x-request-id` and the logs.
+    pub instance: String,
+    /// For `validation`: each refused field and why.
     #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<&'a [FieldError]>,
+    pub errors: Option<&'a [FieldError]>,
 }
 
 impl Problem {
@@ -253,7 +262,7 @@ impl Problem {
             Problem::Validation(e) => Some(e.as_slice()),
             _ => None,
         };
-        let body = Body9457 {
+        let body = ProblemDocument {
             kind: format!("{TYPE_PREFIX}{slug}"),
             title,
             status,

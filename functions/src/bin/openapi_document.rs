@@ -1,0 +1,5 @@
+//! `make openapi`: prints the API's OpenAPI 3.1 document (docs/openapi.json).
+
+fn main() {
+    println!("{}", bookwarden_functions::openapi::json());
+}
