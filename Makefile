@@ -17,7 +17,7 @@ ADVISORY_DB := ../shared/advisory-db
 export BOOKWARDEN_PYTHON := $(abspath $(PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: openapi help dev test venv fmt-check clippy cargo-test lint-template audit dns-records mail bench release-size
+.PHONY: fuzz openapi help dev test venv fmt-check clippy cargo-test lint-template audit dns-records mail bench release-size
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench: venv ## Print performance figures: availability engine, Argon2, login, Dy
 	cargo bench --locked -p bookwarden-tests --bench booking --bench identity
 	cargo build --release --locked -p bookwarden-functions --bin create_booking
 	@ls -l target/release/create_booking | awk '{printf "create_booking release binary (stripped): %.1f MiB\n", $$5/1048576}'
+
+fuzz: venv ## A longer Schemathesis campaign over every operation (make test runs a short one)
+	BOOKWARDEN_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} cargo test --locked -p bookwarden-tests --test fuzz -- --nocapture
 
 openapi: ## Write the API's OpenAPI 3.1 document to docs/openapi.json (a test checks it is current)
 	cargo run --quiet --locked -p bookwarden-functions --bin openapi_document > docs/openapi.json
