@@ -10,7 +10,24 @@ use bookwarden_functions::local::{gateway, moto::repo_root};
 use bookwarden_tests::identity::ORIGIN;
 use bookwarden_tests::TestApp;
 
-async fn schemathesis(endpoint: &str, tenant: &str, slug: &str, seed: u32, headers: &[String]) {
+/// Which operations a run covers: the public ones, or the tenant's.
+#[derive(Clone, Copy)]
+enum Part {
+    Public,
+    Tenant,
+}
+
+/// Routes under a tenant (and signing out), which need a credential.
+const TENANT_PATHS: &str = "^/v1/(tenants/\\{tenant_id\\}|auth/logout)";
+
+async fn schemathesis(
+    endpoint: &str,
+    tenant: &str,
+    slug: &str,
+    seed: u32,
+    part: Part,
+    headers: &[String],
+) {
     let examples = std::env::var("BOOKWARDEN_FUZZ_EXAMPLES").unwrap_or_else(|_| "8".into());
     let work = std::env::temp_dir().join(format!("bookwarden-fuzz-{}-{seed}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
@@ -32,7 +49,16 @@ async fn schemathesis(endpoint: &str, tenant: &str, slug: &str, seed: u32, heade
             "--max-examples",
             &examples,
         ])
-        .args(["--phases", "examples,coverage,fuzzing", "--mode", "all"])
+        .args([
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--mode",
+            "all",
+        ])
+        .args(match part {
+            Part::Public => ["--exclude-path-regex", TENANT_PATHS],
+            Part::Tenant => ["--include-path-regex", TENANT_PATHS],
+        })
         .args([
             "--checks",
             "not_a_server_error,status_code_conformance,content_type_conformance,\
@@ -75,26 +101,17 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(gateway::run(listener, app.platform.clone()));
 
-    // An integration's view: the API key (public routes ignore it).
-    schemathesis(
-        &endpoint,
-        &owner.tenant_id,
-        &owner.slug,
-        1,
-        &[format!("authorization: Bearer {key}")],
-    )
-    .await;
-    // A browser's view: the owner's session cookie from the application's origin.
-    schemathesis(
-        &endpoint,
-        &owner.tenant_id,
-        &owner.slug,
-        2,
-        &[
-            format!("cookie: {}", session.cookie),
-            format!("origin: {ORIGIN}"),
-        ],
-    )
-    .await;
+    let (tenant, slug) = (owner.tenant_id.as_str(), owner.slug.as_str());
+    // Customers and strangers: the public routes, anonymously.
+    schemathesis(&endpoint, tenant, slug, 1, Part::Public, &[]).await;
+    // An integration: the tenant's routes with an API key.
+    let bearer = [format!("authorization: Bearer {key}")];
+    schemathesis(&endpoint, tenant, slug, 2, Part::Tenant, &bearer).await;
+    // A browser: the tenant's routes with the owner's session, from the app's origin.
+    let cookie = [
+        format!("cookie: {}", session.cookie),
+        format!("origin: {ORIGIN}"),
+    ];
+    schemathesis(&endpoint, tenant, slug, 3, Part::Tenant, &cookie).await;
     server.abort();
 }

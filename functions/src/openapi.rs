@@ -24,6 +24,7 @@ use bookwarden_shared::booking::catalog::{Service, ServiceInput};
 use bookwarden_shared::booking::form::Question;
 use bookwarden_shared::http::ProblemDocument;
 use http::Method;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ArrayBuilder, ComponentsBuilder, ObjectBuilder, Type};
@@ -509,6 +510,24 @@ fn spec(handler: Handler) -> Spec {
     }
 }
 
+/// What a created thing's answer leads to (OpenAPI links: create a service,
+/// then change it; invite a user, then change their role; create a key, then
+/// revoke it), so a stateful client or fuzzer can follow them. Links stay
+/// within one credential: a public booking does not lead to tenant routes.
+fn links(handler: Handler) -> Vec<(&'static str, Handler, &'static str, &'static str)> {
+    use Handler::*;
+    match handler {
+        CreateService => vec![("UpdateService", UpdateService, "service_id", "id")],
+        InviteUser => vec![
+            ("ChangeUserRole", ChangeUserRole, "user_id", "user_id"),
+            ("DeactivateUser", DeactivateUser, "user_id", "user_id"),
+            ("GetSchedule", GetSchedule, "user_id", "user_id"),
+        ],
+        CreateApiKey => vec![("RevokeApiKey", RevokeApiKey, "key_id", "id")],
+        _ => Vec::new(),
+    }
+}
+
 fn http_method(m: &Method) -> HttpMethod {
     match *m {
         Method::POST => HttpMethod::Post,
@@ -593,6 +612,15 @@ fn operation(route: &Route) -> utoipa::openapi::path::Operation {
     let mut ok = ResponseBuilder::new().description("Success");
     if let Some(answer) = spec.answer {
         ok = ok.content("application/json", json_content(answer));
+    }
+    for (name, target, parameter, from) in links(route.handler) {
+        ok = ok.link(
+            name,
+            LinkBuilder::new()
+                .operation_id(format!("{target:?}"))
+                .parameter(parameter, format!("$response.body#/{from}"))
+                .build(),
+        );
     }
     if route.handler == Handler::OpenApi {
         ok = ok.content(
@@ -731,5 +759,37 @@ pub fn document() -> OpenApi {
 
 /// The document as pretty JSON, as served and as committed in docs/openapi.json.
 pub fn json() -> String {
-    document().to_pretty_json().unwrap_or_default()
+    let Ok(mut doc) = serde_json::to_value(document()) else {
+        return String::new();
+    };
+    camel_case_links(&mut doc);
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// utoipa 5.5 writes a link's `operationId`, `operationRef` and `requestBody`
+/// in snake case; OpenAPI (and every client that follows links) wants camel case.
+fn camel_case_links(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    let links = paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses")?.as_object_mut())
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|response| response.get_mut("links")?.as_object_mut())
+        .flat_map(|links| links.values_mut())
+        .filter_map(|link| link.as_object_mut());
+    for link in links {
+        for (snake, camel) in [
+            ("operation_id", "operationId"),
+            ("operation_ref", "operationRef"),
+            ("request_body", "requestBody"),
+        ] {
+            if let Some(v) = link.remove(snake) {
+                link.insert(camel.to_owned(), v);
+            }
+        }
+    }
 }
