@@ -10,7 +10,7 @@ use crate::audit::{AuditEvent, Outcome};
 use crate::auth::policy::{check_new_password, MIN_CHARS_SINGLE_FACTOR};
 use crate::crypto::{hash_password, FieldBinding, Purpose, SecretToken};
 use crate::email::{EmailAddress, OutgoingMessage};
-use crate::http::{FieldError, RequestMeta};
+use crate::http::{parse_field, FieldError, RequestMeta};
 use crate::store::{Attrs, Condition, Entity, GlobalKey, StoreError, TenantKey, Write};
 use crate::tenancy::{Role, Slug, TenantScope, UserId};
 use crate::Platform;
@@ -78,14 +78,7 @@ impl NewTenant {
         let mut errors = Vec::new();
         let name = display_name("name", &input.name, &mut errors);
         let owner_name = display_name("owner_name", &input.owner_name, &mut errors);
-        let slug = Slug::from_str(&input.slug)
-            .map_err(|e| {
-                errors.push(FieldError {
-                    field: "slug",
-                    message: e.to_string(),
-                })
-            })
-            .ok();
+        let slug: Option<Slug> = parse_field(&mut errors, "slug", &input.slug);
         let time_zone = chrono_tz::Tz::from_str(&input.time_zone)
             .map_err(|_| {
                 errors.push(FieldError {
@@ -94,14 +87,8 @@ impl NewTenant {
                 })
             })
             .ok();
-        let owner_email = EmailAddress::from_str(&input.owner_email)
-            .map_err(|e| {
-                errors.push(FieldError {
-                    field: "owner_email",
-                    message: e.to_string(),
-                })
-            })
-            .ok();
+        let owner_email: Option<EmailAddress> =
+            parse_field(&mut errors, "owner_email", &input.owner_email);
         // The same policy as every other way to set a password (AUTH-1): an
         // owner has no second factor yet, so the single-factor floor applies.
         let context = [

@@ -13,7 +13,7 @@ use crate::auth::{api_keys, session};
 use crate::clock::now_unix;
 use crate::crypto::{Purpose, SecretToken};
 use crate::email::EmailAddress;
-use crate::http::{FieldError, RequestMeta};
+use crate::http::{parse_field, FieldError, RequestMeta};
 use crate::store::{Attrs, Collection, Condition, Entity, GlobalKey, TenantKey, Write};
 use crate::tenancy::{Role, TenantScope, UserId};
 use crate::Platform;
@@ -98,16 +98,7 @@ pub async fn invite(
     meta: &RequestMeta,
 ) -> Result<UserView, AccountsError> {
     let mut errors = Vec::new();
-    let email = input
-        .email
-        .parse::<EmailAddress>()
-        .map_err(|e| {
-            errors.push(FieldError {
-                field: "email",
-                message: e.to_string(),
-            })
-        })
-        .ok();
+    let email: Option<EmailAddress> = parse_field(&mut errors, "email", &input.email);
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         errors.push(FieldError {

@@ -7,7 +7,7 @@ use super::{status, user, user_status, AccountsError, VERIFICATION_TTL_SECS};
 use crate::audit::{AuditEvent, Outcome};
 use crate::crypto::SecretToken;
 use crate::email::{EmailAddress, OutgoingMessage};
-use crate::http::{FieldError, RequestMeta};
+use crate::http::{parse_field, RequestMeta};
 use crate::store::{Attrs, Condition, Entity, GlobalKey, StoreError, TenantKey, Write};
 use crate::tenancy::{Slug, TenantScope};
 use crate::Platform;
@@ -153,26 +153,8 @@ pub async fn resend_verification(
     meta: &RequestMeta,
 ) -> Result<(), AccountsError> {
     let mut errors = Vec::new();
-    let slug = input
-        .tenant
-        .parse::<Slug>()
-        .map_err(|e| {
-            errors.push(FieldError {
-                field: "tenant",
-                message: e.to_string(),
-            })
-        })
-        .ok();
-    let email = input
-        .email
-        .parse::<EmailAddress>()
-        .map_err(|e| {
-            errors.push(FieldError {
-                field: "email",
-                message: e.to_string(),
-            })
-        })
-        .ok();
+    let slug: Option<Slug> = parse_field(&mut errors, "tenant", &input.tenant);
+    let email: Option<EmailAddress> = parse_field(&mut errors, "email", &input.email);
     let (Some(slug), Some(email)) = (slug, email) else {
         return Err(AccountsError::Invalid(errors));
     };

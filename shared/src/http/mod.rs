@@ -12,7 +12,7 @@ mod problem;
 pub use headers::{apply_security_headers, SECURITY_HEADERS};
 pub use json::{json_response, parse_json, parse_optional_json, MAX_BODY_BYTES};
 pub use meta::RequestMeta;
-pub use problem::{FieldError, Problem, ProblemDocument};
+pub use problem::{parse_field, FieldError, Problem, ProblemDocument};
 
 use lambda_http::{Body, Response};
 

@@ -17,6 +17,24 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Parses one field of a request, recording why it was refused so that a
+/// validation problem can name every bad field at once.
+pub fn parse_field<T>(errors: &mut Vec<FieldError>, field: &'static str, value: &str) -> Option<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e: T::Err| {
+            errors.push(FieldError {
+                field,
+                message: e.to_string(),
+            })
+        })
+        .ok()
+}
+
 /// Every way a request can be refused. The variants are the API's stable error
 /// vocabulary; causes are logged where they happen, never carried here.
 #[derive(Debug, Clone, PartialEq, Eq)]
