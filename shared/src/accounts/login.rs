@@ -115,27 +115,20 @@ async fn verify_blocking(
         .map_err(|_| AccountsError::Internal)
 }
 
+/// Sign-in attempts (password, second factor, emailed code) and reset
+/// requests one client address may make across all accounts per window.
+const SIGN_IN_ATTEMPTS_PER_CLIENT: super::limits::Limit = super::limits::Limit {
+    hits: CLIENT_ATTEMPTS_PER_WINDOW,
+    window_secs: CLIENT_WINDOW_SECS,
+};
+
 /// Counts one attempt from this client; refuses past the limit.
 pub(crate) async fn throttle(
     p: &Platform,
     action: &str,
     meta: &RequestMeta,
 ) -> Result<(), AccountsError> {
-    let now = now_unix();
-    let key = ThrottleKey {
-        action,
-        client: &meta.client_addr,
-        window_start: now - now % CLIENT_WINDOW_SECS,
-    };
-    if p.store
-        .throttle(key, CLIENT_ATTEMPTS_PER_WINDOW, CLIENT_WINDOW_SECS)
-        .await?
-    {
-        Ok(())
-    } else {
-        tracing::warn!(action, "client throttled");
-        Err(AccountsError::TooManyRequests)
-    }
+    super::limits::per_client(p, action, meta, SIGN_IN_ATTEMPTS_PER_CLIENT).await
 }
 
 fn audit(
