@@ -1,38 +1,177 @@
-//! Scheduled jobs, run by EventBridge in AWS and by a timer in `make dev`.
+//! Functions not behind the API: the outbox sender driven by the table's
+//! stream, the scheduled safety net for what the stream could not deliver, and
+//! the reminder job. In AWS they are Lambda functions (template.yaml); in
+//! `make dev` the local stack runs the same code on timers.
 
-use bookwarden_shared::email::outbox::{retry_due, RetryReport};
+use bookwarden_shared::booking::reminders::{self, ReminderReport};
+use bookwarden_shared::email::outbox::{self, SendReport};
+use bookwarden_shared::store::StoreError;
 use bookwarden_shared::{telemetry, Platform};
+use serde::{Deserialize, Serialize};
 
-/// How often the outbox job runs (template.yaml schedules the same rate).
+/// How often the safety net runs (template.yaml schedules the same rate).
 pub const OUTBOX_INTERVAL_SECS: u64 = 60;
+/// How often the reminder job runs (template.yaml schedules the same rate).
+pub const REMINDER_INTERVAL_SECS: u64 = 300;
 
-/// Retries every due outbox message once.
-pub async fn outbox(
-    platform: &Platform,
-) -> Result<RetryReport, bookwarden_shared::store::StoreError> {
-    let report = retry_due(platform, bookwarden_shared::clock::now_unix()).await?;
-    if report != RetryReport::default() {
+/// Sends every outbox entry the stream has not finished, once due.
+pub async fn outbox(platform: &Platform) -> Result<SendReport, StoreError> {
+    let report = outbox::send_due(platform, bookwarden_shared::clock::now_unix()).await?;
+    if report != SendReport::default() {
         tracing::info!(
             sent = report.sent,
-            requeued = report.requeued,
+            deferred = report.deferred,
             failed = report.failed,
-            "outbox run"
+            skipped = report.skipped,
+            "outbox safety net run"
         );
     }
     Ok(report)
 }
 
-/// The Lambda entry point of the outbox job.
-pub async fn run_outbox_lambda() -> Result<(), lambda_runtime::Error> {
+/// Queues every reminder that is due.
+pub async fn reminders(platform: &Platform) -> Result<ReminderReport, StoreError> {
+    let report = reminders::send_due(platform, bookwarden_shared::clock::now_unix()).await?;
+    if report != ReminderReport::default() {
+        tracing::info!(
+            queued = report.queued,
+            dropped = report.dropped,
+            skipped = report.skipped,
+            "reminder run"
+        );
+    }
+    Ok(report)
+}
+
+/// A DynamoDB stream event as Lambda delivers it; only what the sender reads.
+#[derive(Debug, Deserialize)]
+pub struct StreamEvent {
+    /// The batch.
+    #[serde(rename = "Records", default)]
+    pub records: Vec<StreamRecord>,
+}
+
+/// One change record.
+#[derive(Debug, Deserialize)]
+pub struct StreamRecord {
+    /// The change's details.
+    pub dynamodb: StreamChange,
+}
+
+/// The keys of the changed item and its position in the shard.
+#[derive(Debug, Deserialize)]
+pub struct StreamChange {
+    /// `PK` and `SK` as DynamoDB JSON.
+    #[serde(rename = "Keys")]
+    pub keys: StreamKeys,
+    /// Identifies the record for partial batch failure reports.
+    #[serde(rename = "SequenceNumber")]
+    pub sequence_number: String,
+}
+
+/// The table's key attributes in DynamoDB JSON.
+#[derive(Debug, Deserialize)]
+pub struct StreamKeys {
+    /// Partition key.
+    #[serde(rename = "PK")]
+    pub pk: StringValue,
+    /// Sort key.
+    #[serde(rename = "SK")]
+    pub sk: StringValue,
+}
+
+/// A DynamoDB JSON string value.
+#[derive(Debug, Deserialize)]
+pub struct StringValue {
+    /// The string.
+    #[serde(rename = "S")]
+    pub s: String,
+}
+
+/// Records Lambda should retry (partial batch response): only those after
+/// the first failure, so nothing is retried that did not fail and order holds.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct BatchResponse {
+    /// The failed records.
+    #[serde(rename = "batchItemFailures")]
+    pub batch_item_failures: Vec<ItemFailure>,
+}
+
+/// One record to retry.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ItemFailure {
+    /// The record's sequence number.
+    #[serde(rename = "itemIdentifier")]
+    pub item_identifier: String,
+}
+
+/// Sends the outbox entries named by a batch of stream records. Records that
+/// are not outbox entries are ignored (the event source filter should not let
+/// them through). A record whose entry could not be worked on because the
+/// table was unavailable is reported for retry with everything after it; an
+/// entry that SES or KMS refused stays with the safety net and its backoff.
+pub async fn send_stream_batch(platform: &Platform, event: StreamEvent) -> BatchResponse {
+    let now = bookwarden_shared::clock::now_unix();
+    let mut response = BatchResponse::default();
+    for record in event.records {
+        let keys = &record.dynamodb.keys;
+        let Some((scope, id)) = outbox::entry_of(&keys.pk.s, &keys.sk.s) else {
+            continue;
+        };
+        let failed_before = !response.batch_item_failures.is_empty();
+        if failed_before
+            || outbox::send_entry(platform, &scope, &id, now)
+                .await
+                .is_err()
+        {
+            response.batch_item_failures.push(ItemFailure {
+                item_identifier: record.dynamodb.sequence_number,
+            });
+        }
+    }
+    response
+}
+
+async fn run_scheduled<R: Serialize, F>(job: F) -> Result<(), lambda_runtime::Error>
+where
+    F: for<'a> Fn(
+            &'a Platform,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<R, StoreError>> + Send + 'a>,
+        > + Copy,
+{
     telemetry::init();
     let platform = Platform::from_env().await?;
     let platform = &platform;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |_: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
-            let report = outbox(platform)
+            let report = job(platform)
                 .await
                 .map_err(|e| lambda_runtime::Error::from(e.to_string()))?;
             Ok::<_, lambda_runtime::Error>(serde_json::to_value(report).unwrap_or_default())
+        },
+    ))
+    .await
+}
+
+/// The Lambda entry point of the outbox safety net.
+pub async fn run_outbox_lambda() -> Result<(), lambda_runtime::Error> {
+    run_scheduled(|p| Box::pin(outbox(p))).await
+}
+
+/// The Lambda entry point of the reminder job.
+pub async fn run_reminder_lambda() -> Result<(), lambda_runtime::Error> {
+    run_scheduled(|p| Box::pin(reminders(p))).await
+}
+
+/// The Lambda entry point of the stream sender.
+pub async fn run_sender_lambda() -> Result<(), lambda_runtime::Error> {
+    telemetry::init();
+    let platform = Platform::from_env().await?;
+    let platform = &platform;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<StreamEvent>| async move {
+            Ok::<_, lambda_runtime::Error>(send_stream_batch(platform, event.payload).await)
         },
     ))
     .await

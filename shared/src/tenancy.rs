@@ -81,6 +81,20 @@ macro_rules! parsable_id {
 parsable_id!(UserId);
 parsable_id!(ItemId);
 
+impl ItemId {
+    /// The id named by a secret 256-bit digest (hex), so that a repeated request
+    /// (the same idempotency key) names the same item and a conditional create
+    /// lets only one of them make it. `None` for anything but 64 hex digits.
+    pub fn from_digest_hex(digest: &str) -> Option<Self> {
+        if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let bits = u128::from_str_radix(digest.get(..32)?, 16).ok()?;
+        let tail = u8::from_str_radix(digest.get(32..34)?, 16).ok()?;
+        Some(Self(id_from_bits(bits, tail)))
+    }
+}
+
 impl TenantId {
     /// Reads a tenant id back from the store; crate-private so that only the
     /// store (and the principal it authenticates) can name an existing tenant.
@@ -103,11 +117,12 @@ impl TenantId {
 
 /// Encodes 130 random bits (125 from sixteen bytes, 5 from a seventeenth) as 26 base32 characters.
 fn random_id() -> String {
-    let head: [u8; 16] = random_bytes();
-    let tail: [u8; 1] = random_bytes();
-    let mut bits = u128::from_be_bytes(head);
+    id_from_bits(u128::from_be_bytes(random_bytes()), random_bytes::<1>()[0])
+}
+
+fn id_from_bits(mut bits: u128, tail: u8) -> String {
     let mut out = String::with_capacity(TENANT_ID_LEN);
-    out.push(char::from(ID_ALPHABET[usize::from(tail[0] & 0x1f)]));
+    out.push(char::from(ID_ALPHABET[usize::from(tail & 0x1f)]));
     for _ in 1..TENANT_ID_LEN {
         out.push(char::from(ID_ALPHABET[(bits & 0x1f) as usize]));
         bits >>= 5;

@@ -276,8 +276,24 @@ impl TestApp {
         }
     }
 
-    /// Raw messages moto accepted for SES delivery to `recipient`.
+    /// Runs the outbox sender over everything queued so far, as the table's
+    /// stream does in AWS and the local stack's poll does in `make dev`.
+    pub async fn deliver_mail(&self) -> bookwarden_shared::email::outbox::SendReport {
+        let now = bookwarden_shared::clock::now_unix();
+        bookwarden_shared::email::outbox::send_recent(&self.platform, now)
+            .await
+            .expect("outbox sender")
+    }
+
+    /// Raw messages moto accepted for SES delivery to `recipient`, after the
+    /// sender has handled what was queued.
     pub async fn mail_to(&self, recipient: &str) -> Vec<String> {
+        self.deliver_mail().await;
+        self.sent_to(recipient).await
+    }
+
+    /// Raw messages moto accepted for `recipient`, without running the sender.
+    pub async fn sent_to(&self, recipient: &str) -> Vec<String> {
         let body = raw_http::get(&moto().endpoint, "/moto-api/data.json")
             .await
             .body;

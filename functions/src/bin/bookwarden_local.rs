@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!(
         "\nBookwarden is running.\n\n  API            http://127.0.0.1:{port}   (try: curl -i http://127.0.0.1:{port}/health)\n  \
          AWS stand-in   {moto}   (moto; table {table}, keys {data} and {dkim})\n  \
-         Sent mail      curl -s {moto}/moto-api/data.json   (ses.RawMessage[].raw_data)\n  \
+         Sent mail      make mail   (latest first; make mail ARGS=--all for every message)\n  \
          DNS records    make dns-records\n\nRoutes:",
         moto = moto.endpoint,
         data = keys.data,
@@ -44,15 +44,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!("\nCtrl-C stops the API and moto.\n");
 
     let platform = Platform::new(config, clients);
-    // EventBridge's part: the outbox job on the template's schedule.
-    let job_platform = platform.clone();
+    // The stream's part: the same sender, polling the outbox's due index.
+    let sender = platform.clone();
     tokio::spawn(async move {
-        let mut every =
-            tokio::time::interval(std::time::Duration::from_secs(jobs::OUTBOX_INTERVAL_SECS));
+        let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
         loop {
             every.tick().await;
-            if let Err(e) = jobs::outbox(&job_platform).await {
-                tracing::error!(error = %e, "outbox job failed");
+            let now = bookwarden_shared::clock::now_unix();
+            if let Err(e) = bookwarden_shared::email::outbox::send_recent(&sender, now).await {
+                tracing::error!(error = %e, "outbox sender failed");
+            }
+        }
+    });
+    // EventBridge's part: the reminder job on the template's schedule.
+    let reminder = platform.clone();
+    tokio::spawn(async move {
+        let mut every =
+            tokio::time::interval(std::time::Duration::from_secs(jobs::REMINDER_INTERVAL_SECS));
+        loop {
+            every.tick().await;
+            if let Err(e) = jobs::reminders(&reminder).await {
+                tracing::error!(error = %e, "reminder job failed");
             }
         }
     });

@@ -1,4 +1,5 @@
-//! Scheduled Lambda function: retries messages waiting in the outbox (MAIL-5).
+//! Scheduled Lambda function: the outbox safety net, sending what the stream
+//! sender has not (MAIL-5).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use bookwarden_shared::auth::policy::TenantPolicy;
 use bookwarden_shared::auth::{Caller, Permission};
 use bookwarden_shared::booking::availability::Schedule;
 use bookwarden_shared::booking::bookings::{self, BookingError, BookingInput};
 use bookwarden_shared::booking::catalog::{self, CatalogError, ServiceInput};
+use bookwarden_shared::booking::context::TenantContext;
 use bookwarden_shared::booking::form::{self, Question};
 use bookwarden_shared::booking::horizon::Horizon;
 use bookwarden_shared::http::{json_response, parse_json, FieldError, Problem, RequestMeta};
-use bookwarden_shared::store::{Entity, StoreError, TenantKey};
+use bookwarden_shared::store::StoreError;
 use bookwarden_shared::tenancy::{Role, Slug, TenantScope, UserId};
 use bookwarden_shared::Platform;
 use chrono::{DateTime, NaiveDate};
@@ -43,7 +43,6 @@ pub(crate) fn booking_problem(e: BookingError) -> Problem {
         BookingError::NotFound => Problem::NotFound,
         BookingError::SlotTaken => Problem::Conflict("slot-taken"),
         BookingError::IdempotencyMismatch => Problem::Conflict("idempotency-key-reused"),
-        BookingError::IdempotencyInProgress => Problem::Conflict("idempotency-key-in-progress"),
         BookingError::Unavailable => Problem::ServiceUnavailable,
         BookingError::Internal => Problem::Internal,
         BookingError::TooManyRequests => Problem::TooManyRequests,
@@ -57,28 +56,21 @@ fn invalid(field: &'static str, message: &str) -> Problem {
     }])
 }
 
-/// The tenant's time zone from its profile.
-/// The business's time zone and booking rules, from one read of its profile.
-async fn booking_rules(
-    p: &Platform,
-    scope: &TenantScope,
-) -> Result<(chrono_tz::Tz, TenantPolicy), Problem> {
-    let profile = p
-        .store
-        .get(scope, &TenantKey::new(scope, Entity::Profile))
+/// The business as booking sees it, from one Query.
+async fn context(p: &Platform, scope: &TenantScope) -> Result<TenantContext, Problem> {
+    TenantContext::load(p, scope)
         .await
         .map_err(store_problem)?
-        .ok_or(Problem::NotFound)?;
-    let tz = profile
-        .string("time_zone")
-        .ok()
-        .and_then(|z| z.parse().ok())
-        .ok_or(Problem::Internal)?;
-    Ok((tz, TenantPolicy::from_profile(&profile)))
+        .ok_or(Problem::NotFound)
 }
 
-/// The verified tenant behind a public slug.
-async fn public_scope(p: &Platform, req: &Request) -> Result<TenantScope, Problem> {
+/// The verified tenant behind a public slug and its booking context: one
+/// lookup of the slug and one Query (a business not yet verified or cancelled
+/// does not exist for the public).
+async fn public_context(
+    p: &Platform,
+    req: &Request,
+) -> Result<(TenantScope, TenantContext), Problem> {
     let slug: Slug = path_param(req, "slug")?
         .parse()
         .map_err(|_| Problem::NotFound)?;
@@ -89,16 +81,11 @@ async fn public_scope(p: &Platform, req: &Request) -> Result<TenantScope, Proble
         .map_err(store_problem)?
         .ok_or(Problem::NotFound)?;
     let scope = TenantScope::from_resolved(resolved);
-    let profile = p
-        .store
-        .get(&scope, &TenantKey::new(&scope, Entity::Profile))
-        .await
-        .map_err(store_problem)?
-        .ok_or(Problem::NotFound)?;
-    if profile.optional_string("status") != Some("active") {
+    let ctx = context(p, &scope).await?;
+    if !ctx.is_public() {
         return Err(Problem::NotFound);
     }
-    Ok(scope)
+    Ok((scope, ctx))
 }
 
 /// `GET /services`
@@ -267,10 +254,10 @@ pub async fn get_booking(p: &Platform, req: &Request, meta: &RequestMeta) -> Out
 pub async fn cancel_booking(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
     let (caller, scope) = authorize(p, req, meta, Permission::ManageBookings).await?;
     let booking = own_booking(p, &caller, &scope, req).await?;
-    bookings::cancel(p, &scope, &booking)
+    let ctx = context(p, &scope).await?;
+    bookings::cancel(p, &scope, &ctx, &booking)
         .await
         .map_err(booking_problem)?;
-    crate::handlers::notify_booking(p, &scope, &booking, "cancelled").await;
     Ok(super::no_content())
 }
 
@@ -288,23 +275,24 @@ pub async fn reschedule_booking(p: &Platform, req: &Request, meta: &RequestMeta)
     let (caller, scope) = authorize(p, req, meta, Permission::ManageBookings).await?;
     let input: RescheduleInput = parse_json(req)?;
     let booking = own_booking(p, &caller, &scope, req).await?;
-    let (tz, _) = booking_rules(p, &scope).await?;
-    let moved = bookings::reschedule(p, &scope, tz, Horizon::for_staff(), &booking, &input.start)
-        .await
-        .map_err(booking_problem)?;
-    crate::handlers::notify_booking(p, &scope, &booking, "moved").await;
+    let ctx = context(p, &scope).await?;
+    let moved = bookings::reschedule(
+        p,
+        &scope,
+        &ctx,
+        Horizon::for_staff(),
+        &booking,
+        &input.start,
+    )
+    .await
+    .map_err(booking_problem)?;
     Ok(json_response(200, &moved))
 }
 
 /// `GET /v1/public/tenants/{slug}/services`: active services only.
 pub async fn list_public_services(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
-    let scope = public_scope(p, req).await?;
-    let services: Vec<_> = catalog::services(&p.store, &scope)
-        .await
-        .map_err(store_problem)?
-        .into_iter()
-        .filter(|s| s.active)
-        .collect();
+    let (_, ctx) = public_context(p, req).await?;
+    let services: Vec<_> = ctx.services.into_iter().filter(|s| s.active).collect();
     Ok(json_response(
         200,
         &serde_json::json!({ "services": services }),
@@ -313,7 +301,7 @@ pub async fn list_public_services(p: &Platform, req: &Request, _meta: &RequestMe
 
 /// `GET /v1/public/tenants/{slug}/availability?service=&from=&to=&staff=`
 pub async fn get_availability(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
-    let scope = public_scope(p, req).await?;
+    let (scope, ctx) = public_context(p, req).await?;
     let q = req.query_string_parameters();
     let service_id = q
         .first("service")
@@ -324,26 +312,19 @@ pub async fn get_availability(p: &Platform, req: &Request, _meta: &RequestMeta) 
             .ok_or_else(|| invalid(name, "must be a date like 2026-12-01"))
     };
     let (from, to) = (date("from")?, date("to")?);
-    let service = catalog::service(&p.store, &scope, service_id)
+    let service = ctx.bookable_service(service_id).ok_or(Problem::NotFound)?;
+    let slots = bookings::availability(p, &scope, &ctx, service, q.first("staff"), from, to)
         .await
-        .map_err(store_problem)?
-        .filter(|s| s.active)
-        .ok_or(Problem::NotFound)?;
-    let (tz, policy) = booking_rules(p, &scope).await?;
-    let horizon = Horizon::for_customers(&policy);
-    let slots =
-        bookings::availability(p, &scope, tz, horizon, &service, q.first("staff"), from, to)
-            .await
-            .map_err(booking_problem)?;
+        .map_err(booking_problem)?;
     Ok(json_response(
         200,
-        &serde_json::json!({ "time_zone": tz.name(), "slots": slots }),
+        &serde_json::json!({ "time_zone": ctx.tz.name(), "slots": slots }),
     ))
 }
 
 /// `POST /v1/public/tenants/{slug}/bookings` with an `Idempotency-Key` header.
 pub async fn create_booking(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
-    let scope = public_scope(p, req).await?;
+    let (scope, ctx) = public_context(p, req).await?;
     let key = req
         .headers()
         .get("idempotency-key")
@@ -351,14 +332,9 @@ pub async fn create_booking(p: &Platform, req: &Request, meta: &RequestMeta) -> 
         .ok_or_else(|| invalid("idempotency_key", "send an Idempotency-Key header"))?
         .to_owned();
     let input: BookingInput = parse_json(req)?;
-    let (tz, policy) = booking_rules(p, &scope).await?;
-    let horizon = Horizon::for_customers(&policy);
-    let created = bookings::create(p, &scope, tz, horizon, input, &key, &meta.client_addr)
+    let created = bookings::create(p, &scope, &ctx, input, &key, &meta.client_addr)
         .await
         .map_err(booking_problem)?;
-    if let (Some(token), Some((email, name))) = (&created.manage_token, &created.customer) {
-        crate::handlers::confirm_booking(p, &scope, &created.booked, token, email, name).await;
-    }
     let status = if created.replayed { 200 } else { 201 };
     Ok(json_response(status, &created.booked))
 }
@@ -376,18 +352,8 @@ pub struct ManageInput {
 }
 
 /// Customers may change a booking only until the tenant's cancellation window.
-async fn within_window(
-    p: &Platform,
-    scope: &TenantScope,
-    booking: &bookings::Booking,
-) -> Result<(), Problem> {
-    let profile = p
-        .store
-        .get(scope, &TenantKey::new(scope, Entity::Profile))
-        .await
-        .map_err(store_problem)?
-        .ok_or(Problem::NotFound)?;
-    let window = TenantPolicy::from_profile(&profile).cancellation_window_hours;
+fn within_window(ctx: &TenantContext, booking: &bookings::Booking) -> Result<(), Problem> {
+    let window = ctx.tenant.policy.cancellation_window_hours;
     let start = booking.record.number("start").map_err(store_problem)?;
     if bookwarden_shared::clock::now_unix() > start - window * 3600 {
         return Err(Problem::Conflict("too-late-to-change"));
@@ -418,11 +384,11 @@ pub async fn cancel_managed(p: &Platform, req: &Request, _meta: &RequestMeta) ->
     let (scope, booking) = bookings::by_manage_token(p, &input.token)
         .await
         .map_err(booking_problem)?;
-    within_window(p, &scope, &booking).await?;
-    bookings::cancel(p, &scope, &booking)
+    let ctx = context(p, &scope).await?;
+    within_window(&ctx, &booking)?;
+    bookings::cancel(p, &scope, &ctx, &booking)
         .await
         .map_err(booking_problem)?;
-    crate::handlers::notify_booking(p, &scope, &booking, "cancelled").await;
     Ok(super::no_content())
 }
 
@@ -433,13 +399,11 @@ pub async fn reschedule_managed(p: &Platform, req: &Request, _meta: &RequestMeta
     let (scope, booking) = bookings::by_manage_token(p, &input.token)
         .await
         .map_err(booking_problem)?;
-    within_window(p, &scope, &booking).await?;
-    let (tz, policy) = booking_rules(p, &scope).await?;
-    let horizon = Horizon::for_customers(&policy);
-    let moved = bookings::reschedule(p, &scope, tz, horizon, &booking, &start)
+    let ctx = context(p, &scope).await?;
+    within_window(&ctx, &booking)?;
+    let moved = bookings::reschedule(p, &scope, &ctx, ctx.horizon(), &booking, &start)
         .await
         .map_err(booking_problem)?;
-    crate::handlers::notify_booking(p, &scope, &booking, "moved").await;
     Ok(json_response(200, &moved))
 }
 
@@ -460,7 +424,7 @@ pub async fn unsubscribe(p: &Platform, req: &Request, meta: &RequestMeta) -> Out
             "The body must be List-Unsubscribe=One-Click.".into(),
         ));
     }
-    let scope = public_scope(p, req).await?;
+    let (scope, _) = public_context(p, req).await?;
     let q = req.query_string_parameters();
     let (Some(recipient), Some(sig)) = (q.first("recipient"), q.first("sig")) else {
         return Err(Problem::NotFound);

@@ -146,32 +146,3 @@ pub(crate) fn with_cookie(mut response: Response<Body>, cookie: &str) -> Respons
     }
     response
 }
-
-/// Sends the customer's confirmation with the manage link; a failed send does
-/// not fail the booking.
-pub(crate) async fn confirm_booking(
-    p: &Platform,
-    scope: &TenantScope,
-    booked: &bookwarden_shared::booking::bookings::Booked,
-    token: &bookwarden_shared::crypto::SecretToken,
-    email: &bookwarden_shared::email::EmailAddress,
-    name: &str,
-) {
-    if let Err(e) =
-        bookwarden_shared::booking::mail::confirmation(p, scope, booked, token, email, name).await
-    {
-        tracing::error!(booking_id = %booked.booking_id, error = ?e, "booking confirmation not sent");
-    }
-}
-
-/// Tells the customer their booking was cancelled or moved.
-pub(crate) async fn notify_booking(
-    p: &Platform,
-    scope: &TenantScope,
-    booking: &bookwarden_shared::booking::bookings::Booking,
-    what: &str,
-) {
-    if let Err(e) = bookwarden_shared::booking::mail::changed(p, scope, booking, what).await {
-        tracing::error!(error = ?e, "booking change notice not sent");
-    }
-}

@@ -1,12 +1,14 @@
 //! Creates the resources template.yaml declares, on the local stand-in.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
     TimeToLiveSpecification,
 };
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use bookwarden_shared::aws::Clients;
 use bookwarden_shared::config::Config;
+use bookwarden_shared::store::INDEXES;
 
 /// Anything failed while provisioning.
 pub type ProvisionError = Box<dyn std::error::Error + Send + Sync>;
@@ -20,8 +22,8 @@ pub struct Keys {
     pub dkim: String,
 }
 
-/// Creates the table as template.yaml does: string `PK`/`SK`, on-demand,
-/// TTL on `expires_at`.
+/// Creates the table as template.yaml does: string `PK`/`SK`, on-demand, the
+/// two sparse indexes, a stream of new images, TTL on `expires_at`.
 pub async fn create_table(clients: &Clients, name: &str) -> Result<(), ProvisionError> {
     let attr = |n: &str| {
         AttributeDefinition::builder()
@@ -35,7 +37,7 @@ pub async fn create_table(clients: &Clients, name: &str) -> Result<(), Provision
             .key_type(t)
             .build()
     };
-    clients
+    let mut table = clients
         .dynamodb
         .create_table()
         .table_name(name)
@@ -44,9 +46,31 @@ pub async fn create_table(clients: &Clients, name: &str) -> Result<(), Provision
         .attribute_definitions(attr("SK")?)
         .key_schema(key("PK", KeyType::Hash)?)
         .key_schema(key("SK", KeyType::Range)?)
-        .deletion_protection_enabled(true)
-        .send()
-        .await?;
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewImage)
+                .build()?,
+        )
+        .deletion_protection_enabled(true);
+    for (index, pk, sk, copied) in INDEXES {
+        let projection = Projection::builder()
+            .projection_type(ProjectionType::Include)
+            .set_non_key_attributes(Some(copied.iter().map(|a| (*a).to_owned()).collect()))
+            .build();
+        table = table
+            .attribute_definitions(attr(pk)?)
+            .attribute_definitions(attr(sk)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index)
+                    .key_schema(key(pk, KeyType::Hash)?)
+                    .key_schema(key(sk, KeyType::Range)?)
+                    .projection(projection)
+                    .build()?,
+            );
+    }
+    table.send().await?;
     clients
         .dynamodb
         .update_time_to_live()

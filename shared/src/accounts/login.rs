@@ -835,6 +835,7 @@ pub async fn send_email_code(
     let name = c.user.open_text(p, &c.scope, "name").await?;
     send_link(
         p,
+        &c.scope,
         to,
         name,
         "Your Bookwarden sign-in code",

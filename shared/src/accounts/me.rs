@@ -536,6 +536,7 @@ pub async fn request_email_change(
     let name = u.open_text(p, scope, "name").await?;
     super::notify::send_link(
         p,
+        scope,
         new_email,
         name,
         "Confirm your new email address",

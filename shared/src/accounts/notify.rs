@@ -3,7 +3,7 @@
 
 use super::user::User;
 use super::AccountsError;
-use crate::email::OutgoingMessage;
+use crate::email::outbox::Queued;
 use crate::tenancy::TenantScope;
 use crate::Platform;
 
@@ -43,28 +43,24 @@ async fn send(
          You receive this message because it concerns the security of your account; it cannot \
          be unsubscribed.\r\n",
     );
-    send_link(p, to, to_name, subject, text).await
+    send_link(p, scope, to, to_name, subject, text).await
 }
 
-/// Builds, DKIM-signs and sends one plain-text message (links, codes, notices).
+/// Queues one plain-text message (links, codes, notices) in the tenant's
+/// outbox: the sender signs and sends it within a second, retries it when SES
+/// or KMS fail, and the request never waits for either.
 pub async fn send_link(
     p: &Platform,
+    scope: &TenantScope,
     to: crate::email::EmailAddress,
     to_name: String,
     subject: &str,
     text: String,
 ) -> Result<(), AccountsError> {
-    let signed = p
-        .mailer
-        .sign(&OutgoingMessage {
-            to,
-            to_name,
-            subject: subject.to_owned(),
-            text,
-            attachments: Vec::new(),
-            list_unsubscribe: None,
-        })
-        .await?;
-    p.mailer.send(&signed).await?;
+    let message = Queued::to_address(&to, &to_name, subject.to_owned(), text);
+    let entry = crate::email::outbox::entry(p, scope, &[message])
+        .await
+        .map_err(AccountsError::from)?;
+    p.store.transact(vec![entry]).await?;
     Ok(())
 }

@@ -111,6 +111,7 @@ async fn send_link_if_known(
     let name = u.open_text(p, &scope, "name").await?;
     send_link(
         p,
+        &scope,
         to,
         name,
         "Reset your Bookwarden password",

@@ -9,7 +9,8 @@ use super::{limits, status, AccountsError, VERIFICATION_TTL_SECS};
 use crate::audit::{AuditEvent, Outcome};
 use crate::auth::policy::{check_new_password, MIN_CHARS_SINGLE_FACTOR};
 use crate::crypto::{hash_password, FieldBinding, Purpose, SecretToken};
-use crate::email::{EmailAddress, OutgoingMessage};
+use crate::email::outbox::Queued;
+use crate::email::EmailAddress;
 use crate::http::{parse_field, FieldError, RequestMeta};
 use crate::store::{Attrs, Condition, Entity, GlobalKey, StoreError, TenantKey, Write};
 use crate::tenancy::{Role, Slug, TenantScope, UserId};
@@ -186,21 +187,24 @@ pub async fn register_tenant(
     let sealed_email = seal("email", new.owner_email.as_str().to_owned()).await?;
 
     let token = SecretToken::generate();
-    let signed = p
-        .mailer
-        .sign(&OutgoingMessage {
-            to: new.owner_email.clone(),
-            to_name: new.owner_name.clone(),
-            subject: format!("Confirm your email for {}", new.name),
-            text: verification_text(&p.config.app_base_url, &token, &new.name),
-            attachments: Vec::new(),
-            list_unsubscribe: None,
-        })
-        .await?;
+    // Queued with the account in one transaction (MAIL-5): no account without
+    // its verification mail, and no wait for KMS or SES.
+    let mail = crate::email::outbox::entry(
+        p,
+        &scope,
+        &[Queued::to_address(
+            &new.owner_email,
+            &new.owner_name,
+            format!("Confirm your email for {}", new.name),
+            verification_text(&p.config.app_base_url, &token, &new.name),
+        )],
+    )
+    .await?;
 
     let token_hash = token.hash();
     let now = crate::clock::now_unix();
     let writes = vec![
+        mail,
         Write::PutPointer(
             GlobalKey::Slug(new.slug.clone()),
             tenant_id.clone(),
@@ -262,12 +266,6 @@ pub async fn register_tenant(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(user_id = %user_id, "tenant registered");
-
-    // The account exists now; a send failure must not turn into an error that
-    // invites a retry against a taken slug. It is logged for the operator.
-    if p.mailer.send(&signed).await.is_err() {
-        tracing::error!(user_id = %user_id, "verification email could not be handed to SES");
-    }
     Ok(Registered {
         tenant_id: tenant_id.to_string(),
         slug: new.slug.as_str().to_owned(),

@@ -175,6 +175,7 @@ pub async fn invite(
         .map_err(super::conflict_as(AccountsError::EmailTaken))?;
     send_link(
         p,
+        scope,
         email.clone(),
         name.clone(),
         &format!("You are invited to {} on Bookwarden", tenant.name()),

@@ -6,7 +6,8 @@ use super::limits::{self, AnswerFloor};
 use super::{status, user, user_status, AccountsError, VERIFICATION_TTL_SECS};
 use crate::audit::{AuditEvent, Outcome};
 use crate::crypto::SecretToken;
-use crate::email::{EmailAddress, OutgoingMessage};
+use crate::email::outbox::Queued;
+use crate::email::EmailAddress;
 use crate::http::{parse_field, RequestMeta};
 use crate::store::{Attrs, Condition, Entity, GlobalKey, StoreError, TenantKey, Write};
 use crate::tenancy::{Slug, TenantScope};
@@ -201,22 +202,23 @@ async fn resend_if_pending(
     }
     let token = SecretToken::generate();
     let name = u.open_text(p, &scope, "name").await?;
-    let signed = p
-        .mailer
-        .sign(&OutgoingMessage {
-            to,
-            to_name: name,
-            subject: format!("Confirm your email for {}", tenant.name()),
-            text: super::signup::verification_text(&p.config.app_base_url, &token, tenant.name()),
-            attachments: Vec::new(),
-            list_unsubscribe: None,
-        })
-        .await?;
+    let mail = crate::email::outbox::entry(
+        p,
+        &scope,
+        &[Queued::to_address(
+            &to,
+            &name,
+            format!("Confirm your email for {}", tenant.name()),
+            super::signup::verification_text(&p.config.app_base_url, &token, tenant.name()),
+        )],
+    )
+    .await?;
     let now = crate::clock::now_unix();
     let previous = crate::crypto::TokenHash::from_stored(previous.to_owned());
     let resent = p
         .store
         .transact(vec![
+            mail,
             Write::DeletePointer(
                 GlobalKey::EmailVerification(previous.clone()),
                 Condition::None,
@@ -251,9 +253,6 @@ async fn resend_if_pending(
         // and answers like every other.
         Err(StoreError::Conflict) => return Ok(()),
         Err(e) => return Err(e.into()),
-    }
-    if p.mailer.send(&signed).await.is_err() {
-        tracing::error!(user_id = %u.id, "verification email could not be handed to SES");
     }
     floor.worked();
     Ok(())

@@ -7,14 +7,16 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::availability::{is_open, merge_units, open_slots, span, units, Interval, Timing};
-use super::catalog::{self, Service};
+use super::availability::{is_open, open_slots, span, units, Interval, Timing};
+use super::catalog::Service;
+use super::context::TenantContext;
 use super::horizon::Horizon;
-use crate::crypto::{sha256_hex, FieldBinding, Purpose, SecretToken};
+use crate::crypto::{FieldBinding, Purpose, SecretToken};
 use crate::email::EmailAddress;
 use crate::http::FieldError;
 use crate::store::{
-    time_key, Attrs, Collection, Condition, Entity, GlobalKey, Record, StoreError, TenantKey, Write,
+    Attrs, Condition, Entity, GlobalKey, Record, StoreError, TenantKey, ThrottleKey, TimelineEntry,
+    TxError, Write, MAX_TIMELINE_SPAN_SECS,
 };
 use crate::tenancy::{ItemId, TenantScope, UserId};
 use crate::Platform;
@@ -33,9 +35,6 @@ pub enum BookingError {
     SlotTaken,
     /// The idempotency key was used with a different request.
     IdempotencyMismatch,
-    /// The first request with this idempotency key is still being processed;
-    /// retry shortly for its answer.
-    IdempotencyInProgress,
     /// A dependency failed; nothing was written.
     Unavailable,
     /// A bug or integrity violation.
@@ -91,49 +90,56 @@ fn rfc3339(secs: i64) -> String {
     crate::clock::rfc3339(secs)
 }
 
-/// What blocks a staff member inside `window`: claimed units and busy blocks.
-async fn occupied(
-    p: &Platform,
-    scope: &TenantScope,
-    staff: &UserId,
-    window: Interval,
-) -> Result<Vec<Interval>, StoreError> {
-    let claims = p
-        .store
-        .list_between(
-            scope,
-            Collection::Claims(staff),
-            &time_key(window.start),
-            &time_key(window.end),
-        )
-        .await?;
-    let claimed: Vec<i64> = claims
+/// What occupies `staff` according to timeline records: confirmed bookings
+/// with their buffers (except `except`, a booking being moved) and busy time.
+fn occupied(records: &[Record], staff: &UserId, except: Option<&str>) -> Vec<Interval> {
+    records
         .iter()
-        .filter_map(|r| r.sort_key().ok()?.parse().ok())
-        .collect();
-    let mut busy = merge_units(&claimed);
-    busy.extend(catalog::busy_blocks(&p.store, scope, staff, window).await?);
-    Ok(busy)
+        .filter(|r| r.optional_string("staff_id") == Some(staff.as_str()))
+        .filter_map(|r| match r.optional_string("kind") {
+            Some("booking")
+                if r.optional_string("status") == Some("confirmed")
+                    && r.optional_string("booking_id") != except =>
+            {
+                Some(Interval {
+                    start: r.number("span_start").ok()?,
+                    end: r.number("span_end").ok()?,
+                })
+            }
+            Some("busy") => Some(Interval {
+                start: r.number("start").ok()?,
+                end: r.number("end").ok()?,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
-fn parse_staff(ids: &[String]) -> Vec<UserId> {
-    ids.iter().filter_map(|s| s.parse().ok()).collect()
+/// Timeline records that can overlap `window`: one Query.
+async fn timeline_around(
+    p: &Platform,
+    scope: &TenantScope,
+    window: Interval,
+) -> Result<Vec<Record>, StoreError> {
+    p.store
+        .timeline(scope, window.start - MAX_TIMELINE_SPAN_SECS, window.end)
+        .await
 }
 
 /// Open slots of a service between two local dates (inclusive), for one staff
-/// member or all who deliver it.
-#[allow(clippy::too_many_arguments)]
+/// member or all who deliver it: the business from `ctx`, and one Query of the
+/// timeline for everything that occupies them.
 pub async fn availability(
     p: &Platform,
     scope: &TenantScope,
-    tz: chrono_tz::Tz,
-    horizon: Horizon,
+    ctx: &TenantContext,
     service: &Service,
     staff: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Slot>, BookingError> {
     let now = crate::clock::now_unix();
+    let (tz, horizon) = (ctx.tz, ctx.horizon());
     horizon.check_range(to, tz, now)?;
     if to < from || to.signed_duration_since(from).num_days() >= MAX_WINDOW_DAYS {
         return Err(invalid(
@@ -141,41 +147,79 @@ pub async fn availability(
             format!("the range must be 1 to {MAX_WINDOW_DAYS} days"),
         ));
     }
-    let candidates = candidates(service, staff)?;
+    let t = timing(service);
+    let mut working = Vec::new();
+    for member in candidates(service, staff)? {
+        let hours = super::availability::working_intervals(tz, &ctx.schedule(&member), from, to);
+        if !hours.is_empty() {
+            working.push((member, hours));
+        }
+    }
+    let (Some(first), Some(last)) = (
+        working
+            .iter()
+            .filter_map(|(_, h)| h.first())
+            .map(|i| i.start)
+            .min(),
+        working
+            .iter()
+            .filter_map(|(_, h)| h.last())
+            .map(|i| i.end)
+            .max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let records = timeline_around(
+        p,
+        scope,
+        Interval {
+            start: first - t.buffer_before,
+            end: last + t.buffer_after,
+        },
+    )
+    .await?;
+    Ok(slots_of(&working, &records, t, horizon, now))
+}
+
+/// The open slots of every candidate, earliest first (pure: measured in-process).
+pub fn slots_of(
+    working: &[(UserId, Vec<Interval>)],
+    records: &[Record],
+    t: Timing,
+    horizon: Horizon,
+    now: i64,
+) -> Vec<Slot> {
     let latest = horizon.latest(now);
     // Nothing starts before the notice period has passed.
-    let now = horizon.earliest(now);
+    let earliest = horizon.earliest(now);
     let mut slots = Vec::new();
-    for member in candidates {
-        let schedule = catalog::schedule(&p.store, scope, &member).await?;
-        let working = super::availability::working_intervals(tz, &schedule, from, to);
-        let (Some(first), Some(last)) = (working.first(), working.last()) else {
+    for (member, hours) in working {
+        let (Some(first), Some(last)) = (hours.first(), hours.last()) else {
             continue;
         };
         let window = Interval {
             start: first.start,
             end: last.end,
         };
-        let t = timing(service);
-        let padded = Interval {
-            start: window.start - t.buffer_before,
-            end: window.end + t.buffer_after,
-        };
-        let busy = occupied(p, scope, &member, padded).await?;
-        for start in open_slots(&working, &busy, t, window, now) {
+        let busy = occupied(records, member, None);
+        for start in open_slots(hours, &busy, t, window, earliest) {
             if start <= latest {
                 slots.push((start, member.to_string()));
             }
         }
     }
     slots.sort();
-    Ok(slots
+    slots
         .into_iter()
         .map(|(s, staff_id)| Slot {
             start: rfc3339(s),
             staff_id,
         })
-        .collect())
+        .collect()
+}
+
+fn parse_staff(ids: &[String]) -> Vec<UserId> {
+    ids.iter().filter_map(|s| s.parse().ok()).collect()
 }
 
 fn candidates(service: &Service, staff: Option<&str>) -> Result<Vec<UserId>, BookingError> {
@@ -239,16 +283,12 @@ pub struct Booked {
     pub status: String,
 }
 
-/// A created booking and what the mailer needs.
+/// A created booking.
 pub struct Created {
     /// The answer.
     pub booked: Booked,
     /// Whether this answer replays an earlier request with the same key.
     pub replayed: bool,
-    /// The manage-link token (only for a new booking).
-    pub manage_token: Option<SecretToken>,
-    /// The customer's address (only for a new booking).
-    pub customer: Option<(EmailAddress, String)>,
 }
 
 fn parse_start(s: &str) -> Result<i64, BookingError> {
@@ -304,13 +344,18 @@ fn validate_customer(
     }
 }
 
-/// Books a slot exactly once. The same `idempotency_key` with the same body
-/// returns the original answer; with a different body it is refused.
+/// Books a slot exactly once, in one transaction: the booking, a claim on
+/// every unit it blocks, its manage link, its mail (outbox) and the client's
+/// count against the booking limit.
+///
+/// Idempotency: the booking's id is a keyed hash of the idempotency key, so the
+/// booking item itself is the idempotency record. A repeat of a request that
+/// committed finds its booking and gets the same answer; two copies racing
+/// each other cannot both create it; a repeat with a different body is refused.
 pub async fn create(
     p: &Platform,
     scope: &TenantScope,
-    tz: chrono_tz::Tz,
-    horizon: Horizon,
+    ctx: &TenantContext,
     input: BookingInput,
     idempotency_key: &str,
     client_addr: &str,
@@ -324,96 +369,42 @@ pub async fn create(
             "send an Idempotency-Key header of 1 to 128 visible characters",
         ));
     }
-    let key_hash = sha256_hex(idempotency_key.as_bytes());
-    let lookup = crate::accounts::user::tenant(p, scope)
-        .await
-        .map_err(|_| BookingError::Unavailable)?
+    let lookup = ctx
+        .tenant
         .lookup_key(p, scope)
         .await
         .map_err(|_| BookingError::Unavailable)?;
+    let booking_id = ItemId::from_digest_hex(&lookup.digest(&format!("booking:{idempotency_key}")))
+        .ok_or(BookingError::Internal)?;
     // Keyed: the body holds the customer's name, email and phone.
     let request_hash =
         lookup.digest(&serde_json::to_string(&input).map_err(|_| BookingError::Internal)?);
-    let now = crate::clock::now_unix();
-    let attempt = ItemId::generate();
-    if let Some(replay) = claim_key(p, scope, &key_hash, &request_hash, &attempt, now).await? {
-        return Ok(replay);
-    }
-    let key = TenantKey::new(scope, Entity::Idempotency(&key_hash));
-    let booking = NewBooking {
-        tz,
-        horizon,
+    let new = NewBooking {
+        ctx,
         input,
         lookup: &lookup,
-        idempotency: &key,
+        booking_id: &booking_id,
         request_hash: &request_hash,
-        attempt: &attempt,
         client_addr,
     };
-    match book(p, scope, booking).await {
+    match book(p, scope, new).await {
         Ok(created) => Ok(created),
-        Err(refused) => {
-            // Release the key so the client can retry; the outcome of this
-            // attempt was a refusal, not a booking.
-            let release = Write::Delete(
-                key.clone(),
-                Condition::ExistsWithString(ATTEMPT_ATTR, attempt.to_string()),
-            );
-            let _ = p.store.transact(vec![release]).await;
-            // Whatever refused it, a copy of this request that committed
-            // meanwhile has the one true answer.
-            match replay(p, scope, &key_hash, &request_hash).await? {
-                Some(r) => Ok(r),
-                None => Err(refused),
-            }
-        }
-    }
-}
-
-/// How long a claimed idempotency key counts as in progress before a retry may
-/// take it over (longer than any request runs).
-pub const IDEMPOTENCY_IN_PROGRESS_SECS: i64 = 60;
-const ATTEMPT_ATTR: &str = "attempt";
-
-/// Claims the idempotency key for this attempt before any work: a conditional
-/// put that only one request can make. Another request with the key gets the
-/// finished answer, or `IdempotencyInProgress` while the first still runs, or
-/// `IdempotencyMismatch` for a different body; never a verdict of its own.
-async fn claim_key(
-    p: &Platform,
-    scope: &TenantScope,
-    key_hash: &str,
-    request_hash: &str,
-    attempt: &ItemId,
-    now: i64,
-) -> Result<Option<Created>, BookingError> {
-    let claim = Write::Put(
-        TenantKey::new(scope, Entity::Idempotency(key_hash)),
-        Attrs::new()
-            .string("request_hash", request_hash)
-            .string(ATTEMPT_ATTR, attempt.as_str())
-            .expires_at(now + IDEMPOTENCY_IN_PROGRESS_SECS),
-        Condition::AbsentOrExpiredAt(now),
-    );
-    match p.store.transact(vec![claim]).await {
-        Ok(()) => Ok(None),
-        Err(StoreError::Conflict) => match replay(p, scope, key_hash, request_hash).await? {
-            Some(done) => Ok(Some(done)),
-            None => Err(BookingError::IdempotencyInProgress),
+        // Whatever refused it, a copy of this request that committed earlier
+        // or meanwhile has the one true answer.
+        Err(refused) => match replay(p, scope, &booking_id, &request_hash).await? {
+            Some(r) => Ok(r),
+            None => Err(refused),
         },
-        Err(e) => Err(e.into()),
     }
 }
 
-/// A booking request under a claimed idempotency key.
+/// A booking request.
 struct NewBooking<'a> {
-    tz: chrono_tz::Tz,
-    horizon: Horizon,
+    ctx: &'a TenantContext,
     input: BookingInput,
     lookup: &'a crate::crypto::LookupKey,
-    idempotency: &'a TenantKey,
+    booking_id: &'a ItemId,
     request_hash: &'a str,
-    attempt: &'a ItemId,
     client_addr: &'a str,
 }
 
@@ -424,51 +415,43 @@ async fn book(
     new: NewBooking<'_>,
 ) -> Result<Created, BookingError> {
     let NewBooking {
-        tz,
-        horizon,
+        ctx,
         input,
         lookup,
-        idempotency,
+        booking_id,
         request_hash,
-        attempt,
         client_addr,
     } = new;
-    let service = catalog::service(&p.store, scope, &input.service_id)
-        .await?
-        .filter(|s| s.active)
+    let tz = ctx.tz;
+    let service = ctx
+        .bookable_service(&input.service_id)
         .ok_or_else(|| invalid("service_id", "is not a bookable service"))?;
-    let form = super::form::questions(&p.store, scope).await?;
-    let email = validate_customer(&input, &form)?;
+    let email = validate_customer(&input, &ctx.form)?;
     let start = parse_start(&input.start)?;
-    let t = timing(&service);
+    let t = timing(service);
     let now = crate::clock::now_unix();
-    horizon.check_start(start, now)?;
+    ctx.horizon().check_start(start, now)?;
     let date = DateTime::from_timestamp(start, 0)
         .ok_or(BookingError::Internal)?
         .with_timezone(&tz)
         .date_naive();
-    let candidates = candidates(&service, Some(&input.staff_id))
+    let candidates = candidates(service, Some(&input.staff_id))
         .map_err(|_| invalid("staff_id", "does not deliver this service"))?;
-    let mut chosen = None;
-    for member in candidates {
-        let schedule = catalog::schedule(&p.store, scope, &member).await?;
-        let working = super::availability::working_intervals(
-            tz,
-            &schedule,
-            date.pred_opt().unwrap_or(date),
-            date.succ_opt().unwrap_or(date),
-        );
-        let s = span(start, t.duration, t.buffer_before, t.buffer_after);
-        let busy = occupied(p, scope, &member, s).await?;
-        if is_open(&working, &busy, t, start, now) {
-            chosen = Some(member);
-            break;
-        }
-    }
-    let staff = chosen.ok_or(BookingError::SlotTaken)?;
-    throttle(p, client_addr).await?;
+    let s = span(start, t.duration, t.buffer_before, t.buffer_after);
+    let records = timeline_around(p, scope, s).await?;
+    let staff = candidates
+        .into_iter()
+        .find(|member| {
+            let working = super::availability::working_intervals(
+                tz,
+                &ctx.schedule(member),
+                date.pred_opt().unwrap_or(date),
+                date.succ_opt().unwrap_or(date),
+            );
+            is_open(&working, &occupied(&records, member, None), t, start, now)
+        })
+        .ok_or(BookingError::SlotTaken)?;
 
-    let booking_id = ItemId::generate();
     let booking_key = TenantKey::new(scope, Entity::Booking(booking_id.as_str()));
     let seal = |field: &'static str, value: Vec<u8>| {
         let key = &booking_key;
@@ -491,20 +474,30 @@ async fn book(
         serde_json::to_vec(&input.answers).map_err(|_| BookingError::Internal)?,
     )
     .await?;
+    let offsets = ctx.reminder_offsets();
     let mut booking = Attrs::new()
         .string("customer_email_hash", lookup.digest(&email.lookup_form()))
+        .string("request_hash", request_hash)
         .string("booking_id", booking_id.as_str())
         .string("service_id", service.id.clone())
         .string("staff_id", staff.as_str())
         .number("start", start)
         .number("end", start + t.duration)
-        .number("span_start", start - t.buffer_before)
-        .number("span_end", start + t.duration + t.buffer_after)
+        .number("span_start", s.start)
+        .number("span_end", s.end)
         .string("status", "confirmed")
         .bytes("customer_name", sealed_name)
         .bytes("customer_email", sealed_email)
         .bytes("answers", sealed_answers)
-        .number("created_at", now);
+        .number("created_at", now)
+        .strings(
+            "reminder_offsets",
+            offsets.iter().map(ToString::to_string).collect(),
+        )
+        .on_timeline(scope, start, TimelineEntry::Booking(booking_id.as_str()));
+    if let Some(due) = super::reminders::next_due(start, &offsets, now) {
+        booking = super::reminders::schedule(booking, scope, booking_id.as_str(), due);
+    }
     if let Some(phone) = &input.customer_phone {
         booking = booking.bytes(
             "customer_phone",
@@ -520,34 +513,13 @@ async fn book(
         end: rfc3339(start + t.duration),
         status: "confirmed".into(),
     };
+    let mail = super::mail::confirmation(p, ctx, &booked, start, &token, &email, &name)?;
+    let window_start = now - now.rem_euclid(BOOKING_WINDOW_SECS);
     let mut writes = vec![
         Write::Put(
             booking_key.clone(),
             booking.string("manage_token_hash", token.hash().as_str()),
             Condition::NotExists,
-        ),
-        Write::Put(
-            TenantKey::new(scope, Entity::BookingByStart(start, booking_id.as_str())),
-            index_attrs(
-                booking_id.as_str(),
-                &staff,
-                &service.id,
-                start,
-                start + t.duration,
-            ),
-            Condition::NotExists,
-        ),
-        // The answer, recorded only if this attempt still holds the key.
-        Write::Put(
-            idempotency.clone(),
-            Attrs::new()
-                .string("request_hash", request_hash)
-                .string(
-                    "response",
-                    serde_json::to_string(&booked).map_err(|_| BookingError::Internal)?,
-                )
-                .expires_at(now + 86_400),
-            Condition::ExistsWithString(ATTEMPT_ATTR, attempt.to_string()),
         ),
         Write::PutPointer(
             GlobalKey::ManageBooking(token.hash()),
@@ -557,8 +529,21 @@ async fn book(
                 .expires_at(start + 30 * 86_400),
             Condition::NotExists,
         ),
+        crate::email::outbox::entry(p, scope, &mail)
+            .await
+            .map_err(|_| BookingError::Unavailable)?,
+        Write::count(
+            ThrottleKey {
+                action: "booking",
+                client: client_addr,
+                window_start,
+            },
+            BOOKINGS_PER_CLIENT,
+            BOOKING_WINDOW_SECS,
+        ),
     ];
-    for unit in units(span(start, t.duration, t.buffer_before, t.buffer_after)) {
+    const THROTTLE_WRITE: usize = 3;
+    for unit in units(s) {
         writes.push(Write::Put(
             TenantKey::new(scope, Entity::Claim(&staff, unit)),
             Attrs::new()
@@ -567,44 +552,49 @@ async fn book(
             Condition::NotExists,
         ));
     }
-    match p.store.transact(writes).await {
+    match p.store.transact_detailed(writes).await {
         Ok(()) => Ok(Created {
             booked,
             replayed: false,
-            manage_token: Some(token),
-            customer: Some((email, name)),
         }),
-        Err(StoreError::Conflict) => Err(BookingError::SlotTaken),
-        Err(e) => Err(e.into()),
+        Err(TxError::Cancelled(failed))
+            if failed.get(THROTTLE_WRITE) == Some(&true)
+                && !failed
+                    .iter()
+                    .enumerate()
+                    .any(|(i, f)| *f && i != THROTTLE_WRITE) =>
+        {
+            Err(BookingError::TooManyRequests)
+        }
+        Err(TxError::Cancelled(_)) => Err(BookingError::SlotTaken),
+        Err(TxError::Store(e)) => Err(e.into()),
     }
 }
 
+/// The answer to a request whose booking exists already: the same answer for
+/// the same body, a refusal for a different one.
 async fn replay(
     p: &Platform,
     scope: &TenantScope,
-    key_hash: &str,
+    booking_id: &ItemId,
     request_hash: &str,
 ) -> Result<Option<Created>, BookingError> {
     let Some(record) = p
         .store
-        .get(scope, &TenantKey::new(scope, Entity::Idempotency(key_hash)))
+        .get(
+            scope,
+            &TenantKey::new(scope, Entity::Booking(booking_id.as_str())),
+        )
         .await?
     else {
         return Ok(None);
     };
-    if record.string("request_hash")? != request_hash {
+    if record.optional_string("request_hash") != Some(request_hash) {
         return Err(BookingError::IdempotencyMismatch);
     }
-    // Claimed but not answered yet: the first attempt is still running.
-    let Some(response) = record.optional_string("response") else {
-        return Ok(None);
-    };
-    let booked: Booked = serde_json::from_str(response).map_err(|_| BookingError::Internal)?;
     Ok(Some(Created {
-        booked,
+        booked: booked_from(&record)?,
         replayed: true,
-        manage_token: None,
-        customer: None,
     }))
 }
 
@@ -613,23 +603,6 @@ async fn replay(
 /// an open slot count, so refused input changes nothing.
 pub const BOOKINGS_PER_CLIENT: i64 = 20;
 const BOOKING_WINDOW_SECS: i64 = 900;
-
-async fn throttle(p: &Platform, client_addr: &str) -> Result<(), BookingError> {
-    let now = crate::clock::now_unix();
-    let key = crate::store::ThrottleKey {
-        action: "booking",
-        client: client_addr,
-        window_start: now - now % BOOKING_WINDOW_SECS,
-    };
-    if p.store
-        .throttle(key, BOOKINGS_PER_CLIENT, BOOKING_WINDOW_SECS)
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(BookingError::TooManyRequests)
-    }
-}
 
 /// A booking as stored.
 pub struct Booking {
@@ -818,17 +791,6 @@ fn booked_from(r: &Record) -> Result<Booked, BookingError> {
     })
 }
 
-/// The by-start index entry of a confirmed booking.
-fn index_attrs(booking_id: &str, staff: &UserId, service_id: &str, start: i64, end: i64) -> Attrs {
-    Attrs::new()
-        .string("booking_id", booking_id)
-        .string("staff_id", staff.as_str())
-        .string("service_id", service_id)
-        .number("start", start)
-        .number("end", end)
-        .string("status", "confirmed")
-}
-
 fn span_of(r: &Record) -> Result<Interval, BookingError> {
     Ok(Interval {
         start: r.number("span_start")?,
@@ -836,10 +798,12 @@ fn span_of(r: &Record) -> Result<Interval, BookingError> {
     })
 }
 
-/// Cancels a booking and releases its claims in one transaction.
+/// Cancels a booking, releases its claims, drops its reminders and queues the
+/// notices, in one transaction.
 pub async fn cancel(
     p: &Platform,
     scope: &TenantScope,
+    ctx: &TenantContext,
     booking: &Booking,
 ) -> Result<(), BookingError> {
     if booking.record.string("status")? != "confirmed" {
@@ -847,21 +811,19 @@ pub async fn cancel(
     }
     let staff = booking.staff()?;
     let id = booking.record.string("booking_id")?.to_owned();
-    let start = booking.record.number("start")?;
+    let mail = super::mail::changed(p, scope, ctx, booking, None).await?;
     let mut writes = vec![
         // Only a booking still confirmed at its start can be cancelled: a
         // concurrent cancel or move makes this one fail instead of releasing
         // claims that are no longer its own.
         Write::Update(
             booking.key.clone(),
-            Attrs::new().string("status", "cancelled"),
+            super::reminders::unschedule(Attrs::new().string("status", "cancelled")),
             still_as_read(&booking.record)?,
         ),
-        Write::Update(
-            TenantKey::new(scope, Entity::BookingByStart(start, &id)),
-            Attrs::new().string("status", "cancelled"),
-            Condition::Exists,
-        ),
+        crate::email::outbox::entry(p, scope, &mail)
+            .await
+            .map_err(|_| BookingError::Unavailable)?,
     ];
     writes.extend(claim_writes(
         scope,
@@ -896,12 +858,13 @@ fn changed_meanwhile(e: StoreError, refusal: BookingError) -> BookingError {
 }
 
 /// Moves a booking to another open start with the same staff member: new
-/// claims, released claims and the booking change in one transaction, so the
-/// booking never holds both slots or neither.
+/// claims, released claims, the booking change, its reminders for the new time
+/// and the notices in one transaction, so the booking never holds both slots
+/// or neither.
 pub async fn reschedule(
     p: &Platform,
     scope: &TenantScope,
-    tz: chrono_tz::Tz,
+    ctx: &TenantContext,
     horizon: Horizon,
     booking: &Booking,
     new_start: &str,
@@ -910,15 +873,18 @@ pub async fn reschedule(
         return Err(BookingError::NotFound);
     }
     let start = parse_start(new_start)?;
-    horizon.check_start(start, crate::clock::now_unix())?;
+    let now = crate::clock::now_unix();
+    horizon.check_start(start, now)?;
     if start == booking.record.number("start")? {
         // Already there: nothing to move.
         return booked_from(&booking.record);
     }
-    let service = catalog::service(&p.store, scope, booking.record.string("service_id")?)
-        .await?
+    let service = ctx
+        .services
+        .iter()
+        .find(|s| booking.record.optional_string("service_id") == Some(s.id.as_str()))
         .ok_or(BookingError::NotFound)?;
-    let t = timing(&service);
+    let t = timing(service);
     let staff = booking.staff()?;
     let id = booking.record.string("booking_id")?.to_owned();
     let old_span = span_of(&booking.record)?;
@@ -927,26 +893,23 @@ pub async fn reschedule(
     let new_units = units(new_span);
     let date = DateTime::from_timestamp(start, 0)
         .ok_or(BookingError::Internal)?
-        .with_timezone(&tz)
+        .with_timezone(&ctx.tz)
         .date_naive();
-    let schedule = catalog::schedule(&p.store, scope, &staff).await?;
     let working = super::availability::working_intervals(
-        tz,
-        &schedule,
+        ctx.tz,
+        &ctx.schedule(&staff),
         date.pred_opt().unwrap_or(date),
         date.succ_opt().unwrap_or(date),
     );
-    // The booking's own units do not block its move.
-    let others = merge_units(
-        &occupied_units(p, scope, &staff, new_span)
-            .await?
-            .into_iter()
-            .filter(|u| !old_units.contains(u))
-            .collect::<Vec<_>>(),
-    );
-    let mut blocking = catalog::busy_blocks(&p.store, scope, &staff, new_span).await?;
-    blocking.extend(others);
-    if !is_open(&working, &blocking, t, start, crate::clock::now_unix()) {
+    // The booking's own time does not block its move.
+    let records = timeline_around(p, scope, new_span).await?;
+    if !is_open(
+        &working,
+        &occupied(&records, &staff, Some(&id)),
+        t,
+        start,
+        now,
+    ) {
         return Err(BookingError::SlotTaken);
     }
     let release: Vec<i64> = old_units
@@ -959,32 +922,35 @@ pub async fn reschedule(
         .copied()
         .filter(|u| !old_units.contains(u))
         .collect();
-    if release.len() + claim.len() + 3 > 100 {
+    if release.len() + claim.len() + 2 > 100 {
         return Err(invalid(
             "start",
             "a move this far for an appointment this long must be a cancellation and a new booking",
         ));
     }
     let old_start = booking.record.number("start")?;
+    let offsets: Vec<i64> = booking
+        .record
+        .strings("reminder_offsets")
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    let mut moved = Attrs::new()
+        .number("start", start)
+        .number("end", start + t.duration)
+        .number("span_start", new_span.start)
+        .number("span_end", new_span.end)
+        .on_timeline(scope, start, TimelineEntry::Booking(&id));
+    moved = match super::reminders::next_due(start, &offsets, now) {
+        Some(due) => super::reminders::schedule(moved, scope, &id, due),
+        None => super::reminders::unschedule(moved),
+    };
+    let mail = super::mail::changed(p, scope, ctx, booking, Some(start)).await?;
     let mut writes = vec![
-        Write::Update(
-            booking.key.clone(),
-            Attrs::new()
-                .number("start", start)
-                .number("end", start + t.duration)
-                .number("span_start", new_span.start)
-                .number("span_end", new_span.end),
-            still_as_read(&booking.record)?,
-        ),
-        Write::Delete(
-            TenantKey::new(scope, Entity::BookingByStart(old_start, &id)),
-            Condition::Exists,
-        ),
-        Write::Put(
-            TenantKey::new(scope, Entity::BookingByStart(start, &id)),
-            index_attrs(&id, &staff, &service.id, start, start + t.duration),
-            Condition::NotExists,
-        ),
+        Write::Update(booking.key.clone(), moved, still_as_read(&booking.record)?),
+        crate::email::outbox::entry(p, scope, &mail)
+            .await
+            .map_err(|_| BookingError::Unavailable)?,
     ];
     writes.extend(claim_writes(scope, &staff, &release, &id, false));
     writes.extend(claim_writes(scope, &staff, &claim, &id, true));
@@ -1008,31 +974,12 @@ pub async fn reschedule(
     }
     Ok(Booked {
         booking_id: id,
-        service_id: service.id,
+        service_id: service.id.clone(),
         staff_id: staff.to_string(),
         start: rfc3339(start),
         end: rfc3339(start + t.duration),
         status: "confirmed".into(),
     })
-}
-
-async fn occupied_units(
-    p: &Platform,
-    scope: &TenantScope,
-    staff: &UserId,
-    window: Interval,
-) -> Result<Vec<i64>, StoreError> {
-    Ok(p.store
-        .list_between(
-            scope,
-            Collection::Claims(staff),
-            &time_key(window.start - 300),
-            &time_key(window.end),
-        )
-        .await?
-        .iter()
-        .filter_map(|r| r.sort_key().ok()?.parse().ok())
-        .collect())
 }
 
 /// Bookings starting in `[from, to)`, optionally for one staff member.
@@ -1049,17 +996,11 @@ pub async fn list(
             format!("the range must be at most {MAX_WINDOW_DAYS} days"),
         ));
     }
-    let records = p
-        .store
-        .list_between(
-            scope,
-            Collection::BookingsByStart,
-            &time_key(from),
-            &time_key(to - 1),
-        )
-        .await?;
-    records
+    p.store
+        .timeline(scope, from, to - 1)
+        .await?
         .iter()
+        .filter(|r| r.optional_string("kind") == Some("booking"))
         .filter(|r| staff.is_none_or(|s| r.optional_string("staff_id") == Some(s)))
         .map(booked_from)
         .collect()

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::availability::{Interval, Schedule};
 use crate::http::FieldError;
 use crate::store::{
-    time_key, Attrs, Collection, Condition, Entity, Record, Store, StoreError, TenantKey, Write,
+    Attrs, Collection, Condition, Entity, Record, Store, StoreError, TenantKey, TimelineEntry,
+    Write,
 };
 use crate::tenancy::{ItemId, TenantScope, UserId};
 
@@ -79,7 +80,7 @@ pub struct ServiceInput {
 /// claims fit in one DynamoDB transaction (≤ 100 writes).
 pub const MAX_SPAN_MINUTES: i64 = 480;
 
-fn service_from(r: &Record) -> Result<Service, StoreError> {
+pub(crate) fn service_from(r: &Record) -> Result<Service, StoreError> {
     Ok(Service {
         id: r.string("service_id")?.to_owned(),
         name: r.string("name")?.to_owned(),
@@ -306,7 +307,9 @@ pub async fn set_schedule(
 /// The longest busy block considered when looking back from a window's start.
 pub const MAX_BUSY_BLOCK_SECS: i64 = 7 * 86_400;
 
-/// Records a busy block (filled by calendar sync; tests fill it directly).
+/// Records a busy block (filled by calendar sync; tests fill it directly). A
+/// block longer than a timeline entry may span is stored in pieces, so that
+/// one Query of the timeline finds whatever overlaps a window.
 pub async fn add_busy_block(
     store: &Store,
     scope: &TenantScope,
@@ -314,43 +317,29 @@ pub async fn add_busy_block(
     block: Interval,
     source: &str,
 ) -> Result<(), StoreError> {
-    let id = ItemId::generate();
-    let block = Interval {
-        start: block.start,
-        end: block.end.min(block.start + MAX_BUSY_BLOCK_SECS),
-    };
-    store
-        .transact(vec![Write::Put(
-            TenantKey::new(scope, Entity::BusyBlock(staff, block.start, id.as_str())),
+    let end = block
+        .end
+        .min(block.start.saturating_add(MAX_BUSY_BLOCK_SECS));
+    let mut writes = Vec::new();
+    let mut start = block.start;
+    while start < end {
+        let piece_end = end.min(start + crate::store::MAX_TIMELINE_SPAN_SECS);
+        let id = ItemId::generate();
+        writes.push(Write::Put(
+            TenantKey::new(scope, Entity::BusyBlock(staff, start, id.as_str())),
             Attrs::new()
-                .number("start", block.start)
-                .number("end", block.end)
+                .number("start", start)
+                .number("end", piece_end)
+                .string("staff_id", staff.as_str())
                 .string("source", source)
-                .expires_at(block.end + 86_400),
+                .expires_at(piece_end + 86_400)
+                .on_timeline(scope, start, TimelineEntry::Busy(staff, id.as_str())),
             Condition::NotExists,
-        )])
-        .await
-}
-
-/// A staff member's busy blocks overlapping `window`.
-pub async fn busy_blocks(
-    store: &Store,
-    scope: &TenantScope,
-    staff: &UserId,
-    window: Interval,
-) -> Result<Vec<Interval>, StoreError> {
-    let from = time_key(window.start - MAX_BUSY_BLOCK_SECS);
-    let to = format!("{}~", time_key(window.end));
-    Ok(store
-        .list_between(scope, Collection::BusyBlocks(staff), &from, &to)
-        .await?
-        .iter()
-        .filter_map(|r| {
-            Some(Interval {
-                start: r.number("start").ok()?,
-                end: r.number("end").ok()?,
-            })
-        })
-        .filter(|b| b.overlaps(&window))
-        .collect())
+        ));
+        start = piece_end;
+    }
+    if writes.is_empty() {
+        return Ok(());
+    }
+    store.transact(writes).await
 }

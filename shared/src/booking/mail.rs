@@ -1,53 +1,21 @@
 //! Messages about bookings: the customer's confirmation with the manage link and
-//! an iCalendar file, change notices, and a note to the staff member. Every
-//! message links to the recipient's preferences (MAIL-3), counts against the
-//! send limits (MAIL-4) and goes through the outbox (MAIL-5).
+//! an iCalendar file, change notices, reminders, and a note to the staff
+//! member. They are rendered from the message catalog in the business's
+//! language with times in its zone, and queued in the outbox by the change
+//! that causes them (MAIL-5); limits, suppression and unsubscribes apply when
+//! they are sent.
 
 use chrono::DateTime;
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 
 use super::bookings::{Booked, Booking, BookingError};
+use super::context::TenantContext;
 use crate::crypto::SecretToken;
-use crate::email::{Attachment, EmailAddress, OutgoingMessage};
+use crate::email::outbox::Queued;
+use crate::email::{Attachment, EmailAddress};
+use crate::i18n::{Mail, When};
 use crate::tenancy::{TenantScope, UserId};
 use crate::Platform;
-
-async fn send(
-    p: &Platform,
-    scope: &TenantScope,
-    to: EmailAddress,
-    to_name: String,
-    subject: String,
-    body: String,
-    attachments: Vec<Attachment>,
-) -> Result<(), BookingError> {
-    send_with(
-        p,
-        scope,
-        OutgoingMessage {
-            to,
-            to_name,
-            subject,
-            text: body,
-            attachments,
-            list_unsubscribe: None,
-        },
-    )
-    .await
-}
-
-async fn send_with(
-    p: &Platform,
-    scope: &TenantScope,
-    message: OutgoingMessage,
-) -> Result<(), BookingError> {
-    let to = message.to.clone();
-    super::limits::allow(p, scope, &to).await?;
-    crate::email::outbox::deliver(p, scope, &message)
-        .await
-        .map(|_| ())
-        .map_err(|_| BookingError::Unavailable)
-}
 
 /// An iCalendar file for the appointment; a cancellation carries the same UID
 /// with status CANCELLED so calendars remove it.
@@ -78,155 +46,135 @@ pub fn ics(
     })
 }
 
-fn seconds(rfc3339: &str) -> Result<i64, BookingError> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.timestamp())
-        .map_err(|_| BookingError::Internal)
+fn when(ctx: &TenantContext, unix: i64) -> When {
+    When { unix, zone: ctx.tz }
 }
 
-/// The customer's confirmation, with the unguessable manage link (BOOK-4), and
-/// a note to the staff member.
-pub async fn confirmation(
+fn to_staff(ctx: &TenantContext, staff_id: &str, mail: Mail) -> Option<Queued> {
+    let staff: UserId = staff_id.parse().ok()?;
+    Some(Queued::mail_to_user(&staff, false, ctx.language(), mail))
+}
+
+/// The customer's confirmation, with the unguessable manage link (BOOK-4) and
+/// a calendar file, and a note to the staff member.
+pub fn confirmation(
     p: &Platform,
-    scope: &TenantScope,
+    ctx: &TenantContext,
     booked: &Booked,
+    start: i64,
     token: &SecretToken,
     email: &EmailAddress,
     name: &str,
-) -> Result<(), BookingError> {
-    let body = format!(
-        "Hello {name},\r\n\r\nyour appointment is confirmed for {start} (UTC) until {end}.\r\n\r\n\
-         To view, move or cancel it, open:\r\n{base}/manage-booking#token={token}\r\n",
-        start = booked.start,
-        end = booked.end,
-        base = p.config.app_base_url.trim_end_matches('/'),
-        token = token.expose(),
-    );
-    let invite = ics(
-        p,
-        &booked.booking_id,
-        seconds(&booked.start)?,
-        seconds(&booked.end)?,
-        false,
-    )?;
-    send(
-        p,
-        scope,
-        email.clone(),
-        name.to_owned(),
-        "Your appointment is confirmed".into(),
-        body,
-        vec![invite],
-    )
-    .await?;
-    notify_staff(
-        p,
-        scope,
+) -> Result<Vec<Queued>, BookingError> {
+    let end = DateTime::parse_from_rfc3339(&booked.end)
+        .map(|t| t.timestamp())
+        .map_err(|_| BookingError::Internal)?;
+    let customer = Mail::BookingConfirmed {
+        name: name.to_owned(),
+        business: ctx.tenant.name().to_owned(),
+        start: when(ctx, start),
+        end: when(ctx, end),
+        manage_url: format!(
+            "{}/manage-booking#token={}",
+            p.config.app_base_url.trim_end_matches('/'),
+            token.expose()
+        ),
+    };
+    let mut out = vec![
+        Queued::mail_to_address(email, name, ctx.language(), customer).attach(ics(
+            p,
+            &booked.booking_id,
+            start,
+            end,
+            false,
+        )?),
+    ];
+    out.extend(to_staff(
+        ctx,
         &booked.staff_id,
-        &format!("A new appointment was booked for {} (UTC).", booked.start),
-    )
-    .await
+        Mail::StaffBookingNew {
+            name: String::new(),
+            start: when(ctx, start),
+            end: when(ctx, end),
+        },
+    ));
+    Ok(out)
 }
 
-/// Tells the customer their booking was cancelled or moved, with an updated
-/// calendar file, and tells the staff member.
+/// Tells the customer their booking was cancelled (`moved_to` is `None`) or
+/// moved, with an updated calendar file, and tells the staff member.
 pub async fn changed(
     p: &Platform,
     scope: &TenantScope,
+    ctx: &TenantContext,
     booking: &Booking,
-    what: &str,
-) -> Result<(), BookingError> {
+    moved_to: Option<i64>,
+) -> Result<Vec<Queued>, BookingError> {
     let (name, email) = booking.customer(p, scope).await?;
-    let id = booking.record.string("booking_id")?.to_owned();
-    // The record was read before the change; re-read it for the new times.
-    let current = super::bookings::load(p, scope, &id)
-        .await?
-        .ok_or(BookingError::NotFound)?;
-    let (start, end) = (
-        current.record.number("start")?,
-        current.record.number("end")?,
-    );
-    let cancelled = current.record.string("status")? == "cancelled";
-    let body = format!(
-        "Hello {name},\r\n\r\nyour appointment was {what}. Your manage link shows the details.\r\n"
-    );
-    let invite = ics(p, &id, start, end, cancelled)?;
-    send(
-        p,
-        scope,
-        email,
-        name,
-        format!("Your appointment was {what}"),
-        body,
-        vec![invite],
-    )
-    .await?;
-    notify_staff(
-        p,
-        scope,
-        booking.record.string("staff_id")?,
-        &format!("An appointment was {what}."),
-    )
-    .await
+    let record = &booking.record;
+    let id = record.string("booking_id")?;
+    let (old_start, old_end) = (record.number("start")?, record.number("end")?);
+    let business = ctx.tenant.name().to_owned();
+    let (customer, staff_note, invite) = match moved_to {
+        None => (
+            Mail::BookingCancelled {
+                name: name.clone(),
+                business,
+                start: when(ctx, old_start),
+            },
+            Mail::StaffBookingCancelled {
+                name: String::new(),
+                start: when(ctx, old_start),
+                end: when(ctx, old_end),
+            },
+            ics(p, id, old_start, old_end, true)?,
+        ),
+        Some(start) => {
+            let end = start + (old_end - old_start);
+            (
+                Mail::BookingMoved {
+                    name: name.clone(),
+                    business,
+                    previous_start: when(ctx, old_start),
+                    start: when(ctx, start),
+                    end: when(ctx, end),
+                },
+                Mail::StaffBookingMoved {
+                    name: String::new(),
+                    previous_start: when(ctx, old_start),
+                    start: when(ctx, start),
+                    end: when(ctx, end),
+                },
+                ics(p, id, start, end, false)?,
+            )
+        }
+    };
+    let mut out =
+        vec![Queued::mail_to_address(&email, &name, ctx.language(), customer).attach(invite)];
+    out.extend(to_staff(ctx, record.string("staff_id")?, staff_note));
+    Ok(out)
 }
 
-async fn notify_staff(
-    p: &Platform,
-    scope: &TenantScope,
-    staff_id: &str,
-    text: &str,
-) -> Result<(), BookingError> {
-    let Ok(staff) = staff_id.parse::<UserId>() else {
-        return Ok(());
-    };
-    let Some(user) = crate::accounts::user::load(p, scope, &staff)
-        .await
-        .map_err(|_| BookingError::Unavailable)?
-    else {
-        return Ok(());
-    };
-    let email = user
-        .email(p, scope)
-        .await
-        .map_err(|_| BookingError::Unavailable)?;
-    let name = user
-        .open_text(p, scope, "name")
-        .await
-        .map_err(|_| BookingError::Unavailable)?;
-    send(
-        p,
-        scope,
-        email,
-        name,
-        "Appointment update".into(),
-        text.to_owned(),
-        Vec::new(),
-    )
-    .await
-}
-
-/// A reminder-type message (MAIL-3): it carries the RFC 8058 one-click
-/// unsubscribe headers and is not sent to a recipient who unsubscribed.
-/// Returns whether it was sent.
+/// A reminder (MAIL-3): it carries the RFC 8058 one-click unsubscribe headers,
+/// and the sender skips a recipient who unsubscribed.
 pub async fn reminder(
     p: &Platform,
     scope: &TenantScope,
+    ctx: &TenantContext,
     booking: &Booking,
-) -> Result<bool, BookingError> {
+) -> Result<Queued, BookingError> {
     let (name, email) = booking.customer(p, scope).await?;
-    if super::preferences::is_unsubscribed(p, scope, &email).await? {
-        return Ok(false);
-    }
     let url = super::preferences::unsubscribe_url(p, scope, &email).await?;
-    let start = crate::clock::rfc3339(booking.record.number("start")?);
-    let message = OutgoingMessage {
-        to: email,
-        to_name: name.clone(),
-        subject: "Reminder: your appointment".into(),
-        text: format!("Hello {name},\r\n\r\na reminder of your appointment at {start} (UTC).\r\n"),
-        attachments: Vec::new(),
-        list_unsubscribe: Some(url),
+    let mail = Mail::Reminder {
+        name: name.clone(),
+        business: ctx.tenant.name().to_owned(),
+        start: when(ctx, booking.record.number("start")?),
+        unsubscribe_url: format!(
+            "{}/email-preferences",
+            p.config.app_base_url.trim_end_matches('/')
+        ),
     };
-    send_with(p, scope, message).await?;
-    Ok(true)
+    let mut message = Queued::mail_to_address(&email, &name, ctx.language(), mail);
+    message.list_unsubscribe = Some(url);
+    Ok(message)
 }

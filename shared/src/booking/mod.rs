@@ -3,8 +3,9 @@
 pub mod availability;
 pub mod bookings;
 pub mod catalog;
+pub mod context;
 pub mod form;
 pub mod horizon;
-pub mod limits;
 pub mod mail;
 pub mod preferences;
+pub mod reminders;

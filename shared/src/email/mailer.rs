@@ -14,6 +14,9 @@ use lettre::Message;
 use super::dkim::dkim_signing_input;
 use crate::config::Config;
 
+/// The SES message tag naming the sending tenant.
+pub const TENANT_TAG: &str = "tenant";
+
 /// KMS Sign accepts at most this many bytes of RAW input.
 const KMS_RAW_LIMIT: usize = 4096;
 
@@ -183,8 +186,31 @@ impl Mailer {
         Ok(SignedMessage(out))
     }
 
+    /// Hands a signed message of a tenant to SES, tagged with the tenant so
+    /// that SES bounce and complaint events lead back to its suppression list.
+    pub async fn send_for(
+        &self,
+        message: &SignedMessage,
+        tenant: &crate::tenancy::TenantId,
+    ) -> Result<(), MailError> {
+        let tag = aws_sdk_sesv2::types::MessageTag::builder()
+            .name(TENANT_TAG)
+            .value(tenant.as_str())
+            .build()
+            .map_err(|_| MailError::Build)?;
+        self.send_tagged(message, Some(tag)).await
+    }
+
     /// Hands a signed message to SES as raw content.
     pub async fn send(&self, message: &SignedMessage) -> Result<(), MailError> {
+        self.send_tagged(message, None).await
+    }
+
+    async fn send_tagged(
+        &self,
+        message: &SignedMessage,
+        tag: Option<aws_sdk_sesv2::types::MessageTag>,
+    ) -> Result<(), MailError> {
         let raw = RawMessage::builder()
             .data(aws_sdk_sesv2::primitives::Blob::new(message.0.clone()))
             .build()
@@ -194,6 +220,7 @@ impl Mailer {
             .from_email_address(self.config.mail_from())
             .content(EmailContent::builder().raw(raw).build())
             .set_configuration_set_name(self.config.ses_configuration_set.clone())
+            .set_email_tags(tag.map(|t| vec![t]))
             .send()
             .await
             .map_err(|e| {

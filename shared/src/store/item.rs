@@ -144,6 +144,11 @@ impl Record {
         }
     }
 
+    /// Whether the attribute is present at all (an empty list counts).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
     /// The item's sort key.
     pub fn sort_key(&self) -> Result<&str, StoreError> {
         self.string("SK")

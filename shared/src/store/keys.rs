@@ -33,14 +33,15 @@ pub enum Entity<'a> {
     Idempotency(&'a str),
     /// One claimed 5-minute unit of a staff member's time (BOOK-1).
     Claim(&'a UserId, i64),
-    /// A booking's entry in the by-start index.
-    BookingByStart(i64, &'a str),
     /// An imported busy block of a staff member.
     BusyBlock(&'a UserId, i64, &'a str),
     /// A message waiting in the durable outbox (MAIL-5).
     OutboxEntry(&'a str),
     /// A recipient who unsubscribed from reminder-type mail, by keyed hash.
     Unsubscribed(&'a str),
+    /// A recipient whose mail bounced permanently or who complained, by keyed
+    /// hash: nothing more is sent to them (MAIL-4).
+    Suppressed(&'a str),
 }
 
 /// Sort keys that order by time: zero-padded seconds.
@@ -64,10 +65,11 @@ pub enum Collection<'a> {
     Audit,
     /// All services.
     Services,
+    /// What booking needs of a tenant in one Query: the profile, services,
+    /// staff hours and booking form, whose sort keys all begin with `TENANT`.
+    TenantContext,
     /// A staff member's claimed units, by time.
     Claims(&'a UserId),
-    /// All bookings, by start time.
-    BookingsByStart,
     /// A staff member's busy blocks, by start time.
     BusyBlocks(&'a UserId),
 }
@@ -79,9 +81,8 @@ impl Collection<'_> {
             Collection::Users | Collection::ApiKeys | Collection::MfaChallenges => format!("T#{t}"),
             Collection::Sessions(u) => format!("T#{t}#SESS#{u}"),
             Collection::Audit => format!("T#{t}#AUDIT"),
-            Collection::Services => format!("T#{t}"),
+            Collection::Services | Collection::TenantContext => format!("T#{t}"),
             Collection::Claims(u) => format!("T#{t}#CLAIM#{u}"),
-            Collection::BookingsByStart => format!("T#{t}#BKSTART"),
             Collection::BusyBlocks(u) => format!("T#{t}#BUSY#{u}"),
         }
     }
@@ -90,12 +91,12 @@ impl Collection<'_> {
         match self {
             Collection::Users => "USER#",
             Collection::ApiKeys => "APIKEY#",
-            Collection::Services => "SERVICE#",
+            Collection::Services => "TENANT#SERVICE#",
+            Collection::TenantContext => "TENANT",
             Collection::MfaChallenges => "MFA#",
             Collection::Sessions(_)
             | Collection::Audit
             | Collection::Claims(_)
-            | Collection::BookingsByStart
             | Collection::BusyBlocks(_) => "",
         }
     }
@@ -127,17 +128,14 @@ impl TenantKey {
             Entity::MfaChallenge(id) => (core, format!("MFA#{id}")),
             Entity::Session(u, id) => (Collection::Sessions(u).pk(scope), id.to_owned()),
             Entity::AuditEvent(sk) => (Collection::Audit.pk(scope), sk.to_owned()),
-            Entity::Service(id) => (core, format!("SERVICE#{id}")),
-            Entity::Schedule(u) => (core, format!("SCHEDULE#{u}")),
-            Entity::BookingForm => (core, "FORM".to_owned()),
+            Entity::Service(id) => (core, format!("TENANT#SERVICE#{id}")),
+            Entity::Schedule(u) => (core, format!("TENANT#SCHEDULE#{u}")),
+            Entity::BookingForm => (core, "TENANT#FORM".to_owned()),
             Entity::Booking(id) => (core, format!("BOOKING#{id}")),
             Entity::Idempotency(h) => (core, format!("IDEM#{h}")),
             Entity::Claim(u, unit) => (Collection::Claims(u).pk(scope), time_key(unit)),
-            Entity::BookingByStart(start, id) => (
-                Collection::BookingsByStart.pk(scope),
-                format!("{}#{id}", time_key(start)),
-            ),
             Entity::Unsubscribed(h) => (core.clone(), format!("UNSUB#{h}")),
+            Entity::Suppressed(h) => (core.clone(), format!("SUPPRESS#{h}")),
             Entity::OutboxEntry(id) => (format!("T#{t}#OUTBOX"), id.to_owned()),
             Entity::BusyBlock(u, start, id) => (
                 Collection::BusyBlocks(u).pk(scope),
@@ -218,25 +216,6 @@ impl GlobalKey {
 
     pub(crate) fn sk(&self) -> String {
         "POINTER".to_owned()
-    }
-}
-
-/// An entry of the outbox retry queue: when it is due and which message. The
-/// queue is one global partition (`OUTBOXQ`) so the scheduled job can find due
-/// messages of every tenant; each entry holds only the tenant and message id.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QueueKey {
-    /// When the message is due, in seconds.
-    pub due: i64,
-    /// The outbox entry id.
-    pub id: String,
-}
-
-impl QueueKey {
-    pub(crate) const PK: &'static str = "OUTBOXQ";
-
-    pub(crate) fn sk(&self) -> String {
-        format!("{}#{}", time_key(self.due), self.id)
     }
 }
 

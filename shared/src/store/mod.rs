@@ -15,14 +15,16 @@
 //! | login waiting for a second factor | `T#<tenant>` | `MFA#<challenge id>` |
 //! | session | `T#<tenant>#SESS#<user>` | `<session id>` |
 //! | audit event | `T#<tenant>#AUDIT` | `<rfc3339 µs>#<random>` |
-//! | service | `T#<tenant>` | `SERVICE#<id>` |
-//! | staff working hours | `T#<tenant>` | `SCHEDULE#<user>` |
-//! | booking-form questions | `T#<tenant>` | `FORM` |
-//! | booking | `T#<tenant>` | `BOOKING#<id>` |
+//! | service | `T#<tenant>` | `TENANT#SERVICE#<id>` |
+//! | staff working hours | `T#<tenant>` | `TENANT#SCHEDULE#<user>` |
+//! | booking-form questions | `T#<tenant>` | `TENANT#FORM` |
+//! | booking (on the timeline index) | `T#<tenant>` | `BOOKING#<id>` |
+//! | unsubscribed recipient | `T#<tenant>` | `UNSUB#<hmac>` |
+//! | suppressed recipient (bounce, complaint) | `T#<tenant>` | `SUPPRESS#<hmac>` |
 //! | idempotency record | `T#<tenant>` | `IDEM#<sha256(key)>` |
 //! | claimed 5-minute unit | `T#<tenant>#CLAIM#<staff>` | `<unix secs, 12 digits>` |
-//! | booking by start | `T#<tenant>#BKSTART` | `<unix secs>#<booking>` |
-//! | busy block | `T#<tenant>#BUSY#<staff>` | `<unix secs>#<id>` |
+//! | busy block (on the timeline index) | `T#<tenant>#BUSY#<staff>` | `<unix secs>#<id>` |
+//! | outbox message (on the due index until sent) | `T#<tenant>#OUTBOX` | `<id>` |
 //!
 //! Named global lookups, the only items whose key does not start with a
 //! tenant. Each holds the minimal pointer (a tenant id, and where needed a user
@@ -40,9 +42,8 @@
 //! | email change confirmation | `EMC#<hash>` | `POINTER` |
 //! | manage-booking link | `MBK#<hash>` | `POINTER` |
 //!
-//! The outbox retry queue (`OUTBOXQ`, sort key `<due>#<id>`, holding a tenant id
-//! and a message id) is the one global list, read only by the scheduled job.
-//! Outbox messages themselves are tenant data under `T#<tenant>#OUTBOX`.
+//! Two sparse global secondary indexes (`store/index.rs`) list bookings and busy
+//! time by start (`Timeline`) and work that falls due (`Due`).
 //!
 //! Rate-limit counters per client address or keyed recipient hash
 //! (`THR#<action>#<subject>#<window>`) are not tenant data and carry no tenant.
@@ -52,6 +53,9 @@
 //! # Access patterns
 //! - resolve a slug or token to a tenant: one GetItem on the pointer;
 //! - read a tenant item: GetItem by typed key, tenant attribute verified;
+//! - everything booking needs of a tenant (profile, services, hours, form):
+//!   one Query on `T#<tenant>`, sort keys beginning with `TENANT`;
+//! - what occupies staff in a window: one Query on the timeline index;
 //! - authenticate a request: pointer + session (or API key) = two GetItems;
 //! - list users, API keys, a user's sessions, the audit log: one Query per page;
 //! - count failures: one UpdateItem with ADD, returning the new values;
@@ -60,6 +64,7 @@
 //! Nothing outside this module writes a key or an expression string; expressions
 //! are built here with placeholders only.
 
+mod index;
 mod item;
 mod keys;
 
@@ -69,8 +74,9 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
+pub use index::{Due, DueQueue, TimelineEntry, INDEXES, MAX_TIMELINE_SPAN_SECS};
 pub use item::{Attrs, Record};
-pub use keys::{time_key, Collection, Entity, GlobalKey, QueueKey, TenantKey, ThrottleKey};
+pub use keys::{time_key, Collection, Entity, GlobalKey, TenantKey, ThrottleKey};
 
 use crate::tenancy::{ResolvedTenant, Slug, TenantId, TenantScope, UserId};
 
@@ -144,10 +150,38 @@ pub enum Write {
     PutPointer(GlobalKey, TenantId, Attrs, Condition),
     /// Remove a global pointer.
     DeletePointer(GlobalKey, Condition),
-    /// Queue an outbox message of a tenant.
-    Enqueue(QueueKey, TenantId),
-    /// Take an entry off the queue; with [`Condition::Exists`] only one caller can.
-    Dequeue(QueueKey, Condition),
+    /// Count one hit against a per-client limit, only while fewer than the
+    /// limit were counted in the window (the transaction fails otherwise).
+    /// Build it with [`Write::count`].
+    Count {
+        /// The counter's partition key.
+        pk: String,
+        /// Hits allowed in the window.
+        limit: i64,
+        /// When the counter expires (its window's end).
+        expires: i64,
+    },
+}
+
+impl Write {
+    /// Counts one hit against `key`'s limit for its window, in a transaction.
+    pub fn count(key: ThrottleKey<'_>, limit: i64, window_secs: i64) -> Self {
+        Write::Count {
+            pk: key.pk(),
+            limit,
+            expires: key.window_start + window_secs,
+        }
+    }
+}
+
+/// Why a transaction did not apply.
+#[derive(Debug)]
+pub enum TxError {
+    /// Conditions failed or another transaction touched the same items; for
+    /// each write in order, whether its own condition was what failed.
+    Cancelled(Vec<bool>),
+    /// DynamoDB could not be reached or refused the call.
+    Store(StoreError),
 }
 
 /// What a global lookup points at.
@@ -587,50 +621,22 @@ impl Store {
             .filter(|r| !r.expired_at(now)))
     }
 
-    /// Outbox queue entries due at `now`, oldest first: (tenant, key).
-    pub async fn due(
-        &self,
-        now: i64,
-        limit: i32,
-    ) -> Result<Vec<(ResolvedTenant, QueueKey)>, StoreError> {
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND #sk <= :now")
-            .expression_attribute_names("#pk", "PK")
-            .expression_attribute_names("#sk", "SK")
-            .expression_attribute_values(":pk", AttributeValue::S(QueueKey::PK.to_owned()))
-            .expression_attribute_values(":now", AttributeValue::S(format!("{}~", time_key(now))))
-            .limit(limit)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable("Query"))?;
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| {
-                let r = Record::from_item(item);
-                let sk = r.sort_key()?;
-                let (due, id) = sk.split_once('#').ok_or(StoreError::Integrity)?;
-                Ok((
-                    ResolvedTenant::from_store(r.tenant_id()?),
-                    QueueKey {
-                        due: due.parse().map_err(|_| StoreError::Integrity)?,
-                        id: id.to_owned(),
-                    },
-                ))
-            })
-            .collect()
-    }
-
     /// Applies all writes atomically, or none of them.
     pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.transact_detailed(writes).await.map_err(|e| match e {
+            TxError::Cancelled(_) => StoreError::Conflict,
+            TxError::Store(e) => e,
+        })
+    }
+
+    /// Applies all writes atomically, or none of them, saying which write's
+    /// condition refused a cancelled transaction.
+    pub async fn transact_detailed(&self, writes: Vec<Write>) -> Result<(), TxError> {
         let items = writes
             .into_iter()
             .map(|w| self.transact_item(w))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(TxError::Store)?;
         match self
             .ddb
             .transact_write_items()
@@ -639,13 +645,57 @@ impl Store {
             .await
         {
             Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    Err(TxError::Cancelled(
+                        c.cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                            .collect(),
+                    ))
+                }
+                _ => Err(TxError::Store(unavailable("TransactWriteItems")(e))),
+            },
+        }
+    }
+
+    /// Updates one tenant item under a condition and returns it as it is
+    /// afterwards, or `None` when the condition did not hold (one round trip
+    /// for claim-then-use work such as sending an outbox message).
+    pub async fn update_returning(
+        &self,
+        scope: &TenantScope,
+        key: &TenantKey,
+        attrs: Attrs,
+        cond: Condition,
+    ) -> Result<Option<Record>, StoreError> {
+        let (guard, mut names, mut values) = tenant_guarded(
+            cond,
+            key.tenant_id(),
+            "attribute_exists(PK) AND #tenant = :tenant",
+        );
+        let update = update_expression(attrs, &mut names, &mut values);
+        let out = self
+            .ddb
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key.pk(), key.sk())))
+            .update_expression(update)
+            .condition_expression(guard)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match out {
+            Ok(out) => verified(scope, Record::from_item(out.attributes.unwrap_or_default())),
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_transaction_canceled_exception()) =>
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
             {
-                Err(StoreError::Conflict)
+                Ok(None)
             }
-            Err(e) => Err(unavailable("TransactWriteItems")(e)),
+            Err(e) => Err(unavailable("UpdateItem")(e)),
         }
     }
 
@@ -700,30 +750,13 @@ impl Store {
                     key.tenant_id(),
                     "attribute_exists(PK) AND #tenant = :tenant",
                 );
-                let mut sets = Vec::new();
-                let mut removes = Vec::new();
-                for (i, (name, value)) in attrs.into_pairs().into_iter().enumerate() {
-                    names_map.insert(format!("#u{i}"), name);
-                    if matches!(value, AttributeValue::Null(_)) {
-                        removes.push(format!("#u{i}"));
-                    } else {
-                        values_map.insert(format!(":u{i}"), value);
-                        sets.push(format!("#u{i} = :u{i}"));
-                    }
-                }
-                let mut update_expression = String::new();
-                if !sets.is_empty() {
-                    update_expression.push_str(&format!("SET {}", sets.join(", ")));
-                }
-                if !removes.is_empty() {
-                    update_expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
-                }
+                let update = update_expression(attrs, &mut names_map, &mut values_map);
                 TransactWriteItem::builder()
                     .update(
                         Update::builder()
                             .table_name(&self.table)
                             .set_key(Some(key_map(key.pk(), key.sk())))
-                            .update_expression(update_expression.trim_start())
+                            .update_expression(update)
                             .condition_expression(guard)
                             .set_expression_attribute_names(Some(names_map))
                             .set_expression_attribute_values(Some(values_map))
@@ -740,21 +773,22 @@ impl Store {
                 );
                 self.delete(key.pk(), key.sk(), Some(guard), Some(names), Some(values))?
             }
-            Write::Enqueue(key, tenant) => {
-                let mut item = HashMap::new();
-                item.insert("PK".to_owned(), AttributeValue::S(QueueKey::PK.to_owned()));
-                item.insert("SK".to_owned(), AttributeValue::S(key.sk()));
-                item.insert(
-                    TENANT_ATTR.to_owned(),
-                    AttributeValue::S(tenant.as_str().to_owned()),
-                );
-                item.insert("item".to_owned(), AttributeValue::S(key.id.clone()));
-                self.put(item, Condition::NotExists)?
-            }
-            Write::Dequeue(key, cond) => {
-                let (expr, names, values) = condition(cond);
-                self.delete(QueueKey::PK.to_owned(), key.sk(), expr, names, values)?
-            }
+            Write::Count { pk, limit, expires } => TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_map(pk, "COUNTER".to_owned())))
+                        .update_expression("ADD #hits :one SET #exp = :exp")
+                        .condition_expression("attribute_not_exists(#hits) OR #hits < :limit")
+                        .expression_attribute_names("#hits", "hits")
+                        .expression_attribute_names("#exp", EXPIRES_ATTR)
+                        .expression_attribute_values(":one", number(1))
+                        .expression_attribute_values(":limit", number(limit))
+                        .expression_attribute_values(":exp", number(expires))
+                        .build()
+                        .map_err(|_| StoreError::Integrity)?,
+                )
+                .build(),
             Write::DeletePointer(key, cond) => {
                 let (expr, names, values) = condition(cond);
                 self.delete(key.pk(), key.sk(), expr, names, values)?
@@ -762,6 +796,33 @@ impl Store {
         };
         Ok(built)
     }
+}
+
+/// `SET`/`REMOVE` clauses for `attrs`, adding their placeholders.
+fn update_expression(
+    attrs: Attrs,
+    names: &mut HashMap<String, String>,
+    values: &mut HashMap<String, AttributeValue>,
+) -> String {
+    let mut sets = Vec::new();
+    let mut removes = Vec::new();
+    for (i, (name, value)) in attrs.into_pairs().into_iter().enumerate() {
+        names.insert(format!("#u{i}"), name);
+        if matches!(value, AttributeValue::Null(_)) {
+            removes.push(format!("#u{i}"));
+        } else {
+            values.insert(format!(":u{i}"), value);
+            sets.push(format!("#u{i} = :u{i}"));
+        }
+    }
+    let mut expression = String::new();
+    if !sets.is_empty() {
+        expression.push_str(&format!("SET {}", sets.join(", ")));
+    }
+    if !removes.is_empty() {
+        expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+    }
+    expression.trim_start().to_owned()
 }
 
 /// A condition on a tenant item, extended so the item's tenant attribute must
