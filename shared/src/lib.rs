@@ -24,6 +24,7 @@ pub mod config;
 pub mod crypto;
 pub mod email;
 pub mod http;
+pub mod i18n;
 pub mod store;
 pub mod telemetry;
 pub mod tenancy;
