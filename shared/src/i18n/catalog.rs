@@ -55,13 +55,19 @@ impl Catalog {
         &self.bundles[lang.index()]
     }
 
+    /// A renderer without fallback, so tests see every failure.
+    #[cfg(test)]
+    pub(super) fn renderer(&self, lang: Language) -> Renderer<'_> {
+        Renderer::new(self.bundle(lang))
+    }
+
     /// Runs `f` in `lang`; if any lookup failed, logs it and runs `f` in
     /// English instead. `what` names the entry for the log.
     pub(super) fn with_fallback<T>(
         &self,
         lang: Language,
         what: &'static str,
-        f: impl Fn(&mut Renderer<'_>) -> T,
+        mut f: impl FnMut(&mut Renderer<'_>) -> T,
     ) -> T {
         let mut r = Renderer::new(self.bundle(lang));
         let out = f(&mut r);

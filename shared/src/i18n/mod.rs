@@ -24,6 +24,9 @@ mod catalog;
 mod language;
 mod when;
 
+#[cfg(test)]
+mod tests;
+
 pub use language::Language;
 pub use when::When;
 
