@@ -3,12 +3,15 @@
 //! ISO-5), and DKIM signatures checked by an independent verifier (MAIL-1).
 
 use bookwarden_shared::crypto::{CryptoError, Envelope, FieldBinding, Purpose};
-use bookwarden_shared::email::{dns_records, EmailAddress, OutgoingMessage};
+use bookwarden_shared::email::{
+    dns_records, EmailAddress, OutgoingMessage, SesIdentity, SesVerification,
+    SIGNATURE_LIFETIME_SECS,
+};
 use bookwarden_shared::store::{
     Attrs, Collection, Condition, Entity, StoreError, TenantKey, Write,
 };
 use bookwarden_shared::tenancy::{TenantScope, UserId};
-use bookwarden_tests::{dkim_verifies, TestApp};
+use bookwarden_tests::{dkim_verifies, dkim_verifies_at, TestApp};
 
 fn new_scope() -> TenantScope {
     TenantScope::for_new_tenant()
@@ -292,7 +295,7 @@ fn message(to: &str) -> OutgoingMessage {
             "Hello,\r\n\r\nA line that is long enough to be wrapped by the quoted-printable encoder, with ümlauts.\r\n"
                 .into(),
         attachments: Vec::new(),
-            list_unsubscribe: None,
+        list_unsubscribe: None,
     }
 }
 
@@ -361,15 +364,152 @@ async fn messages_carry_a_dkim_signature_an_independent_verifier_accepts() {
     assert!(sent.iter().any(|m| m.as_bytes() == signed.as_bytes()));
 }
 
+/// `signed` with `header` added: at the top, where relays and receivers
+/// prepend, or at the bottom of the header block.
+fn with_header(signed: &[u8], header: &str, at_top: bool) -> Vec<u8> {
+    let text = String::from_utf8(signed.to_vec()).unwrap();
+    let out = if at_top {
+        format!("{header}\r\n{text}")
+    } else {
+        text.replacen("\r\n\r\n", &format!("\r\n{header}\r\n\r\n"), 1)
+    };
+    assert_ne!(out, text);
+    out.into_bytes()
+}
+
 #[tokio::test]
-async fn dns_records_publish_the_kms_public_key_and_a_rejecting_dmarc_policy() {
+async fn added_or_changed_headers_break_the_signature_but_transit_headers_do_not() {
+    let app = TestApp::new().await;
+    let mailer = &app.platform.mailer;
+    let mut reminder = message("reader@example.org");
+    reminder.list_unsubscribe = Some("https://app.bookwarden.test/unsubscribe#token=abc".into());
+    let signed = mailer.sign(&reminder).await.unwrap();
+    let key = mailer.dkim_public_key().await.unwrap();
+    let verifies = |raw: &[u8]| dkim_verifies(raw, "bookwarden", "mail.bookwarden.test", &key);
+    assert!(verifies(signed.as_bytes()));
+
+    // Relays and receivers add trace headers after signing: they must not break it.
+    for trace in [
+        "Received: from relay.example.net by mx.example.org; Mon, 1 Jan 2024 00:00:00 +0000",
+        "Authentication-Results: mx.example.org; dkim=pass header.d=mail.bookwarden.test",
+        "Return-Path: <0100@amazonses.com>",
+    ] {
+        assert!(
+            verifies(&with_header(signed.as_bytes(), trace, true)),
+            "{trace}"
+        );
+    }
+
+    // A replayer who adds a header to redirect replies, add recipients, pose as
+    // another sender, rethread, retitle or re-render the message is caught,
+    // whether the header was absent (Reply-To) or present (From, Subject).
+    for added in [
+        "Reply-To: Mallory <m@evil.example>",
+        "Cc: victim@example.net",
+        "From: Mallory <m@evil.example>",
+        "Sender: m@evil.example",
+        "To: victim@example.net",
+        "Subject: Urgent: confirm your card details",
+        "In-Reply-To: <thread@evil.example>",
+        "References: <thread@evil.example>",
+        "List-Unsubscribe: <https://evil.example/u>",
+        "Disposition-Notification-To: m@evil.example",
+        "Content-Type: text/html; charset=utf-8",
+    ] {
+        for at_top in [true, false] {
+            assert!(
+                !verifies(&with_header(signed.as_bytes(), added, at_top)),
+                "{added} added (at top: {at_top}) still verifies"
+            );
+        }
+    }
+
+    // A signed header cannot be changed either.
+    let text = String::from_utf8(signed.as_bytes().to_vec()).unwrap();
+    let subject = text.lines().find(|l| l.starts_with("Subject: ")).unwrap();
+    let changed = text.replacen(subject, "Subject: Urgent: confirm your card details", 1);
+    assert_ne!(changed, text);
+    assert!(!verifies(changed.as_bytes()));
+}
+
+#[tokio::test]
+async fn signatures_expire_seven_days_after_signing() {
+    let app = TestApp::new().await;
+    let mailer = &app.platform.mailer;
+    let before = bookwarden_shared::clock::now_unix();
+    let signed = mailer.sign(&message("later@example.org")).await.unwrap();
+    let after = bookwarden_shared::clock::now_unix();
+    let key = mailer.dkim_public_key().await.unwrap();
+    let text = String::from_utf8(signed.as_bytes().to_vec()).unwrap();
+    let header = &text[..text.find("\r\n\tbh=").unwrap()];
+    let tag = |name: &str| -> i64 {
+        let start = header.find(&format!("; {name}=")).unwrap() + name.len() + 3;
+        header[start..].split(';').next().unwrap().parse().unwrap()
+    };
+    let (t, x) = (tag("t"), tag("x"));
+    assert!((before..=after).contains(&t));
+    assert_eq!(x - t, 7 * 24 * 3600);
+    assert_eq!(x - t, SIGNATURE_LIFETIME_SECS);
+
+    // dkimpy, its clock moved: valid when sent and until just before x=...
+    let at = |now: i64| {
+        dkim_verifies_at(
+            signed.as_bytes(),
+            "bookwarden",
+            "mail.bookwarden.test",
+            &key,
+            Some(now),
+        )
+    };
+    assert!(at(t));
+    assert!(at(x - 60));
+    // ...and refused once x= has passed (dkimpy forgives 10 hours of clock skew).
+    assert!(!at(x + 11 * 3600));
+    assert!(!at(x + 30 * 24 * 3600));
+}
+
+#[tokio::test]
+async fn dns_records_list_what_ses_and_receivers_need_with_the_dkim_key_split_into_strings() {
     let app = TestApp::new().await;
     let public_key = app.platform.mailer.dkim_public_key().await.unwrap();
-    let records = dns_records("mail.bookwarden.test", "bookwarden", &public_key);
-    let dkim = &records[0];
-    assert_eq!(dkim.name, "bookwarden._domainkey.mail.bookwarden.test");
-    let published = dkim.value.strip_prefix("v=DKIM1; k=rsa; p=").unwrap();
-    // The published key verifies real signatures (2048-bit RSA SubjectPublicKeyInfo).
+    let identity = SesIdentity::lookup(&app.clients.ses, "mail.bookwarden.test")
+        .await
+        .unwrap();
+    // moto keeps the identity but issues no Easy DKIM tokens and has no custom
+    // MAIL FROM; the listing says so instead of inventing records.
+    assert_eq!(
+        identity.verification,
+        SesVerification::EasyDkim {
+            tokens: Vec::new(),
+            hosted_zone: "dkim.amazonses.com".into()
+        }
+    );
+    assert!(identity.mail_from.is_none());
+    assert!(!identity.ses_signing);
+    assert!(identity.notes()[0].contains("no Easy DKIM tokens"));
+
+    let records = dns_records(
+        "mail.bookwarden.test",
+        "bookwarden",
+        &public_key,
+        &identity,
+        None,
+    );
+    let dkim = records
+        .iter()
+        .find(|r| r.name == "bookwarden._domainkey.mail.bookwarden.test")
+        .unwrap();
+    // A 2048-bit key does not fit one character-string: several of at most 255 bytes.
+    assert!(dkim.character_strings.len() >= 2);
+    assert!(dkim.character_strings.iter().all(|s| s.len() <= 255));
+    // Read back from the zone line as a resolver returns it: the strings joined.
+    let line = dkim.zone_line();
+    let rdata = line
+        .strip_prefix("bookwarden._domainkey.mail.bookwarden.test. 3600 IN TXT ")
+        .unwrap();
+    let joined: String = rdata.split('"').skip(1).step_by(2).collect();
+    assert_eq!(joined, dkim.value);
+    let published = joined.strip_prefix("v=DKIM1; k=rsa; p=").unwrap();
     use base64::Engine;
     let der = base64::engine::general_purpose::STANDARD
         .decode(published)
@@ -379,6 +519,7 @@ async fn dns_records_publish_the_kms_public_key_and_a_rejecting_dmarc_policy() {
         "2048-bit RSA SPKI, got {} bytes",
         der.len()
     );
+    // The published key verifies real signatures.
     let signed = app
         .platform
         .mailer

@@ -349,13 +349,28 @@ pub fn token_from_mail(raw: &str) -> String {
 
 /// Verifies a message's DKIM signature with dkimpy, given the KMS public key.
 pub fn dkim_verifies(raw: &[u8], selector: &str, domain: &str, public_key_der: &[u8]) -> bool {
+    dkim_verifies_at(raw, selector, domain, public_key_der, None)
+}
+
+/// Like [`dkim_verifies`], with dkimpy's clock set to `now` (Unix seconds)
+/// when given, to verify a message as a receiver would at that time.
+pub fn dkim_verifies_at(
+    raw: &[u8],
+    selector: &str,
+    domain: &str,
+    public_key_der: &[u8],
+    now: Option<i64>,
+) -> bool {
     use base64::Engine;
     use std::io::Write;
     let key = base64::engine::general_purpose::STANDARD.encode(public_key_der);
     let script = bookwarden_functions::local::moto::repo_root().join("infra/local/dkim_verify.py");
-    let mut child = std::process::Command::new(bookwarden_functions::local::moto::python())
-        .arg(script)
-        .args([selector, domain, &key])
+    let mut command = std::process::Command::new(bookwarden_functions::local::moto::python());
+    command.arg(script).args([selector, domain, &key]);
+    if let Some(now) = now {
+        command.arg(format!("--now={now}"));
+    }
+    let mut child = command
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -5,8 +5,6 @@ use std::str::FromStr;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use aws_sdk_sesv2::types::{EmailContent, RawMessage};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
@@ -151,14 +149,14 @@ impl Mailer {
     /// [`Mailer::send`] so callers can fail closed before they write anything.
     pub async fn sign(&self, message: &OutgoingMessage) -> Result<SignedMessage, MailError> {
         let raw = self.build(message)?;
-        let (tags, input) = dkim_signing_input(
+        let signing = dkim_signing_input(
             &raw,
             &self.config.mail_domain,
             &self.config.dkim_selector,
             crate::clock::now_unix(),
         )
         .ok_or(MailError::Build)?;
-        if input.len() > KMS_RAW_LIMIT {
+        if signing.input().len() > KMS_RAW_LIMIT {
             return Err(MailError::Build);
         }
         // RAW, not DIGEST: KMS hashes the input itself, identically in AWS and locally.
@@ -166,7 +164,7 @@ impl Mailer {
             .kms
             .sign()
             .key_id(&self.config.dkim_key_id)
-            .message(Blob::new(input))
+            .message(Blob::new(signing.input()))
             .message_type(MessageType::Raw)
             .signing_algorithm(SigningAlgorithmSpec::RsassaPkcs1V15Sha256)
             .send()
@@ -176,10 +174,7 @@ impl Mailer {
                 MailError::SigningUnavailable
             })?;
         let signature = signed.signature().ok_or(MailError::SigningUnavailable)?;
-        let header = format!(
-            "DKIM-Signature: {tags}{}\r\n",
-            STANDARD.encode(signature.as_ref())
-        );
+        let header = signing.header_with(signature.as_ref());
         let mut out = Vec::with_capacity(header.len() + raw.len());
         out.extend_from_slice(header.as_bytes());
         out.extend_from_slice(&raw);

@@ -6,8 +6,13 @@ mod dns;
 mod mailer;
 pub mod outbox;
 
-pub use dkim::{dkim_signing_input, SIGNED_HEADERS};
-pub use dns::{dns_records, DnsRecord};
+pub use dkim::{
+    dkim_signing_input, signed_header_list, DkimSigning, SIGNATURE_LIFETIME_SECS, SIGNED_HEADERS,
+};
+pub use dns::{
+    character_strings, dns_records, DnsRecord, MailFrom, RecordType, SesIdentity, SesLookupError,
+    SesVerification, MAX_CHARACTER_STRING,
+};
 pub use mailer::{
     Attachment, EmailAddress, InvalidEmail, MailError, Mailer, OutgoingMessage, SignedMessage,
 };
