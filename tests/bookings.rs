@@ -952,3 +952,112 @@ async fn customers_cannot_change_a_booking_inside_the_cancellation_window() {
         204
     );
 }
+
+/// An SES event fixture of the documented shape, for this tenant and address.
+fn ses_fixture(name: &str, tenant: &str, email: &str) -> serde_json::Value {
+    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str(
+        &text
+            .replace("{{TENANT}}", tenant)
+            .replace("{{EMAIL}}", email),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn permanent_bounces_and_complaints_suppress_the_recipient_for_that_tenant_only() {
+    use bookwarden_functions::jobs::record_feedback;
+    let app = TestApp::new().await;
+    let s = shop(&app, "bounce").await;
+    let other = shop(&app, "notbounced").await;
+    let open = slots(&app, &s, future_day()).await;
+    let t = s.owner.tenant_id.clone();
+
+    // A transient bounce (a full mailbox) suppresses nobody.
+    let transient = ses_fixture("ses-bounce-transient.sns.json", &t, "full@example.org");
+    let report = record_feedback(&app.platform, &transient).await.unwrap();
+    assert_eq!((report.suppressed, report.ignored), (0, 1));
+    // A permanent bounce (SNS) and a complaint (EventBridge) do, idempotently.
+    for _ in 0..2 {
+        let bounce = ses_fixture("ses-bounce-permanent.sns.json", &t, "gone@example.org");
+        assert_eq!(
+            record_feedback(&app.platform, &bounce)
+                .await
+                .unwrap()
+                .suppressed,
+            1
+        );
+    }
+    let complaint = ses_fixture("ses-complaint.eventbridge.json", &t, "spam@example.org");
+    assert_eq!(
+        record_feedback(&app.platform, &complaint)
+            .await
+            .unwrap()
+            .suppressed,
+        1
+    );
+    // An event whose tag names no tenant, or garbage, changes nothing.
+    let untagged = ses_fixture("ses-bounce-permanent.sns.json", "nope", "x@example.org");
+    assert_eq!(
+        record_feedback(&app.platform, &untagged)
+            .await
+            .unwrap()
+            .suppressed,
+        0
+    );
+    assert_eq!(
+        record_feedback(
+            &app.platform,
+            &json!({ "Records": [{ "Sns": { "Message": "{" } }] })
+        )
+        .await
+        .unwrap()
+        .suppressed,
+        0
+    );
+
+    let items = app.scan().await;
+    let suppressed: Vec<_> = items
+        .iter()
+        .filter(|i| i["SK"].as_s().unwrap().starts_with("SUPPRESS#"))
+        .collect();
+    assert_eq!(suppressed.len(), 2);
+    assert!(
+        !format!("{items:?}").contains("gone@example.org"),
+        "only the keyed hash is stored"
+    );
+
+    // The sender skips them and says why; the staff note still goes out.
+    for (i, who) in ["gone@example.org", "spam@example.org", "full@example.org"]
+        .iter()
+        .enumerate()
+    {
+        let start = [&open[0], &open[open.len() / 2], &open[open.len() - 1]][i];
+        let r = book(&app, &s, start, who, &format!("b-{i}")).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let report = app.deliver_mail().await;
+    assert_eq!((report.sent, report.skipped), (4, 2), "{report:?}");
+    assert!(app.sent_to("gone@example.org").await.is_empty());
+    assert!(app.sent_to("spam@example.org").await.is_empty());
+    assert_eq!(app.sent_to("full@example.org").await.len(), 1);
+    let skipped: Vec<String> = app
+        .scan()
+        .await
+        .iter()
+        .filter_map(|i| i.get("skipped")?.as_l().ok().cloned())
+        .flatten()
+        .filter_map(|v| v.as_s().ok().cloned())
+        .collect();
+    assert_eq!(
+        skipped,
+        vec!["0:suppressed".to_owned(), "0:suppressed".to_owned()]
+    );
+
+    // Another business still reaches the address.
+    let other_open = slots(&app, &other, future_day()).await;
+    let r = book(&app, &other, &other_open[0], "gone@example.org", "b-other").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(app.mail_to("gone@example.org").await.len(), 1);
+}

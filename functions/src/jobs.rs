@@ -176,3 +176,38 @@ pub async fn run_sender_lambda() -> Result<(), lambda_runtime::Error> {
     ))
     .await
 }
+
+/// Handles SES bounce and complaint events (SNS or EventBridge delivery).
+/// A table failure fails the invocation so the delivery is retried.
+pub async fn record_feedback(
+    platform: &Platform,
+    invocation: &serde_json::Value,
+) -> Result<bookwarden_shared::email::feedback::FeedbackReport, StoreError> {
+    use bookwarden_shared::email::feedback;
+    let mut total = feedback::FeedbackReport::default();
+    for event in feedback::events_of(invocation) {
+        let report = feedback::record(platform, &event).await?;
+        total.suppressed += report.suppressed;
+        total.ignored += report.ignored;
+    }
+    Ok(total)
+}
+
+/// The Lambda entry point of the bounce and complaint handler.
+pub async fn run_feedback_lambda() -> Result<(), lambda_runtime::Error> {
+    telemetry::init();
+    let platform = Platform::from_env().await?;
+    let platform = &platform;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
+            let report = record_feedback(platform, &event.payload)
+                .await
+                .map_err(|e| lambda_runtime::Error::from(e.to_string()))?;
+            Ok::<_, lambda_runtime::Error>(serde_json::json!({
+                "suppressed": report.suppressed,
+                "ignored": report.ignored,
+            }))
+        },
+    ))
+    .await
+}

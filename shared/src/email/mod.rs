@@ -3,6 +3,7 @@
 
 mod dkim;
 mod dns;
+pub mod feedback;
 mod mailer;
 pub mod outbox;
 
