@@ -1061,3 +1061,161 @@ async fn permanent_bounces_and_complaints_suppress_the_recipient_for_that_tenant
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(app.mail_to("gone@example.org").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_warm_booking_is_one_transaction_and_three_reads_with_no_kms_or_ses() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "hotpath").await;
+    let day = future_day();
+    let open = slots(&app, &s, day).await;
+    // Warm: the function has its tenant's keys cached after a first request.
+    let r = book(&app, &s, &open[0], "warm@example.org", "h-0").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    app.deliver_mail().await;
+
+    let (kms, ops) = (app.kms_calls.get(), app.ddb_calls.operations().len());
+    let r = book(&app, &s, open.last().unwrap(), "hot@example.org", "h-1").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let booking_ops = app.ddb_calls.operations()[ops..].to_vec();
+    let writes = booking_ops
+        .iter()
+        .filter(|o| *o == "TransactWriteItems")
+        .count();
+    assert_eq!(writes, 1, "{booking_ops:?}");
+    assert!(
+        booking_ops.len() <= 4,
+        "1 transaction + 3 reads: {booking_ops:?}"
+    );
+    assert_eq!(app.kms_calls.get(), kms, "no KMS call on a warm booking");
+    assert!(
+        app.sent_to("hot@example.org").await.is_empty(),
+        "no SES call in the request: the sender sends it"
+    );
+    assert_eq!(app.mail_to("hot@example.org").await.len(), 1);
+
+    // Availability for a month: at most 3 round trips.
+    let ops = app.ddb_calls.operations().len();
+    let to = day + Duration::days(30);
+    let r = app
+        .request(
+            "GET",
+            &format!(
+                "/v1/public/tenants/{}/availability?service={}&from={day}&to={to}",
+                s.owner.slug, s.service_id
+            ),
+            &[],
+            b"",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let availability_ops = app.ddb_calls.operations()[ops..].to_vec();
+    assert!(availability_ops.len() <= 3, "{availability_ops:?}");
+}
+
+#[tokio::test]
+async fn mail_speaks_the_business_language_with_times_in_its_zone() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "sprache").await;
+    let t = &s.owner.tenant_id;
+    let settings = |body: Value| {
+        let app = &app;
+        let s = &s;
+        async move {
+            app.call(
+                As::Session(&s.session),
+                "PATCH",
+                &format!("/v1/tenants/{t}/settings"),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let before = app.scan().await;
+    for bad in [
+        json!({ "language": "xx" }),
+        json!({ "language": "DE" }),
+        json!({ "reminder_offsets_minutes": [60, 120, 180, 240] }),
+        json!({ "reminder_offsets_minutes": [4] }),
+        json!({ "reminder_offsets_minutes": [60, 60] }),
+        json!({ "reminder_offsets_minutes": [20000] }),
+    ] {
+        let r = settings(bad.clone()).await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.body);
+    }
+    assert_eq!(
+        app.scan().await.len(),
+        before.len(),
+        "refusals change nothing"
+    );
+    let r = settings(json!({ "language": "de", "reminder_offsets_minutes": [60, 1440] })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["language"], "de");
+    assert_eq!(r.json()["reminder_offsets_minutes"], json!([1440, 60]));
+
+    let open = slots(&app, &s, future_day()).await;
+    let r = book(&app, &s, &open[0], "kundin@example.org", "de-1").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mail = app.mail_to("kundin@example.org").await;
+    let text = bookwarden_tests::decoded(&mail[0]);
+    assert!(text.contains("Hallo Cora Customer"), "{text}");
+    assert!(text.contains("(Europe/Berlin, UTC+0"), "{text}");
+    assert!(!text.contains("(UTC)"), "{text}");
+    // Two reminders, the first a day before.
+    let scope = bookwarden_shared::tenancy::TenantScope::from_resolved(
+        app.platform
+            .store
+            .resolve_slug(&s.owner.slug.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let id = r.json()["booking_id"].as_str().unwrap().to_owned();
+    let load = || bookwarden_shared::booking::bookings::load(&app.platform, &scope, &id);
+    let booking = load().await.unwrap().unwrap();
+    let start = booking.record.number("start").unwrap();
+    let first = bookwarden_shared::booking::reminders::pending(&booking).unwrap();
+    assert_eq!(first, start - 86_400);
+    use bookwarden_shared::booking::reminders::send_due;
+    assert_eq!(send_due(&app.platform, first).await.unwrap().queued, 1);
+    let second = bookwarden_shared::booking::reminders::pending(&load().await.unwrap().unwrap());
+    assert_eq!(second, Some(start - 3600));
+
+    // Moved: reminders follow the new time only. Cancelled: none at all.
+    let token = token_from_mail(&mail[0]);
+    let new_start = open[open.len() - 1].clone();
+    let r = app
+        .post_json(
+            "/v1/public/bookings/reschedule",
+            &json!({ "token": token, "start": new_start }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let moved = load().await.unwrap().unwrap();
+    let new_start = moved.record.number("start").unwrap();
+    assert_eq!(
+        bookwarden_shared::booking::reminders::pending(&moved),
+        Some(new_start - 3600),
+        "the day-before reminder of the new time has passed already"
+    );
+    assert_eq!(
+        send_due(&app.platform, start - 3600).await.unwrap().queued,
+        0
+    );
+    let r = app
+        .post_json("/v1/public/bookings/cancel", &json!({ "token": token }))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        bookwarden_shared::booking::reminders::pending(&load().await.unwrap().unwrap()),
+        None
+    );
+    assert_eq!(
+        send_due(&app.platform, new_start - 3600)
+            .await
+            .unwrap()
+            .queued,
+        0
+    );
+    let all = app.mail_to("kundin@example.org").await;
+    assert_eq!(all.len(), 4, "confirmation, reminder, moved, cancelled");
+}

@@ -267,3 +267,173 @@ async fn the_openapi_document_is_served_with_the_security_headers() {
     }
     assert_eq!(r.json()["info"]["title"], "Bookwarden API");
 }
+
+/// Functions whose requests queue mail (MAIL-5): each seals an outbox entry
+/// with the tenant's data key, and none signs or sends.
+const MAIL_WRITERS: &[&str] = &[
+    "cancel_booking",
+    "cancel_managed_booking",
+    "change_password",
+    "change_user_role",
+    "confirm_email_change",
+    "confirm_password_reset",
+    "confirm_totp",
+    "create_api_key",
+    "create_booking",
+    "create_tenant",
+    "deactivate_user",
+    "delete_user",
+    "disable_totp",
+    "invite_user",
+    "login",
+    "login_mfa",
+    "login_mfa_email_code",
+    "regenerate_recovery_codes",
+    "request_email_change",
+    "request_password_reset",
+    "reschedule_booking",
+    "reschedule_managed_booking",
+    "resend_verification",
+    "revoke_api_key",
+    "send_reminders",
+];
+
+/// Every action a function's policy statements allow, by statement id.
+fn allowed(function: &Yaml) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for policy in function["Properties"]["Policies"]
+        .as_vec()
+        .into_iter()
+        .flatten()
+    {
+        for statement in policy["Statement"].as_vec().into_iter().flatten() {
+            let sid = statement["Sid"].as_str().unwrap_or_default().to_owned();
+            let actions = match &statement["Action"] {
+                Yaml::String(a) => vec![a.clone()],
+                Yaml::Array(a) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            out.extend(actions.into_iter().map(|a| (sid.clone(), a)));
+        }
+    }
+    out
+}
+
+#[test]
+fn only_the_sender_signs_and_sends_and_every_function_that_queues_mail_can_seal_it() {
+    let (doc, _) = template_routes();
+    let resources = doc["Resources"].as_hash().expect("resources");
+    let mut writers_seen = 0;
+    for (name, r) in resources {
+        if r["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = r["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("Binary");
+        let actions = allowed(r);
+        let has = |a: &str| actions.iter().any(|(_, x)| x == a);
+        let sends = has("kms:Sign") || has("ses:SendEmail") || has("ses:SendRawEmail");
+        let sender = matches!(binary, "send_mail" | "outbox_retry");
+        assert_eq!(sends, sender, "{name:?} ({binary}): signs or sends mail");
+        if sender {
+            assert!(has("kms:Sign") && has("ses:SendEmail"), "{name:?}");
+        }
+        if MAIL_WRITERS.contains(&binary) {
+            writers_seen += 1;
+            assert!(
+                actions
+                    .iter()
+                    .any(|(sid, a)| sid == "TenantDataKeys" && a == "kms:GenerateDataKey"),
+                "{name:?} ({binary}) queues mail and must seal it"
+            );
+        }
+    }
+    assert_eq!(
+        writers_seen,
+        MAIL_WRITERS.len(),
+        "every mail writer is a function"
+    );
+}
+
+#[test]
+fn the_stream_sender_reminders_and_ses_events_are_wired_as_designed() {
+    let (doc, _) = template_routes();
+    let resources = &doc["Resources"];
+    let table = &resources["Table"]["Properties"];
+    assert_eq!(
+        table["StreamSpecification"]["StreamViewType"].as_str(),
+        Some("NEW_IMAGE")
+    );
+    let indexes: Vec<&str> = table["GlobalSecondaryIndexes"]
+        .as_vec()
+        .expect("indexes")
+        .iter()
+        .filter_map(|i| i["IndexName"].as_str())
+        .collect();
+    assert_eq!(indexes, ["Timeline", "Due"]);
+    let projected = format!("{:?}", table["GlobalSecondaryIndexes"]);
+    assert!(
+        !projected.contains("customer_"),
+        "no personal data is copied into an index"
+    );
+
+    let stream =
+        &resources["SendMailFunction"]["Properties"]["Events"]["OutboxStream"]["Properties"];
+    assert_eq!(
+        resources["SendMailFunction"]["Properties"]["Events"]["OutboxStream"]["Type"].as_str(),
+        Some("DynamoDB")
+    );
+    let pattern = stream["FilterCriteria"]["Filters"][0]["Pattern"]
+        .as_str()
+        .expect("filter");
+    let pattern: serde_json::Value = serde_json::from_str(pattern).expect("JSON pattern");
+    assert_eq!(
+        pattern["dynamodb"]["NewImage"]["outbox_state"]["S"][0],
+        "open"
+    );
+    assert_eq!(
+        stream["FunctionResponseTypes"][0].as_str(),
+        Some("ReportBatchItemFailures")
+    );
+    assert!(stream["MaximumRetryAttempts"]
+        .as_i64()
+        .is_some_and(|n| (1..=10).contains(&n)));
+    assert!(stream["BatchSize"].as_i64().is_some());
+    assert_eq!(
+        stream["DestinationConfig"]["OnFailure"]["Type"].as_str(),
+        Some("SQS")
+    );
+
+    let reminders = &resources["SendRemindersFunction"]["Properties"]["Events"]["Every"];
+    assert_eq!(
+        reminders["Properties"]["Schedule"].as_str(),
+        Some("rate(5 minutes)")
+    );
+    assert_eq!(
+        bookwarden_functions::jobs::REMINDER_INTERVAL_SECS,
+        300,
+        "the local stack runs reminders as often"
+    );
+
+    let destination = &resources["MailEventsDestination"]["Properties"]["EventDestination"];
+    let kinds: Vec<&str> = destination["MatchingEventTypes"]
+        .as_vec()
+        .expect("event types")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert_eq!(kinds, ["bounce", "complaint"]);
+    assert_eq!(
+        resources["SesFeedbackFunction"]["Properties"]["Events"]["MailEvents"]["Type"].as_str(),
+        Some("SNS")
+    );
+    assert!(
+        resources["MailDeferredAlarm"]["Properties"]["MetricName"].as_str()
+            == Some("MailDeferredByTenantCeiling"),
+        "the tenant ceiling raises an alarm"
+    );
+}

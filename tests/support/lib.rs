@@ -45,9 +45,9 @@ async fn keys(clients: &Clients) -> provision::Keys {
 }
 
 /// Counts requests an AWS client sends (KMS: to prove warm requests make none;
-/// DynamoDB: round trips per request).
+/// DynamoDB: round trips per request), and names each operation.
 #[derive(Debug, Default, Clone)]
-pub struct CallCounter(Arc<AtomicUsize>);
+pub struct CallCounter(Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>);
 
 /// The KMS counter.
 pub type KmsCallCounter = CallCounter;
@@ -56,6 +56,11 @@ impl CallCounter {
     /// Calls so far.
     pub fn get(&self) -> usize {
         self.0.load(Ordering::SeqCst)
+    }
+
+    /// The operations sent so far (e.g. `GetItem`, `TransactWriteItems`), in order.
+    pub fn operations(&self) -> Vec<String> {
+        self.1.lock().expect("operations").clone()
     }
 }
 
@@ -66,11 +71,20 @@ impl Intercept for CallCounter {
 
     fn read_before_transmit(
         &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), aws_sdk_kms::error::BoxError> {
         self.0.fetch_add(1, Ordering::SeqCst);
+        // JSON-protocol services name the operation in X-Amz-Target.
+        let operation = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("unknown")
+            .to_owned();
+        self.1.lock().expect("operations").push(operation);
         Ok(())
     }
 }

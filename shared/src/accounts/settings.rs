@@ -41,6 +41,13 @@ pub struct SettingsInput {
     /// 0–10080 minutes' notice a new booking needs.
     #[schema(minimum = 0, maximum = 10080)]
     pub min_notice_minutes: Option<i64>,
+    /// The language of the business's mail.
+    #[schema(example = "de")]
+    pub language: Option<String>,
+    /// Up to three reminders, each 5 to 10080 minutes before an appointment;
+    /// an empty list sends none.
+    #[schema(max_items = 3, example = json!([1440, 60]))]
+    pub reminder_offsets_minutes: Option<Vec<i64>>,
 }
 
 /// The current policy.
@@ -105,6 +112,40 @@ pub async fn update(
     for (field, value, min, max) in numbers {
         if let Some(v) = ranged(&mut errors, field, value, min, max) {
             attrs = attrs.number(field, v);
+        }
+    }
+    if let Some(tag) = &input.language {
+        match crate::i18n::Language::from_tag(tag) {
+            Some(l) if l.tag() == tag.as_str() => attrs = attrs.string("language", l.tag()),
+            _ => errors.push(FieldError {
+                field: "language",
+                message: "must be one of en, de, fr, ja, ko".into(),
+            }),
+        }
+    }
+    if let Some(offsets) = &input.reminder_offsets_minutes {
+        let range = crate::booking::reminders::OFFSET_RANGE;
+        let mut sorted = offsets.clone();
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        sorted.dedup();
+        if offsets.len() > crate::booking::reminders::MAX_REMINDERS
+            || sorted.len() != offsets.len()
+            || !offsets.iter().all(|o| range.contains(o))
+        {
+            errors.push(FieldError {
+                field: "reminder_offsets_minutes",
+                message: format!(
+                    "at most {} different offsets, each {} to {} minutes",
+                    crate::booking::reminders::MAX_REMINDERS,
+                    range.start(),
+                    range.end()
+                ),
+            });
+        } else {
+            attrs = attrs.strings(
+                "reminder_offsets",
+                sorted.iter().map(ToString::to_string).collect(),
+            );
         }
     }
     if let Some(required) = input.mfa_required_for_admins {

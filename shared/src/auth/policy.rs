@@ -42,6 +42,13 @@ pub struct TenantPolicy {
     pub max_advance_days: i64,
     /// How many minutes' notice a new booking needs at least (0–10080).
     pub min_notice_minutes: i64,
+    /// The language of the business's mail: `en`, `de`, `fr`, `ja` or `ko`.
+    #[schema(example = "en")]
+    pub language: String,
+    /// Minutes before an appointment at which customers get reminders (at
+    /// most three; none when empty). Bookings keep the offsets they were
+    /// made with.
+    pub reminder_offsets_minutes: Vec<i64>,
 }
 
 impl Default for TenantPolicy {
@@ -56,6 +63,8 @@ impl Default for TenantPolicy {
             cancellation_window_hours: 24,
             max_advance_days: 90,
             min_notice_minutes: 60,
+            language: crate::i18n::Language::default().tag().to_owned(),
+            reminder_offsets_minutes: crate::booking::context::DEFAULT_REMINDER_OFFSETS.to_vec(),
         }
     }
 }
@@ -75,6 +84,10 @@ impl TenantPolicy {
             cancellation_window_hours: n("cancellation_window_hours", d.cancellation_window_hours),
             max_advance_days: n("max_advance_days", d.max_advance_days).clamp(1, 730),
             min_notice_minutes: n("min_notice_minutes", d.min_notice_minutes).clamp(0, 10_080),
+            language: crate::booking::context::language_of(profile)
+                .tag()
+                .to_owned(),
+            reminder_offsets_minutes: crate::booking::context::reminder_offsets_of(profile),
         }
     }
 
