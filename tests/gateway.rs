@@ -195,6 +195,7 @@ async fn the_readme_walkthrough_runs_against_the_local_stack() {
         .unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(gateway::run(listener, app.platform.clone()));
+    let jobs = bookwarden_functions::local::start_jobs(&app.platform);
     let out = tokio::process::Command::new("bash")
         .arg("docs/walkthrough.sh")
         .current_dir(repo_root())
@@ -206,6 +207,7 @@ async fn the_readme_walkthrough_runs_against_the_local_stack() {
         .await
         .unwrap();
     server.abort();
+    jobs.iter().for_each(tokio::task::JoinHandle::abort);
     assert!(
         out.status.success(),
         "walkthrough failed:\n{}\n{}",

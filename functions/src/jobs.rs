@@ -186,7 +186,8 @@ pub async fn record_feedback(
     use bookwarden_shared::email::feedback;
     let mut total = feedback::FeedbackReport::default();
     for event in feedback::events_of(invocation) {
-        let report = feedback::record(platform, &event).await?;
+        // Boxed: the future is deep enough to exceed the compiler's layout limit.
+        let report = Box::pin(feedback::record(platform, &event)).await?;
         total.suppressed += report.suppressed;
         total.ignored += report.ignored;
     }

@@ -2,7 +2,9 @@
 recipient by the local stack, as a mail client would show it.
 
 Usage: latest_link_token.py MOTO_ENDPOINT RECIPIENT
-Exits 1 when no message to RECIPIENT carries a link token.
+Mail leaves through the outbox a moment after the request that queued it, so
+this waits up to 10 seconds for it. Exits 1 when no message to RECIPIENT
+carries a link token by then.
 """
 
 import email
@@ -10,11 +12,11 @@ import email.policy
 import json
 import re
 import sys
+import time
 import urllib.request
 
 
-def main():
-    endpoint, recipient = sys.argv[1], sys.argv[2].lower()
+def newest_token(endpoint, recipient):
     with urllib.request.urlopen(f"{endpoint}/moto-api/data.json") as response:
         data = json.load(response)
     for raw in reversed(data.get("ses", {}).get("RawMessage", [])):
@@ -24,9 +26,21 @@ def main():
         body = message.get_body(preferencelist=("plain",))
         found = re.search(r"#token=([A-Za-z0-9_-]+)", body.get_content() if body else "")
         if found:
-            print(found.group(1))
+            return found.group(1)
+    return None
+
+
+def main():
+    endpoint, recipient = sys.argv[1], sys.argv[2].lower()
+    deadline = time.monotonic() + 10
+    while True:
+        token = newest_token(endpoint, recipient)
+        if token:
+            print(token)
             return
-    sys.exit(f"no link token in mail to {recipient}")
+        if time.monotonic() > deadline:
+            sys.exit(f"no link token in mail to {recipient}")
+        time.sleep(0.2)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@
 //! template.yaml does, then serves every route from the in-process handlers.
 //! Ctrl-C stops everything; moto exits with this process in any case.
 
-use bookwarden_functions::jobs;
 use bookwarden_functions::local::{gateway, moto::MotoServer, provision, sdk_config};
 use bookwarden_shared::aws::Clients;
 use bookwarden_shared::{telemetry, Platform};
@@ -44,30 +43,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!("\nCtrl-C stops the API and moto.\n");
 
     let platform = Platform::new(config, clients);
-    // The stream's part: the same sender, polling the outbox's due index.
-    let sender = platform.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
-        loop {
-            every.tick().await;
-            let now = bookwarden_shared::clock::now_unix();
-            if let Err(e) = bookwarden_shared::email::outbox::send_recent(&sender, now).await {
-                tracing::error!(error = %e, "outbox sender failed");
-            }
-        }
-    });
-    // EventBridge's part: the reminder job on the template's schedule.
-    let reminder = platform.clone();
-    tokio::spawn(async move {
-        let mut every =
-            tokio::time::interval(std::time::Duration::from_secs(jobs::REMINDER_INTERVAL_SECS));
-        loop {
-            every.tick().await;
-            if let Err(e) = jobs::reminders(&reminder).await {
-                tracing::error!(error = %e, "reminder job failed");
-            }
-        }
-    });
+    // What AWS runs beside the API: the stream sender and the reminder job.
+    let _jobs = bookwarden_functions::local::start_jobs(&platform);
     tokio::select! {
         result = gateway::run(listener, platform) => result?,
         _ = tokio::signal::ctrl_c() => println!("\nStopping."),

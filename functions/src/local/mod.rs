@@ -21,3 +21,34 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
         ))
         .build()
 }
+
+/// Starts what AWS runs beside the API: the outbox sender (the stream's part,
+/// here a poll of the same records every 250 ms, so mail leaves within a
+/// second) and the reminder job on the template's schedule. Dropping the
+/// returned handles does not stop them; abort them to.
+pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinHandle<()>; 2] {
+    let sender = platform.clone();
+    let sending = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
+        loop {
+            every.tick().await;
+            let now = bookwarden_shared::clock::now_unix();
+            if let Err(e) = bookwarden_shared::email::outbox::send_recent(&sender, now).await {
+                tracing::error!(error = %e, "outbox sender failed");
+            }
+        }
+    });
+    let reminder = platform.clone();
+    let reminding = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(
+            crate::jobs::REMINDER_INTERVAL_SECS,
+        ));
+        loop {
+            every.tick().await;
+            if let Err(e) = crate::jobs::reminders(&reminder).await {
+                tracing::error!(error = %e, "reminder job failed");
+            }
+        }
+    });
+    [sending, reminding]
+}
