@@ -158,8 +158,8 @@ async fn personal_data_and_secrets_are_never_stored_in_plaintext() {
         .collect();
     assert_eq!(
         data.len(),
-        6,
-        "slug, profile, user, email index, token pointer, audit event"
+        7,
+        "slug, profile, user, email index, token pointer, audit event, outbox entry"
     );
     let dump = format!("{items:?}").to_lowercase();
     for secret in [

@@ -629,19 +629,52 @@ async fn a_sender_killed_between_commit_and_send_loses_nothing_and_sends_once() 
     let r = book(&app, &s, &open[0], "once@example.org", "k-1").await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert!(app.sent_to("once@example.org").await.is_empty());
-    let entry = app
+    // The records the table's stream holds, through the template's filter,
+    // as Lambda would deliver them to the sender.
+    let template = std::fs::read_to_string(
+        bookwarden_functions::local::moto::repo_root().join("template.yaml"),
+    )
+    .unwrap();
+    let filter = template
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("- Pattern: '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("the sender's filter pattern");
+    let out = std::process::Command::new(bookwarden_functions::local::moto::python())
+        .arg(bookwarden_functions::local::moto::repo_root().join("infra/local/stream_event.py"))
+        .args([&bookwarden_tests::moto().endpoint, &app.table, filter])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let delivered: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let records = delivered["Records"].as_array().unwrap();
+    let open_entries: Vec<_> = app
         .scan()
         .await
         .into_iter()
-        .find(|i| i.get("outbox_state").and_then(|v| v.as_s().ok()) == Some(&"open".to_owned()))
-        .unwrap();
-    let record = |seq: &str| {
-        json!({ "eventName": "INSERT", "dynamodb": {
-            "Keys": { "PK": { "S": entry["PK"].as_s().unwrap() }, "SK": { "S": entry["SK"].as_s().unwrap() } },
-            "SequenceNumber": seq } })
-    };
-    let event = |seq: &str| -> StreamEvent {
-        serde_json::from_value(json!({ "Records": [record(seq)] })).unwrap()
+        .filter(|i| i.get("outbox_state").and_then(|v| v.as_s().ok()) == Some(&"open".to_owned()))
+        .collect();
+    assert_eq!(open_entries.len(), 1);
+    let record = records
+        .iter()
+        .find(|r| {
+            r["dynamodb"]["Keys"]["SK"]["S"] == open_entries[0]["SK"].as_s().unwrap().as_str()
+        })
+        .expect("the filter passes the booking's outbox entry")
+        .clone();
+    assert!(
+        records.iter().all(|r| r["dynamodb"]["Keys"]["PK"]["S"]
+            .as_str()
+            .unwrap()
+            .ends_with("#OUTBOX")),
+        "and nothing but outbox entries"
+    );
+    let event = |_: &str| -> StreamEvent {
+        serde_json::from_value(json!({ "Records": [record.clone()] })).unwrap()
     };
     // The stream delivers the record twice (a retry) while the safety net
     // runs at the same time: one of them sends, the others find it claimed.

@@ -16,8 +16,9 @@
 //! sent again after the lease, with the same `Message-ID`.
 //!
 //! # Limits defer, never drop (MAIL-4)
-//! Past a recipient's or the tenant's hourly limit a message waits for the next
-//! window; the tenant ceiling also logs `mail_deferred` for an alarm. Permanent
+//! Past a recipient's or the tenant's hourly limit a customer's message waits
+//! for the next window; the tenant ceiling also logs `mail_deferred` for an
+//! alarm. Account mail is limited where it is requested ([`Audience`]). Permanent
 //! bounces and complaints put the recipient on the tenant's suppression list;
 //! messages to them are skipped and the reason recorded on the entry.
 
@@ -93,12 +94,30 @@ pub enum Content {
     },
 }
 
+/// Whom a message is for, which decides the limits it counts against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Audience {
+    /// A business's customer, mailed because of a public request: counts
+    /// against the per-recipient and per-business hourly limits (MAIL-4), so
+    /// public routes cannot flood an inbox.
+    #[default]
+    Customer,
+    /// The business's own people and people signing up or invited: links,
+    /// codes and security notices, each limited where it is requested
+    /// (sign-in, reset, verification and invitation limits) and never delayed
+    /// behind customer mail.
+    Team,
+}
+
 /// One message as queued: decided when the change was made, addressed and
 /// rendered when sent.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Queued {
     /// Recipient.
     pub to: To,
+    /// Which limits apply.
+    #[serde(default)]
+    pub audience: Audience,
     /// What it says.
     pub content: Content,
     /// Attached files (name, media type, bytes).
@@ -109,15 +128,17 @@ pub struct Queued {
 }
 
 impl Queued {
-    /// A message to an address known now.
+    /// An account message (link, code, notice) to an address known now.
     pub fn to_address(email: &EmailAddress, name: &str, subject: String, text: String) -> Self {
-        Self::new(
+        let mut message = Self::new(
             To::Address {
                 email: email.as_str().to_owned(),
                 name: name.to_owned(),
             },
             Content::Text { subject, text },
-        )
+        );
+        message.audience = Audience::Team;
+        message
     }
 
     /// A catalog message to an address known now.
@@ -146,7 +167,7 @@ impl Queued {
         language: Language,
         mail: Mail,
     ) -> Self {
-        Self::new(
+        let mut message = Self::new(
             To::User {
                 user_id: user.to_string(),
                 verified_only,
@@ -155,12 +176,15 @@ impl Queued {
                 language: language.tag().to_owned(),
                 mail,
             },
-        )
+        );
+        message.audience = Audience::Team;
+        message
     }
 
     fn new(to: To, content: Content) -> Self {
         Self {
             to,
+            audience: Audience::Customer,
             content,
             attachments: Vec::new(),
             list_unsubscribe: None,
@@ -475,10 +499,12 @@ async fn send_one(
         Ok(None) => {}
         Err(_) => return Fate::Failed,
     }
-    match within_limits(p, scope, &hash, now).await {
-        Ok(None) => {}
-        Ok(Some(until)) => return Fate::DeferredUntil(until),
-        Err(_) => return Fate::Failed,
+    if message.audience == Audience::Customer {
+        match within_limits(p, scope, &hash, now).await {
+            Ok(None) => {}
+            Ok(Some(until)) => return Fate::DeferredUntil(until),
+            Err(_) => return Fate::Failed,
+        }
     }
     let (subject, text) = message.rendered(&to_name);
     let outgoing = OutgoingMessage {
