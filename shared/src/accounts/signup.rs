@@ -9,9 +9,10 @@ use super::{limits, status, AccountsError, VERIFICATION_TTL_SECS};
 use crate::audit::{AuditEvent, Outcome};
 use crate::auth::policy::{check_new_password, MIN_CHARS_SINGLE_FACTOR};
 use crate::crypto::{hash_password, FieldBinding, Purpose, SecretToken};
-use crate::email::outbox::Queued;
+use crate::email::outbox::{Audience, Queued};
 use crate::email::EmailAddress;
 use crate::http::{parse_field, FieldError, RequestMeta};
+use crate::i18n::{Language, Mail};
 use crate::store::{Attrs, Condition, Entity, GlobalKey, StoreError, TenantKey, Write};
 use crate::tenancy::{Role, Slug, TenantScope, UserId};
 use crate::Platform;
@@ -192,11 +193,13 @@ pub async fn register_tenant(
     let mail = crate::email::outbox::entry(
         p,
         &scope,
-        &[Queued::to_address(
+        &[verification_mail(
+            &p.config.app_base_url,
+            &token,
             &new.owner_email,
             &new.owner_name,
-            format!("Confirm your email for {}", new.name),
-            verification_text(&p.config.app_base_url, &token, &new.name),
+            &new.name,
+            Language::default(),
         )],
     )
     .await?;
@@ -273,15 +276,31 @@ pub async fn register_tenant(
     })
 }
 
-pub(crate) fn verification_text(base_url: &str, token: &SecretToken, business: &str) -> String {
-    format!(
-        "Welcome to Bookwarden.\r\n\r\n\
-         Please confirm that this address belongs to the owner of {business} by opening this link within 24 hours:\r\n\r\n\
-         {base}/verify-email#token={token}\r\n\r\n\
-         If you did not sign up, ignore this message; nothing will happen.\r\n",
-        base = base_url.trim_end_matches('/'),
-        token = token.expose(),
+/// The link that proves an owner's address, from the catalog.
+pub(crate) fn verification_mail(
+    base_url: &str,
+    token: &SecretToken,
+    to: &EmailAddress,
+    name: &str,
+    business: &str,
+    language: Language,
+) -> Queued {
+    let url = format!(
+        "{}/verify-email#token={}",
+        base_url.trim_end_matches('/'),
+        token.expose()
+    );
+    Queued::mail_to_address(
+        to,
+        name,
+        language,
+        Mail::VerifyEmail {
+            name: name.to_owned(),
+            business: business.to_owned(),
+            url,
+        },
     )
+    .for_audience(Audience::Team)
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use super::limits::{self, AnswerFloor};
 use super::{status, user, user_status, AccountsError, VERIFICATION_TTL_SECS};
 use crate::audit::{AuditEvent, Outcome};
 use crate::crypto::SecretToken;
-use crate::email::outbox::Queued;
 use crate::email::EmailAddress;
 use crate::http::{parse_field, RequestMeta};
 use crate::store::{Attrs, Condition, Entity, GlobalKey, StoreError, TenantKey, Write};
@@ -205,11 +204,13 @@ async fn resend_if_pending(
     let mail = crate::email::outbox::entry(
         p,
         &scope,
-        &[Queued::to_address(
+        &[super::signup::verification_mail(
+            &p.config.app_base_url,
+            &token,
             &to,
             &name,
-            format!("Confirm your email for {}", tenant.name()),
-            super::signup::verification_text(&p.config.app_base_url, &token, tenant.name()),
+            tenant.name(),
+            crate::booking::context::language_of(&tenant.profile),
         )],
     )
     .await?;

@@ -191,6 +191,12 @@ impl Queued {
         }
     }
 
+    /// For the given audience.
+    pub fn for_audience(mut self, audience: Audience) -> Self {
+        self.audience = audience;
+        self
+    }
+
     /// With a file attached.
     pub fn attach(mut self, a: Attachment) -> Self {
         self.attachments.push((a.filename, a.content_type, a.bytes));
