@@ -764,3 +764,405 @@ async fn a_counter_left_full_by_unresolved_attempts_heals_but_a_fresh_one_holds(
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+// One read authenticates a request (the session or key record), so every
+// revocation must delete that record in the transaction that makes the change.
+// The tests below take the very next request after each revocation.
+
+fn path(account: &Account, rest: &str) -> String {
+    format!("/v1/tenants/{}{rest}", account.tenant_id)
+}
+
+async fn status(app: &TestApp, who: As<'_>, method: &str, path: &str) -> u16 {
+    app.call(who, method, path, None).await.status
+}
+
+/// The public id of the session making the request.
+async fn own_session_id(app: &TestApp, owner: &Account, session: &Session) -> String {
+    let listed = app
+        .call(As::Session(session), "GET", &me(owner, "/sessions"), None)
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    listed.json()["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn sign_out_ending_a_session_and_revoking_a_key_refuse_the_very_next_request() {
+    let app = TestApp::new().await;
+    let owner = app.owner("nextreq").await;
+    let keeper = app.login(&owner).await;
+    let profile = me(&owner, "");
+
+    // Sign-out.
+    let leaving = app.login(&owner).await;
+    assert_eq!(
+        status(&app, As::Session(&leaving), "GET", &profile).await,
+        200
+    );
+    let out = app
+        .call(As::Session(&leaving), "POST", "/v1/auth/logout", None)
+        .await;
+    assert_eq!(out.status, 204, "{}", out.body);
+    assert_eq!(
+        status(&app, As::Session(&leaving), "GET", &profile).await,
+        401
+    );
+
+    // Ending one session from another.
+    let ended = app.login(&owner).await;
+    let id = own_session_id(&app, &owner, &ended).await;
+    let r = app
+        .call(
+            As::Session(&keeper),
+            "DELETE",
+            &me(&owner, &format!("/sessions/{id}")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        status(&app, As::Session(&ended), "GET", &profile).await,
+        401
+    );
+
+    // Revoking a key.
+    let (key, key_id) = app.api_key(&keeper, &["read"]).await;
+    assert_eq!(status(&app, As::Key(&key), "GET", &profile).await, 200);
+    let r = app
+        .call(
+            As::Session(&keeper),
+            "DELETE",
+            &path(&owner, &format!("/api-keys/{key_id}")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(status(&app, As::Key(&key), "GET", &profile).await, 401);
+
+    // Nothing else was touched, and each revocation was recorded with it.
+    assert_eq!(
+        status(&app, As::Session(&keeper), "GET", &profile).await,
+        200
+    );
+    let actions = app.audit_actions(&keeper).await;
+    for a in ["session.logout", "session.ended", "api_key.revoked"] {
+        assert!(actions.contains(&a.to_owned()), "{a} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn password_change_and_reset_refuse_other_sessions_on_the_very_next_request() {
+    let app = TestApp::new().await;
+    let mut owner = app.owner("pwnext").await;
+    let changer = app.login(&owner).await;
+    let other = app.login(&owner).await;
+    let (key, _) = app.api_key(&changer, &["read"]).await;
+    let profile = me(&owner, "");
+
+    let new = "quiet meadow lantern 4821";
+    let changed = change_password(&app, &changer, &owner, new).await;
+    assert_eq!(changed.status, 204, "{}", changed.body);
+    let current = rotated(&changed, &changer);
+    assert_eq!(
+        status(&app, As::Session(&other), "GET", &profile).await,
+        401
+    );
+    assert_eq!(
+        status(&app, As::Session(&changer), "GET", &profile).await,
+        401,
+        "the session it was made from was rotated"
+    );
+    assert_eq!(
+        status(&app, As::Session(&current), "GET", &profile).await,
+        200
+    );
+    assert_eq!(
+        status(&app, As::Key(&key), "GET", &profile).await,
+        200,
+        "a password change ends sessions, not keys"
+    );
+    owner.password = new.to_owned();
+
+    // A reset ends every session, the one in hand included.
+    let second = app.login(&owner).await;
+    let asked = app
+        .post_json(
+            "/v1/auth/password-reset",
+            &json!({ "tenant": owner.slug, "email": owner.email }),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let token = token_from_mail(app.mail_to(&owner.email).await.last().unwrap());
+    let reset = app
+        .post_json(
+            "/v1/auth/password-reset/confirm",
+            &json!({ "token": token, "password": "amber canyon whistle 9034" }),
+        )
+        .await;
+    assert_eq!(reset.status, 204, "{}", reset.body);
+    for s in [&current, &second] {
+        assert_eq!(status(&app, As::Session(s), "GET", &profile).await, 401);
+    }
+}
+
+#[tokio::test]
+async fn role_change_deactivation_and_deletion_refuse_sessions_and_keys_on_the_very_next_request() {
+    let app = TestApp::new().await;
+    let owner = app.owner("usernext").await;
+    let boss = app.login(&owner).await;
+    let users = path(&owner, "/users");
+
+    // Each target: an admin with two sessions and a key.
+    let target = |role: &'static str| {
+        let (app, boss, owner) = (&app, &boss, &owner);
+        async move {
+            let (account, first) = app.member(boss, owner, role).await;
+            let second = app.login(&account).await;
+            let (key, _) = app.api_key(&first, &["read"]).await;
+            for who in [As::Session(&first), As::Session(&second), As::Key(&key)] {
+                assert_eq!(status(app, who, "GET", &path(owner, "/users")).await, 200);
+            }
+            (account, first, second, key)
+        }
+    };
+    let refused = |first: &Session, second: &Session, key: &str| {
+        let (app, users) = (&app, users.clone());
+        let (first, second, key) = (first.clone(), second.clone(), key.to_owned());
+        async move {
+            for who in [As::Session(&first), As::Session(&second), As::Key(&key)] {
+                assert_eq!(status(app, who, "GET", &users).await, 401);
+            }
+        }
+    };
+
+    // Role change: the next request with any old credential is refused; a new
+    // sign-in carries the new role.
+    let (demoted, first, second, key) = target("admin").await;
+    let r = app
+        .call(
+            As::Session(&boss),
+            "PATCH",
+            &format!("{users}/{}", demoted.user_id),
+            Some(json!({ "role": "staff" })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    refused(&first, &second, &key).await;
+    let again = app.login(&demoted).await;
+    assert_eq!(status(&app, As::Session(&again), "GET", &users).await, 403);
+
+    // Deactivation.
+    let (gone, first, second, key) = target("admin").await;
+    let r = app
+        .call(
+            As::Session(&boss),
+            "POST",
+            &format!("{users}/{}/deactivate", gone.user_id),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    refused(&first, &second, &key).await;
+
+    // Deletion.
+    let (deleted, first, second, key) = target("admin").await;
+    let r = app
+        .call(
+            As::Session(&boss),
+            "DELETE",
+            &format!("{users}/{}", deleted.user_id),
+            Some(json!({ "password": owner.password })),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    refused(&first, &second, &key).await;
+
+    // Nothing of theirs is left to authenticate with.
+    let records: Vec<_> = app
+        .scan()
+        .await
+        .into_iter()
+        .filter(|i| {
+            let pk = i["PK"].as_s().unwrap();
+            pk.starts_with("SESS#") || pk.starts_with("KEY#")
+        })
+        .filter_map(|i| i.get("user_id").and_then(|u| u.as_s().ok()).cloned())
+        .collect();
+    for account in [&demoted, &gone, &deleted] {
+        let left = records.iter().filter(|u| **u == account.user_id).count();
+        let expected = usize::from(account.user_id == demoted.user_id);
+        assert_eq!(left, expected, "only the new sign-in after the role change");
+    }
+}
+
+#[tokio::test]
+async fn a_session_or_key_acts_only_in_the_tenant_its_record_names() {
+    use bookwarden_shared::crypto::SecretToken;
+    let app = TestApp::new().await;
+    let a = app.owner("recorda").await;
+    let b = app.owner("recordb").await;
+    let a_session = app.login(&a).await;
+    let b_session = app.login(&b).await;
+    let (a_key, _) = app.api_key(&a_session, &["read"]).await;
+    let b_session_id = own_session_id(&app, &b, &b_session).await;
+
+    // The record the one read hits names the tenant, and holds no personal data.
+    let token = a_session.cookie.trim_start_matches("__Host-session=");
+    let hash = SecretToken::parse(token).unwrap().hash();
+    let record = app
+        .scan()
+        .await
+        .into_iter()
+        .find(|i| i["PK"].as_s().unwrap() == &format!("SESS#{}", hash.as_str()))
+        .expect("the session record");
+    assert_eq!(record["tenant_id"].as_s().unwrap(), &a.tenant_id);
+    assert_eq!(record["user_id"].as_s().unwrap(), &a_session.user_id);
+    for personal in ["client_addr", "user_agent", "email", "name"] {
+        assert!(!record.contains_key(personal), "{personal} in {record:?}");
+    }
+
+    // Everything in B's paths is not found, with A's session and with A's key.
+    let b_session_of = format!("/sessions/{b_session_id}");
+    let end_b = format!("/me{b_session_of}");
+    for (method, rest) in [
+        ("GET", "/me"),
+        ("GET", "/me/sessions"),
+        ("GET", "/users"),
+        ("GET", "/audit"),
+        ("GET", "/api-keys"),
+        ("DELETE", end_b.as_str()),
+    ] {
+        for who in [As::Session(&a_session), As::Key(&a_key)] {
+            let r = app.call(who, method, &path(&b, rest), None).await;
+            assert_eq!(r.status, 404, "{method} {rest}: {}", r.body);
+        }
+    }
+    // B's session id through A's own path ends nothing of B's.
+    let r = app
+        .call(
+            As::Session(&a_session),
+            "DELETE",
+            &me(&a, &b_session_of),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(
+        status(&app, As::Session(&b_session), "GET", &me(&b, "")).await,
+        200
+    );
+    // A's revocations do not reach B, and B's do not reach A.
+    let out = app
+        .call(As::Session(&b_session), "POST", "/v1/auth/logout", None)
+        .await;
+    assert_eq!(out.status, 204);
+    assert_eq!(
+        status(&app, As::Session(&a_session), "GET", &me(&a, "")).await,
+        200
+    );
+    assert_eq!(status(&app, As::Key(&a_key), "GET", &me(&a, "")).await, 200);
+    let actions = app.audit_actions(&a_session).await;
+    assert!(actions.contains(&"tenant.cross_access_attempt".to_owned()));
+}
+
+#[tokio::test]
+async fn sign_ins_racing_a_role_change_leave_no_credential_with_the_old_role() {
+    let app = TestApp::new().await;
+    let owner = app.owner("race").await;
+    let boss = app.login(&owner).await;
+    let (admin, admin_session) = app.member(&boss, &owner, "admin").await;
+    let users = path(&owner, "/users");
+    let body = json!({ "tenant": admin.slug, "email": admin.email, "password": admin.password })
+        .to_string();
+    let sign_ins = (0..8).map(|i| {
+        let (app, body) = (&app, body.clone());
+        async move {
+            app.request_from(
+                &format!("198.51.100.{}", 40 + i),
+                "POST",
+                "/v1/auth/login",
+                &[("content-type", "application/json")],
+                body.as_bytes(),
+            )
+            .await
+        }
+    });
+    let keys = path(&owner, "/api-keys");
+    let key = app.call(
+        As::Session(&admin_session),
+        "POST",
+        &keys,
+        Some(json!({ "name": "racing", "scopes": ["read"], "expires_in_days": 30 })),
+    );
+    let target = format!("{users}/{}", admin.user_id);
+    let demote = app.call(
+        As::Session(&boss),
+        "PATCH",
+        &target,
+        Some(json!({ "role": "staff" })),
+    );
+    let (signed_in, key, demoted) = futures_util::join!(join_all(sign_ins), key, demote);
+    assert_eq!(demoted.status, 200, "{}", demoted.body);
+    // Whatever the order, no credential still acts as an admin: each one is
+    // either ended (401) or a staff session (403).
+    let mut sessions = vec![admin_session.clone()];
+    sessions.extend(
+        signed_in
+            .iter()
+            .filter(|r| r.status == 200)
+            .map(session_from),
+    );
+    for s in &sessions {
+        let code = status(&app, As::Session(s), "GET", &users).await;
+        assert!(code == 401 || code == 403, "a session answered {code}");
+    }
+    // A key is created only before the change (and then revoked by it) or
+    // not at all.
+    assert!([201, 401, 403].contains(&key.status), "{}", key.body);
+    if key.status == 201 {
+        let secret = key.json()["secret"].as_str().unwrap().to_owned();
+        let code = status(&app, As::Key(&secret), "GET", &users).await;
+        assert_eq!(code, 401, "the key carried the old role");
+    }
+}
+
+#[tokio::test]
+async fn more_sessions_than_one_transaction_holds_all_end_with_a_deactivation() {
+    let app = TestApp::new().await;
+    let owner = app.owner("many").await;
+    let boss = app.login(&owner).await;
+    let (admin, first) = app.member(&boss, &owner, "admin").await;
+    // Two items per session: 60 sessions are more than 100 writes.
+    let mut sessions = vec![first];
+    for i in 0..59 {
+        app.set_client(&format!("198.51.100.{}", 100 + i / 20));
+        sessions.push(app.login(&admin).await);
+    }
+    let (key, _) = app.api_key(&sessions[0], &["read"]).await;
+    let users = path(&owner, "/users");
+    let r = app
+        .call(
+            As::Session(&boss),
+            "POST",
+            &format!("{users}/{}/deactivate", admin.user_id),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for s in &sessions {
+        assert_eq!(status(&app, As::Session(s), "GET", &users).await, 401);
+    }
+    assert_eq!(status(&app, As::Key(&key), "GET", &users).await, 401);
+    assert!(!app.scan().await.iter().any(|i| {
+        i.get("user_id").and_then(|u| u.as_s().ok()) == Some(&admin.user_id)
+            && i["PK"].as_s().unwrap().contains("SESS#")
+    }));
+}

@@ -1,12 +1,13 @@
 //! Tests that measure the process itself: Argon2 verifications counted during
-//! a burst of guesses (AUTH-2) and answer timings that must not reveal whether
-//! an account exists (AUTH-2, AUTH-4). They live in their own binary and take
+//! a burst of guesses (AUTH-2), answer timings that must not reveal whether
+//! an account exists (AUTH-2, AUTH-4), and the table reads that authenticating
+//! a request costs (SESS-2, AUTH-5). They live in their own binary and take
 //! turns ([`alone`]), so no other test's sign-ins or load disturb the figures.
 
 use bookwarden_shared::accounts::login::LOCK_AFTER_FAILURES;
 use bookwarden_shared::crypto::verifications_so_far;
-use bookwarden_tests::identity::Account;
-use bookwarden_tests::{TestApp, TestResponse};
+use bookwarden_tests::identity::{Account, As};
+use bookwarden_tests::{reads, TestApp, TestResponse};
 use futures_util::future::join_all;
 use serde_json::json;
 use std::time::Instant;
@@ -175,4 +176,59 @@ async fn password_reset_timing_does_not_reveal_whether_an_account_exists() {
         ratio < 1.25,
         "known-account median {k:.4}s vs unknown-account median {u:.4}s"
     );
+}
+
+/// The table reads one request makes, and its answer.
+async fn reads_of(
+    app: &TestApp,
+    who: As<'_>,
+    method: &str,
+    path: &str,
+) -> (TestResponse, usize, Vec<String>) {
+    let (r, ops) = app
+        .ddb_calls
+        .during(app.call(who, method, path, None))
+        .await;
+    (r, reads(&ops), ops)
+}
+
+#[tokio::test]
+async fn authenticating_a_session_or_an_api_key_reads_one_item() {
+    let _turn = alone().await;
+    let app = TestApp::new().await;
+    let owner = app.owner("authread").await;
+    let session = app.login(&owner).await;
+    let (_, staff) = app.member(&session, &owner, "staff").await;
+    let (key, _) = app.api_key(&session, &["read"]).await;
+    let t = &owner.tenant_id;
+
+    // Refused by the permission matrix right after authentication: whatever
+    // these read, authentication read.
+    let (r, by_session, ops) = reads_of(
+        &app,
+        As::Session(&staff),
+        "GET",
+        &format!("/v1/tenants/{t}/audit"),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    println!("authenticating a session: {by_session} DynamoDB reads ({ops:?})");
+    assert_eq!(by_session, 1, "{ops:?}");
+    let (r, by_key, ops) = reads_of(
+        &app,
+        As::Key(&key),
+        "GET",
+        &format!("/v1/tenants/{t}/api-keys"),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    println!("authenticating an API key: {by_key} DynamoDB reads ({ops:?})");
+    assert_eq!(by_key, 1, "{ops:?}");
+
+    // A whole request: authentication and the profile it shows.
+    for who in [As::Session(&session), As::Key(&key)] {
+        let (r, n, ops) = reads_of(&app, who, "GET", &format!("/v1/tenants/{t}/me")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(n, 2, "{ops:?}");
+    }
 }

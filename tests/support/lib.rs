@@ -62,6 +62,30 @@ impl CallCounter {
     pub fn operations(&self) -> Vec<String> {
         self.1.lock().expect("operations").clone()
     }
+
+    /// The operations sent while `f` ran.
+    pub async fn during<F: std::future::Future>(&self, f: F) -> (F::Output, Vec<String>) {
+        let before = self.operations().len();
+        let out = f.await;
+        (out, self.operations()[before..].to_vec())
+    }
+}
+
+/// DynamoDB operations that read items (as opposed to writes).
+pub const DDB_READS: [&str; 5] = [
+    "GetItem",
+    "BatchGetItem",
+    "Query",
+    "Scan",
+    "TransactGetItems",
+];
+
+/// How many of `operations` read items.
+pub fn reads(operations: &[String]) -> usize {
+    operations
+        .iter()
+        .filter(|op| DDB_READS.contains(&op.as_str()))
+        .count()
 }
 
 impl Intercept for CallCounter {

@@ -7,8 +7,9 @@ use super::user;
 use super::AccountsError;
 use crate::audit::{AuditEvent, Outcome};
 use crate::auth::api_keys::{self, CreatedKey, KeyView, MAX_LIFETIME_DAYS};
-use crate::auth::{Caller, Scope};
+use crate::auth::{credentials, Caller, Scope};
 use crate::http::{FieldError, RequestMeta};
+use crate::store::{Attrs, Condition, Write};
 use crate::tenancy::TenantScope;
 use crate::Platform;
 
@@ -72,6 +73,14 @@ pub async fn create(
     }
     let mut scopes: Vec<Scope> = scopes.into_iter().flatten().collect();
     scopes.dedup();
+    // The key copies the creator's role: it is issued only from the account as
+    // it is (active, that role) and only if no revocation came since.
+    let me = user::load(p, scope, caller.user_id())
+        .await?
+        .ok_or(AccountsError::NotFound)?;
+    if me.status() != super::user_status::ACTIVE || me.role()? != caller.role() {
+        return Err(AccountsError::Forbidden);
+    }
     let (created, mut writes) = api_keys::create(
         scope,
         caller.user_id(),
@@ -80,18 +89,27 @@ pub async fn create(
         &scopes,
         input.expires_in_days,
     );
+    writes.push(Write::Update(
+        me.key.clone(),
+        credentials::issuing(Attrs::new()),
+        Condition::All(vec![
+            Condition::ExistsWithString("role", caller.role().as_str().to_owned()),
+            credentials::unrevoked_since(&me.record),
+        ]),
+    ));
     writes.push(event("api_key.created", caller, &created.id, meta).write(scope));
-    p.store.transact(writes).await?;
-    if let Some(me) = user::load(p, scope, caller.user_id()).await? {
-        security_notice(
-            p,
-            scope,
-            &me,
-            "A Bookwarden API key was created",
-            &format!("An API key named \"{name}\" was created."),
-        )
-        .await;
-    }
+    p.store
+        .transact(writes)
+        .await
+        .map_err(super::conflict_as(AccountsError::Forbidden))?;
+    security_notice(
+        p,
+        scope,
+        &me,
+        "A Bookwarden API key was created",
+        &format!("An API key named \"{name}\" was created."),
+    )
+    .await;
     Ok(created)
 }
 
@@ -108,12 +126,10 @@ pub async fn revoke(
     id: &str,
     meta: &RequestMeta,
 ) -> Result<(), AccountsError> {
-    let revoked = api_keys::revoke(&p.store, scope, id)
+    let revoked_event = event("api_key.revoked", caller, id, meta).write(scope);
+    let revoked = api_keys::revoke(&p.store, scope, id, vec![revoked_event])
         .await?
         .ok_or(AccountsError::NotFound)?;
-    event("api_key.revoked", caller, id, meta)
-        .append(&p.store, scope)
-        .await?;
     if let Some(me) = user::load(p, scope, caller.user_id()).await? {
         let text = format!("The API key named \"{}\" was revoked.", revoked.name);
         security_notice(p, scope, &me, "A Bookwarden API key was revoked", &text).await;

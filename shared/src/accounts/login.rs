@@ -12,8 +12,8 @@ use super::notify::{security_notice, send_link};
 use super::user::{self, User};
 use super::{conflict_as, user_status, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
-use crate::auth::mfa;
 use crate::auth::session::{self, NewSession, Restriction};
+use crate::auth::{credentials, mfa};
 use crate::clock::now_unix;
 use crate::crypto::{
     hash_password, verify_password, PasswordCheck, PasswordHashString, SecretToken,
@@ -308,10 +308,12 @@ pub async fn login(
     let restriction = restriction_for(&tenant.policy, role, &user, now);
     let (new_session, session_writes) =
         session::create(&scope, &user.id, role, restriction, &tenant.policy, meta);
+    // The session copies the role and rests on the account as read: no role
+    // change, deactivation or password change may have happened since.
     let mut writes = vec![Write::Update(
         user.key.clone(),
-        signed_in_update(user_update),
-        unlocked,
+        credentials::issuing(signed_in_update(user_update)),
+        Condition::All(vec![unlocked, credentials::unrevoked_since(&user.record)]),
     )];
     writes.extend(session_writes);
     writes.push(
@@ -749,9 +751,10 @@ pub async fn verify_mfa(
         meta,
     );
     let mut writes = end_challenge(&c);
+    expected.push(credentials::unrevoked_since(&c.user.record));
     writes.push(Write::Update(
         c.user.key.clone(),
-        user_update,
+        credentials::issuing(user_update),
         Condition::All(expected),
     ));
     writes.extend(session_writes);
@@ -855,16 +858,14 @@ pub async fn logout(
     session_id: &str,
     meta: &RequestMeta,
 ) -> Result<(), AccountsError> {
-    session::end(&p.store, scope, user, session_id).await?;
-    audit(
+    let event = audit(
         "auth",
         "session.logout",
         user.as_str(),
         session_id,
         meta,
         Outcome::Success,
-    )
-    .append(&p.store, scope)
-    .await?;
+    );
+    session::end(&p.store, scope, user, session_id, vec![event.write(scope)]).await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::notify::security_notice;
 use super::user::{self, new_password, reauthenticate, seal_for, User, UserView};
 use super::AccountsError;
 use crate::audit::{AuditEvent, Outcome};
+use crate::auth::credentials::{self, Revoke, UserChange};
 use crate::auth::session::{self, NewSession, SessionView};
 use crate::auth::{mfa, Caller};
 use crate::crypto::Purpose;
@@ -98,9 +99,10 @@ pub struct PasswordChangeInput {
 }
 
 /// Replaces the caller's session by a fresh one after a privilege or
-/// credential change (SESS-2 rotation). The new session carries whatever
-/// restriction still applies to the account as it is now: a full session
-/// comes only when every requirement (second factor, fresh password) is met.
+/// credential change (SESS-2 rotation), in one transaction that also ends the
+/// current session. The new session carries whatever restriction still applies
+/// to the account as it is now: a full session comes only when every
+/// requirement (second factor, fresh password) is met.
 async fn rotate(
     p: &Platform,
     scope: &TenantScope,
@@ -112,12 +114,29 @@ async fn rotate(
     let role = u.role()?;
     let restriction =
         super::login::restriction_for(&tenant.policy, role, &u, crate::clock::now_unix());
-    let (new_session, writes) =
+    let (new_session, mut writes) =
         session::create(scope, &u.id, role, restriction, &tenant.policy, meta);
-    p.store.transact(writes).await?;
+    // The new session copies the user as read just now: a revocation since
+    // makes the rotation fail instead of outliving it.
+    writes.push(Write::Update(
+        u.key.clone(),
+        credentials::issuing(Attrs::new()),
+        credentials::unrevoked_since(&u.record),
+    ));
     if let Some(current) = caller.session_id() {
-        session::end(&p.store, scope, &u.id, current).await?;
+        let key =
+            crate::store::TenantKey::new(scope, crate::store::Entity::Session(&u.id, current));
+        let entry = p
+            .store
+            .get(scope, &key)
+            .await?
+            .ok_or(AccountsError::ReauthenticationRequired)?;
+        writes.extend(session::end_writes(scope, &u.id, &entry)?);
     }
+    p.store
+        .transact(writes)
+        .await
+        .map_err(super::conflict_as(AccountsError::ReauthenticationRequired))?;
     Ok(new_session)
 }
 
@@ -134,25 +153,27 @@ pub async fn change_password(
     reauthenticate(p, scope, &u, Some(&input.current_password), None).await?;
     let tenant = user::tenant(p, scope).await?;
     let update = new_password(p, scope, &tenant, &u, &input.new_password).await?;
-    p.store
-        .transact(vec![
-            // Stating the hash it replaces: a concurrent change or reset wins
-            // instead of being overwritten.
-            Write::Update(
-                u.key.clone(),
-                update,
-                Condition::ExistsWithString(
-                    "password_hash",
-                    u.password_hash()
-                        .map(|h| h.as_str().to_owned())
-                        .unwrap_or_default(),
-                ),
+    // Every other session ends in the transaction that changes the password.
+    credentials::revoke_with(
+        &p.store,
+        scope,
+        &u.id,
+        Revoke::other_sessions(caller.session_id()),
+        // Stating the hash it replaces: a concurrent change or reset wins
+        // instead of being overwritten.
+        UserChange::Update(
+            update,
+            Condition::ExistsWithString(
+                "password_hash",
+                u.password_hash()
+                    .map(|h| h.as_str().to_owned())
+                    .unwrap_or_default(),
             ),
-            event("password.changed", caller, meta).write(scope),
-        ])
-        .await
-        .map_err(super::conflict_as(AccountsError::ReauthenticationRequired))?;
-    session::end_all(&p.store, scope, &u.id, caller.session_id()).await?;
+        ),
+        vec![event("password.changed", caller, meta).write(scope)],
+    )
+    .await
+    .map_err(super::conflict_as(AccountsError::ReauthenticationRequired))?;
     let rotated = rotate(p, scope, caller, meta).await?;
     security_notice(
         p,
@@ -188,12 +209,10 @@ pub async fn end_session(
     id: &str,
     meta: &RequestMeta,
 ) -> Result<(), AccountsError> {
-    if !session::end(&p.store, scope, caller.user_id(), id).await? {
+    let ended = event("session.ended", caller, meta).write(scope);
+    if !session::end(&p.store, scope, caller.user_id(), id, vec![ended]).await? {
         return Err(AccountsError::NotFound);
     }
-    event("session.ended", caller, meta)
-        .append(&p.store, scope)
-        .await?;
     Ok(())
 }
 

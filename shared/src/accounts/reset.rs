@@ -10,7 +10,7 @@ use super::notify::{security_notice, send_link};
 use super::user::{self, new_password};
 use super::{user_status, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
-use crate::auth::session;
+use crate::auth::credentials::{self, Revoke, UserChange};
 use crate::clock::now_unix;
 use crate::crypto::{PasswordHashString, SecretToken};
 use crate::email::EmailAddress;
@@ -175,14 +175,18 @@ pub async fn confirm(
         .await?
         .number("failed_mfa", 0)
         .number("lockouts", 0);
-    p.store
-        .transact(vec![
+    // Every session ends in the transaction that sets the new password.
+    credentials::revoke_with(
+        &p.store,
+        &scope,
+        &u.id,
+        Revoke::sessions(),
+        UserChange::Update(
+            update,
+            Condition::ExistsWithString("password_hash", current.as_str().to_owned()),
+        ),
+        vec![
             Write::DeletePointer(GlobalKey::PasswordReset(hash), Condition::Exists),
-            Write::Update(
-                u.key.clone(),
-                update,
-                Condition::ExistsWithString("password_hash", current.as_str().to_owned()),
-            ),
             AuditEvent {
                 kind: "auth",
                 action: "password.reset",
@@ -192,10 +196,10 @@ pub async fn confirm(
                 outcome: Outcome::Success,
             }
             .write(&scope),
-        ])
-        .await
-        .map_err(super::conflict_as(AccountsError::InvalidToken))?;
-    session::end_all(&p.store, &scope, &u.id, None).await?;
+        ],
+    )
+    .await
+    .map_err(super::conflict_as(AccountsError::InvalidToken))?;
     security_notice(p, &scope, &u, "Your Bookwarden password was reset", "The password of your account was reset with an emailed link; every session was signed out.").await;
     Ok(())
 }

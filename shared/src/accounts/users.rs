@@ -8,8 +8,8 @@ use super::reset::TokenPasswordInput;
 use super::user::{self, new_password, reauthenticate, seal_for, User, UserView};
 use super::{user_status, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
+use crate::auth::credentials::{self, Revoke, UserChange};
 use crate::auth::Caller;
-use crate::auth::{api_keys, session};
 use crate::clock::now_unix;
 use crate::crypto::{Purpose, SecretToken};
 use crate::email::EmailAddress;
@@ -282,8 +282,8 @@ pub struct RoleInput {
     pub role: String,
 }
 
-/// Changes a user's role; their sessions end and their API keys are revoked so
-/// the new role applies at once.
+/// Changes a user's role; their sessions end and their API keys are revoked in
+/// the same transaction, so the new role applies from the next request on.
 pub async fn change_role(
     p: &Platform,
     scope: &TenantScope,
@@ -298,18 +298,19 @@ pub async fn change_role(
     if role != Role::Owner {
         keep_an_owner(p, scope, &t).await?;
     }
-    p.store
-        .transact(vec![
-            Write::Update(
-                t.key.clone(),
-                Attrs::new().string("role", role.as_str()),
-                Condition::Exists,
-            ),
-            event("user.role_changed", caller, &t.id, meta).write(scope),
-        ])
-        .await?;
-    session::end_all(&p.store, scope, &t.id, None).await?;
-    api_keys::revoke_all_of(&p.store, scope, &t.id).await?;
+    credentials::revoke_with(
+        &p.store,
+        scope,
+        &t.id,
+        Revoke::everything(),
+        UserChange::Update(
+            Attrs::new().string("role", role.as_str()),
+            Condition::Exists,
+        ),
+        vec![event("user.role_changed", caller, &t.id, meta).write(scope)],
+    )
+    .await
+    .map_err(super::conflict_as(AccountsError::NotFound))?;
     security_notice(
         p,
         scope,
@@ -322,8 +323,8 @@ pub async fn change_role(
     user::view(p, scope, &t).await
 }
 
-/// Deactivates a user: they cannot sign in, every session ends and their API
-/// keys are revoked.
+/// Deactivates a user: they cannot sign in, and every session and API key of
+/// theirs ends in the same transaction.
 pub async fn deactivate(
     p: &Platform,
     scope: &TenantScope,
@@ -334,18 +335,19 @@ pub async fn deactivate(
     let t = target(p, scope, target_id).await?;
     may_act_on(caller, t.role()?, None)?;
     keep_an_owner(p, scope, &t).await?;
-    p.store
-        .transact(vec![
-            Write::Update(
-                t.key.clone(),
-                Attrs::new().string("status", user_status::DEACTIVATED),
-                Condition::Exists,
-            ),
-            event("user.deactivated", caller, &t.id, meta).write(scope),
-        ])
-        .await?;
-    session::end_all(&p.store, scope, &t.id, None).await?;
-    api_keys::revoke_all_of(&p.store, scope, &t.id).await?;
+    credentials::revoke_with(
+        &p.store,
+        scope,
+        &t.id,
+        Revoke::everything(),
+        UserChange::Update(
+            Attrs::new().string("status", user_status::DEACTIVATED),
+            Condition::Exists,
+        ),
+        vec![event("user.deactivated", caller, &t.id, meta).write(scope)],
+    )
+    .await
+    .map_err(super::conflict_as(AccountsError::NotFound))?;
     super::login::end_pending_logins(p, scope, &t.id).await?;
     let t = target(p, scope, target_id).await?;
     user::view(p, scope, &t).await
@@ -378,18 +380,22 @@ pub async fn delete(
     let t = target(p, scope, target_id).await?;
     may_act_on(caller, t.role()?, None)?;
     keep_an_owner(p, scope, &t).await?;
-    session::end_all(&p.store, scope, &t.id, None).await?;
-    api_keys::revoke_all_of(&p.store, scope, &t.id).await?;
     let email_hash = t.record.string("email_hash")?.to_owned();
-    p.store
-        .transact(vec![
-            Write::Delete(t.key.clone(), Condition::Exists),
+    credentials::revoke_with(
+        &p.store,
+        scope,
+        &t.id,
+        Revoke::everything(),
+        UserChange::Delete(Condition::Exists),
+        vec![
             Write::Delete(
                 TenantKey::new(scope, Entity::UserEmail(&email_hash)),
                 Condition::None,
             ),
             event("user.deleted", caller, &t.id, meta).write(scope),
-        ])
-        .await?;
+        ],
+    )
+    .await
+    .map_err(super::conflict_as(AccountsError::NotFound))?;
     Ok(())
 }

@@ -1,5 +1,13 @@
 //! Tenant API keys (AUTH-5): scoped, expiring, shown once, stored hashed,
 //! revocable, with last use visible.
+//!
+//! # Storage
+//! A key is two items, always written and removed in one transaction:
+//! - the key record, under the secret's hash (`KEY#<hash>`): tenant, creator,
+//!   key id, role, scopes, expiry and last use. It is the only item a request
+//!   reads (one strongly consistent GetItem) and the item revocation deletes;
+//! - the listing entry in the tenant's partition (`APIKEY#<id>`): name, prefix,
+//!   scopes, creation, expiry, last use, and the hash that leads to the record.
 
 use serde::Serialize;
 
@@ -40,7 +48,9 @@ pub struct CreatedKey {
     pub expires_at: String,
 }
 
-/// The writes that create a key, and what to show the caller.
+/// The writes that create a key, and what to show the caller. The transaction
+/// must also mark the issuance on the creator's user item
+/// ([`super::credentials::issuing`]).
 pub fn create(
     scope: &TenantScope,
     created_by: &UserId,
@@ -76,7 +86,15 @@ pub fn create(
         Write::PutPointer(
             GlobalKey::ApiKey(hash),
             scope.tenant_id().clone(),
-            Attrs::new().string("item", id.as_str()).expires_at(expires),
+            Attrs::new()
+                .string("item", id.as_str())
+                .string("user_id", created_by.as_str())
+                .string("role", role.as_str())
+                .strings(
+                    "scopes",
+                    scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+                )
+                .expires_at(expires),
             Condition::NotExists,
         ),
     ];
@@ -106,39 +124,47 @@ pub struct LiveKey {
     pub scopes: Vec<Scope>,
 }
 
-/// Finds the key for a presented secret; unknown, revoked and expired are `None`.
+/// Finds the key for a presented secret with one strongly consistent read of
+/// its record; unknown, revoked and expired are `None`. Last use is recorded
+/// at most once a minute, by a conditional write that cannot bring a revoked
+/// key back.
 pub async fn find(store: &Store, hash: &TokenHash) -> Result<Option<LiveKey>, StoreError> {
-    let Some(pointer) = store.pointer(&GlobalKey::ApiKey(hash.clone())).await? else {
+    let Some((tenant, record)) = store.credential(&GlobalKey::ApiKey(hash.clone())).await? else {
         return Ok(None);
     };
-    let id = pointer.item.ok_or(StoreError::Integrity)?;
-    let scope = TenantScope::from_resolved(pointer.tenant);
-    let key = TenantKey::new(&scope, Entity::ApiKey(&id));
-    let Some(record) = store.get(&scope, &key).await? else {
+    let scope = TenantScope::from_resolved(tenant);
+    let Some(role) = record.optional_string("role") else {
+        // A record without a role predates records that carry the key's
+        // state: not a key this code issued, so not a valid one.
         return Ok(None);
     };
+    let role: Role = role.parse().map_err(|_| StoreError::Integrity)?;
+    let id = record.string("item")?.to_owned();
+    let created_by: UserId = record
+        .string("user_id")?
+        .parse()
+        .map_err(|_| StoreError::Integrity)?;
     let now = now_unix();
-    if record.string("secret_hash")? != hash.as_str() || record.number("key_expires_at")? <= now {
-        return Ok(None);
-    }
     if now - record.number_or_zero("last_used_at") >= TOUCH_INTERVAL_SECS {
-        let touch = Write::Update(
-            key,
-            Attrs::new().number("last_used_at", now),
-            Condition::Exists,
-        );
-        let _ = store.transact(vec![touch]).await;
+        let touch = vec![
+            Write::UpdatePointer(
+                GlobalKey::ApiKey(hash.clone()),
+                scope.tenant_id().clone(),
+                Attrs::new().number("last_used_at", now),
+                Condition::Exists,
+            ),
+            Write::Update(
+                TenantKey::new(&scope, Entity::ApiKey(&id)),
+                Attrs::new().number("last_used_at", now),
+                Condition::Exists,
+            ),
+        ];
+        let _ = store.transact(touch).await;
     }
     Ok(Some(LiveKey {
         id,
-        created_by: record
-            .string("created_by")?
-            .parse()
-            .map_err(|_| StoreError::Integrity)?,
-        role: record
-            .string("role")?
-            .parse()
-            .map_err(|_| StoreError::Integrity)?,
+        created_by,
+        role,
         scopes: record
             .strings("scopes")
             .iter()
@@ -189,40 +215,48 @@ pub async fn list(store: &Store, scope: &TenantScope) -> Result<Vec<KeyView>, St
         .collect()
 }
 
-/// Revokes a key: the item and its pointer go in one transaction, so the next
-/// request with it fails. `None` if there was no such key.
+/// The writes that revoke a key, given its listing entry: the entry and the
+/// record that authenticates it.
+pub fn revoke_writes(scope: &TenantScope, entry: &Record) -> Result<Vec<Write>, StoreError> {
+    let id = entry.string("key_id")?;
+    let hash = TokenHash::from_stored(entry.string("secret_hash")?.to_owned());
+    Ok(vec![
+        Write::Delete(TenantKey::new(scope, Entity::ApiKey(id)), Condition::None),
+        Write::DeletePointer(GlobalKey::ApiKey(hash), Condition::None),
+    ])
+}
+
+/// Revokes a key: its record and listing entry go in one transaction with
+/// `also` (an audit event), so the next request with it fails. `None` if there
+/// was no such key.
 pub async fn revoke(
     store: &Store,
     scope: &TenantScope,
     id: &str,
+    also: Vec<Write>,
 ) -> Result<Option<KeyView>, StoreError> {
     let key = TenantKey::new(scope, Entity::ApiKey(id));
     let Some(record) = store.get(scope, &key).await? else {
         return Ok(None);
     };
-    let hash = TokenHash::from_stored(record.string("secret_hash")?.to_owned());
-    store
-        .transact(vec![
-            Write::Delete(key, Condition::Exists),
-            Write::DeletePointer(GlobalKey::ApiKey(hash), Condition::None),
-        ])
-        .await?;
+    let mut writes = revoke_writes(scope, &record)?;
+    writes.extend(also);
+    store.transact(writes).await?;
     Ok(Some(view(&record)?))
 }
 
-/// Revokes every key a user created: a key must not outlive its creator's
-/// account or keep a role the creator no longer has. Returns how many.
-pub async fn revoke_all_of(
+/// The listing entries of the keys a user created (expired ones included:
+/// they are revoked with the rest).
+pub async fn entries_of(
     store: &Store,
     scope: &TenantScope,
     user: &UserId,
-) -> Result<usize, StoreError> {
-    let mut revoked = 0;
+) -> Result<Vec<Record>, StoreError> {
+    let mut mine = Vec::new();
     for record in store.list_all(scope, Collection::ApiKeys).await? {
         if record.string("created_by")? == user.as_str() {
-            revoke(store, scope, record.string("key_id")?).await?;
-            revoked += 1;
+            mine.push(record);
         }
     }
-    Ok(revoked)
+    Ok(mine)
 }

@@ -1,13 +1,19 @@
 //! Authentication and authorisation of requests.
 //!
 //! Every function validates the caller itself (no separate authorizer), so a
-//! revoked session or key stops working on the very next request. A request is
-//! authenticated by the `__Host-session` cookie or by `Authorization: Bearer`
-//! with an API key; cookie-authenticated state changes must come from the
-//! service's own origin (WEB-2); the tenant in the path must be the principal's
-//! (ISO-3); and the route's permission must be granted by the matrix (ACC-1).
+//! revoked session or key stops working on the very next request. That costs
+//! one strongly consistent read: the session or key record found by the
+//! token's hash holds everything authentication needs, and every revocation
+//! deletes it in the transaction that makes the change ([`credentials`]).
+//!
+//! A request is authenticated by the `__Host-session` cookie or by
+//! `Authorization: Bearer` with an API key; cookie-authenticated state changes
+//! must come from the service's own origin (WEB-2); the tenant in the path
+//! must be the principal's (ISO-3); and the route's permission must be granted
+//! by the matrix (ACC-1).
 
 pub mod api_keys;
+pub mod credentials;
 pub mod mfa;
 pub mod permissions;
 pub mod policy;

@@ -1,5 +1,20 @@
 //! Sessions (SESS-1, SESS-2): a 256-bit token in a `__Host-` cookie, stored only
 //! as a hash; idle and absolute lifetimes; ended on the server side.
+//!
+//! # Storage
+//! A session is two items, always written and removed in one transaction:
+//! - the session record, under the token's hash (`SESS#<hash>`): tenant, user,
+//!   session id, role, restriction, last use, idle lifetime and absolute
+//!   expiry. It is the only item a request reads, so one strongly consistent
+//!   GetItem authenticates, and it is the item every revocation deletes, so
+//!   the next request after a revocation is refused;
+//! - the listing entry, in the user's session partition (`T#<tenant>#SESS#<user>`):
+//!   what the user sees when listing sessions (creation, last use, client
+//!   address, user agent), and the token hash that leads from a session id to
+//!   its record when the session is ended by id.
+//!
+//! The record holds the tenant (ISO-2 lookup); the session acts only inside it
+//! (ISO-3). Personal data (address, user agent) stays in the tenant's partition.
 
 use serde::Serialize;
 
@@ -73,7 +88,9 @@ pub fn clear_cookie() -> String {
 }
 
 /// The writes that create a session for a user; add them to the transaction
-/// that authenticates (login, MFA step, password change).
+/// that authenticates (login, MFA step, rotation). That transaction must also
+/// mark the issuance on the user item ([`super::credentials::issuing`]), so
+/// that a concurrent revocation of the user's sessions cannot miss this one.
 pub fn create(
     scope: &TenantScope,
     user: &UserId,
@@ -88,32 +105,34 @@ pub fn create(
     let idle = policy.session_idle_minutes.clamp(5, 120) * 60;
     let absolute = policy.session_absolute_hours.clamp(1, 24) * 3600;
     let hash = token.hash();
-    let mut attrs = Attrs::new()
+    let mut record = Attrs::new()
         .string("user_id", user.as_str())
+        .string("item", id.as_str())
         .string("role", role.as_str())
-        .string("token_hash", hash.as_str())
-        .number("created_at", now)
         .number("last_seen_at", now)
         .number("idle_secs", idle)
-        .string("client_addr", meta.client_addr.clone())
-        .string("user_agent", meta.user_agent.clone())
         .expires_at(now + absolute);
     if let Some(r) = restriction {
-        attrs = attrs.string("restriction", r.as_str());
+        record = record.string("restriction", r.as_str());
     }
     let writes = vec![
         Write::Put(
             TenantKey::new(scope, Entity::Session(user, id.as_str())),
-            attrs,
+            Attrs::new()
+                .string("user_id", user.as_str())
+                .string("token_hash", hash.as_str())
+                .number("created_at", now)
+                .number("last_seen_at", now)
+                .number("idle_secs", idle)
+                .string("client_addr", meta.client_addr.clone())
+                .string("user_agent", meta.user_agent.clone())
+                .expires_at(now + absolute),
             Condition::NotExists,
         ),
         Write::PutPointer(
             GlobalKey::Session(hash),
             scope.tenant_id().clone(),
-            Attrs::new()
-                .string("user_id", user.as_str())
-                .string("item", id.as_str())
-                .expires_at(now + absolute),
+            record,
             Condition::NotExists,
         ),
     ];
@@ -142,53 +161,64 @@ pub struct LiveSession {
     pub restriction: Option<Restriction>,
 }
 
-/// Finds the live session for a cookie token: unknown, idle-expired and
-/// absolutely expired sessions are all `None`.
+/// Finds the live session for a cookie token with one strongly consistent
+/// read of its record: unknown, ended, idle-expired and absolutely expired
+/// sessions are all `None`. A session in use has its last use moved forward
+/// at most once a minute, by a conditional write that cannot bring an ended
+/// session back.
 pub async fn find(store: &Store, token: &SecretToken) -> Result<Option<LiveSession>, StoreError> {
     let hash = token.hash();
-    let Some(pointer) = store.pointer(&GlobalKey::Session(hash.clone())).await? else {
+    let Some((tenant, record)) = store.credential(&GlobalKey::Session(hash.clone())).await? else {
         return Ok(None);
     };
-    let (Some(user_id), Some(id)) = (pointer.user_id, pointer.item) else {
-        return Err(StoreError::Integrity);
-    };
-    let scope = TenantScope::from_resolved(pointer.tenant);
-    let key = TenantKey::new(&scope, Entity::Session(&user_id, &id));
-    let Some(session) = store.get(&scope, &key).await? else {
+    let scope = TenantScope::from_resolved(tenant);
+    let Some(role) = record.optional_string("role") else {
+        // A record without a role predates records that carry the session's
+        // state: not a session this code issued, so not a live one.
         return Ok(None);
     };
-    if session.string("token_hash")? != hash.as_str() {
-        return Err(StoreError::Integrity);
-    }
+    let role: Role = role.parse().map_err(|_| StoreError::Integrity)?;
+    let user_id: UserId = record
+        .string("user_id")?
+        .parse()
+        .map_err(|_| StoreError::Integrity)?;
+    let id = record.string("item")?.to_owned();
     let now = now_unix();
-    let last_seen = session.number("last_seen_at")?;
-    if now >= last_seen + session.number("idle_secs")? {
+    let last_seen = record.number("last_seen_at")?;
+    if now >= last_seen + record.number("idle_secs")? {
         return Ok(None);
     }
     if now - last_seen >= TOUCH_INTERVAL_SECS {
-        let touch = Write::Update(
-            key,
-            Attrs::new().number("last_seen_at", now),
-            Condition::Exists,
-        );
-        // A failed touch (session ended concurrently) is not an error here.
-        let _ = store.transact(vec![touch]).await;
+        // Both items, each only if it still exists: a session ended meanwhile
+        // stays ended and the touch fails, which is not an error here.
+        let touch = vec![
+            Write::UpdatePointer(
+                GlobalKey::Session(hash),
+                scope.tenant_id().clone(),
+                Attrs::new().number("last_seen_at", now),
+                Condition::Exists,
+            ),
+            Write::Update(
+                TenantKey::new(&scope, Entity::Session(&user_id, &id)),
+                Attrs::new().number("last_seen_at", now),
+                Condition::Exists,
+            ),
+        ];
+        let _ = store.transact(touch).await;
     }
     Ok(Some(LiveSession {
         scope,
         user_id,
-        role: session
-            .string("role")?
-            .parse()
-            .map_err(|_| StoreError::Integrity)?,
+        role,
         id,
-        restriction: session
+        restriction: record
             .optional_string("restriction")
             .and_then(Restriction::parse),
     }))
 }
 
-/// The writes that end one session.
+/// The writes that end one session, given its listing entry: the entry and
+/// the record that authenticates it.
 pub fn end_writes(
     scope: &TenantScope,
     user: &UserId,
@@ -205,36 +235,33 @@ pub fn end_writes(
     ])
 }
 
-/// Ends one of a user's sessions by its public id; `false` if there was none.
+/// Ends one of a user's sessions by its public id, together with `also` (an
+/// audit event) in one transaction; `false` if there was no such session.
 pub async fn end(
     store: &Store,
     scope: &TenantScope,
     user: &UserId,
     id: &str,
+    also: Vec<Write>,
 ) -> Result<bool, StoreError> {
     let key = TenantKey::new(scope, Entity::Session(user, id));
     let Some(session) = store.get(scope, &key).await? else {
         return Ok(false);
     };
-    store.transact(end_writes(scope, user, &session)?).await?;
+    let mut writes = end_writes(scope, user, &session)?;
+    writes.extend(also);
+    store.transact(writes).await?;
     Ok(true)
 }
 
-/// Ends every session of a user except `keep` (password change keeps the
-/// session it was made from; reset and deactivation keep none).
-pub async fn end_all(
+/// Every listing entry of a user's sessions (idle-expired ones included: they
+/// are ended with the rest).
+pub async fn entries(
     store: &Store,
     scope: &TenantScope,
     user: &UserId,
-    keep: Option<&str>,
-) -> Result<usize, StoreError> {
-    let sessions = store.list_all(scope, Collection::Sessions(user)).await?;
-    let mut ended = 0;
-    for session in sessions.iter().filter(|s| s.sort_key().ok() != keep) {
-        store.transact(end_writes(scope, user, session)?).await?;
-        ended += 1;
-    }
-    Ok(ended)
+) -> Result<Vec<Record>, StoreError> {
+    store.list_all(scope, Collection::Sessions(user)).await
 }
 
 /// A session as its user sees it.

@@ -9,7 +9,8 @@ use super::{StoreError, EXPIRES_ATTR, TENANT_ATTR};
 use crate::tenancy::TenantId;
 
 /// Attributes to write. Key and tenant attributes are added by the store.
-#[derive(Debug, Default)]
+/// Cloneable so a transaction can be built again when it is retried.
+#[derive(Clone, Debug, Default)]
 pub struct Attrs(Vec<(String, AttributeValue)>);
 
 impl Attrs {

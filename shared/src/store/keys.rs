@@ -176,14 +176,16 @@ impl TenantKey {
 }
 
 /// The named global lookups (ISO-2): the only keys not under a tenant. Each
-/// pointer holds a tenant id and at most a user id and an item id.
+/// pointer holds a tenant id and at most a user id and an item id, except the
+/// session and API key records, which hold what authenticating needs.
 #[derive(Clone, Debug)]
 pub enum GlobalKey {
     /// Public slug to tenant.
     Slug(Slug),
     /// Email verification token hash to tenant and user.
     EmailVerification(TokenHash),
-    /// Session token hash to tenant, user and session id.
+    /// Session token hash to the session record (tenant, user, session id,
+    /// role, restriction, lifetimes).
     Session(TokenHash),
     /// Pending second-factor token hash to tenant, user and challenge id.
     MfaChallenge(TokenHash),
@@ -191,7 +193,8 @@ pub enum GlobalKey {
     PasswordReset(TokenHash),
     /// Invitation token hash to tenant and user.
     Invitation(TokenHash),
-    /// API key secret hash to tenant and key id.
+    /// API key secret hash to the key record (tenant, creator, key id, role,
+    /// scopes, expiry).
     ApiKey(TokenHash),
     /// Email change confirmation token hash to tenant and user.
     EmailChange(TokenHash),

@@ -11,9 +11,9 @@
 //! | tenant profile and security policy | `T#<tenant>` | `TENANT` |
 //! | user | `T#<tenant>` | `USER#<user>` |
 //! | user by keyed email hash | `T#<tenant>` | `EMAIL#<hmac>` |
-//! | API key | `T#<tenant>` | `APIKEY#<key id>` |
+//! | API key (listing entry) | `T#<tenant>` | `APIKEY#<key id>` |
 //! | login waiting for a second factor | `T#<tenant>` | `MFA#<challenge id>` |
-//! | session | `T#<tenant>#SESS#<user>` | `<session id>` |
+//! | session (listing entry) | `T#<tenant>#SESS#<user>` | `<session id>` |
 //! | audit event | `T#<tenant>#AUDIT` | `<rfc3339 µs>#<random>` |
 //! | service | `T#<tenant>` | `TENANT#SERVICE#<id>` |
 //! | staff working hours | `T#<tenant>` | `TENANT#SCHEDULE#<user>` |
@@ -28,17 +28,22 @@
 //!
 //! Named global lookups, the only items whose key does not start with a
 //! tenant. Each holds the minimal pointer (a tenant id, and where needed a user
-//! id and an item id) and nothing else; tokens are found by their SHA-256:
+//! id and an item id); tokens are found by their SHA-256. Two of them are more
+//! than a pointer: the session and API key records are the credentials
+//! themselves, holding what authentication needs (user, role, session
+//! restriction and lifetimes, key scopes and expiry; no personal data, no
+//! secret), so that one read authenticates a request (see `auth::session`,
+//! `auth::api_keys`):
 //!
 //! | lookup | PK | SK |
 //! |---|---|---|
 //! | tenant by public slug | `SLUG#<slug>` | `POINTER` |
 //! | email verification token | `EVT#<hash>` | `POINTER` |
-//! | session token | `SESS#<hash>` | `POINTER` |
+//! | session record | `SESS#<hash>` | `POINTER` |
 //! | pending second factor | `MFA#<hash>` | `POINTER` |
 //! | password reset token | `PWR#<hash>` | `POINTER` |
 //! | invitation token | `INV#<hash>` | `POINTER` |
-//! | API key secret | `KEY#<hash>` | `POINTER` |
+//! | API key record | `KEY#<hash>` | `POINTER` |
 //! | email change confirmation | `EMC#<hash>` | `POINTER` |
 //! | manage-booking link | `MBK#<hash>` | `POINTER` |
 //!
@@ -56,10 +61,11 @@
 //! - everything booking needs of a tenant (profile, services, hours, form):
 //!   one Query on `T#<tenant>`, sort keys beginning with `TENANT`;
 //! - what occupies staff in a window: one Query on the timeline index;
-//! - authenticate a request: pointer + session (or API key) = two GetItems;
+//! - authenticate a request: one GetItem on the session or API key record;
 //! - list users, API keys, a user's sessions, the audit log: one Query per page;
 //! - count failures: one UpdateItem with ADD, returning the new values;
-//! - multi-item changes: one TransactWriteItems with conditions.
+//! - multi-item changes: one TransactWriteItems with conditions (at most
+//!   [`MAX_TRANSACTION_WRITES`] writes).
 //!
 //! Nothing outside this module writes a key or an expression string; expressions
 //! are built here with placeholders only.
@@ -87,6 +93,9 @@ const PLATFORM_LOOKUP_KEY: (&str, &str) = ("PLATFORM#LOOKUP", "KEY");
 /// How long an admission counter must sit untouched at its limit, with no lock,
 /// before it is treated as left behind by attempts that never resolved.
 pub const STALE_ADMISSION_SECS: i64 = 120;
+
+/// The most writes one transaction may hold (DynamoDB's limit).
+pub const MAX_TRANSACTION_WRITES: usize = 100;
 
 /// Attribute that names the owning tenant on every item (ISO-1).
 pub const TENANT_ATTR: &str = "tenant_id";
@@ -132,13 +141,16 @@ pub enum Condition {
     ExistsWithNumberAtMost(&'static str, i64),
     /// The item must exist and the string attribute must equal the value.
     ExistsWithString(&'static str, String),
+    /// The item must exist and the string attribute must equal the value, or
+    /// be absent when the value is `None` (a mark that may never have been set).
+    ExistsWithOptionalString(&'static str, Option<String>),
     /// Every one of these must hold (one item can carry only one condition in
     /// a transaction).
     All(Vec<Condition>),
 }
 
 /// One write in a transaction.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Write {
     /// Create or replace a tenant item.
     Put(TenantKey, Attrs, Condition),
@@ -148,6 +160,10 @@ pub enum Write {
     Delete(TenantKey, Condition),
     /// Create a global pointer to a tenant.
     PutPointer(GlobalKey, TenantId, Attrs, Condition),
+    /// Set (or remove) attributes on an existing global item that names this
+    /// tenant: a session's last use, an API key's. The tenant is a guard, as
+    /// on tenant items (ISO-4).
+    UpdatePointer(GlobalKey, TenantId, Attrs, Condition),
     /// Remove a global pointer.
     DeletePointer(GlobalKey, Condition),
     /// Count one hit against a per-client limit, only while fewer than the
@@ -613,6 +629,26 @@ impl Store {
         }))
     }
 
+    /// Reads a credential record (a session or an API key, the only global
+    /// items that are more than a pointer) with everything authentication
+    /// needs, and the tenant it belongs to. Expired records read as absent;
+    /// any other lookup is refused.
+    pub async fn credential(
+        &self,
+        key: &GlobalKey,
+    ) -> Result<Option<(ResolvedTenant, Record)>, StoreError> {
+        if !matches!(key, GlobalKey::Session(_) | GlobalKey::ApiKey(_)) {
+            return Err(StoreError::Integrity);
+        }
+        let Some(record) = self.get_pointer(key).await? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            ResolvedTenant::from_store(record.tenant_id()?),
+            record,
+        )))
+    }
+
     async fn get_pointer(&self, key: &GlobalKey) -> Result<Option<Record>, StoreError> {
         let now = crate::clock::now_unix();
         Ok(self
@@ -736,6 +772,33 @@ impl Store {
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
+    /// An update of an existing item that must name `tenant` (ISO-4).
+    fn update(
+        &self,
+        pk: String,
+        sk: String,
+        tenant: &TenantId,
+        attrs: Attrs,
+        cond: Condition,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let (guard, mut names_map, mut values_map) =
+            tenant_guarded(cond, tenant, "attribute_exists(PK) AND #tenant = :tenant");
+        let update = update_expression(attrs, &mut names_map, &mut values_map);
+        Ok(TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_map(pk, sk)))
+                    .update_expression(update)
+                    .condition_expression(guard)
+                    .set_expression_attribute_names(Some(names_map))
+                    .set_expression_attribute_values(Some(values_map))
+                    .build()
+                    .map_err(|_| StoreError::Integrity)?,
+            )
+            .build())
+    }
+
     fn transact_item(&self, write: Write) -> Result<TransactWriteItem, StoreError> {
         let built = match write {
             Write::Put(key, attrs, cond) => {
@@ -745,25 +808,10 @@ impl Store {
                 self.put(attrs.into_item(key.pk(), key.sk(), &tenant), cond)?
             }
             Write::Update(key, attrs, cond) => {
-                let (guard, mut names_map, mut values_map) = tenant_guarded(
-                    cond,
-                    key.tenant_id(),
-                    "attribute_exists(PK) AND #tenant = :tenant",
-                );
-                let update = update_expression(attrs, &mut names_map, &mut values_map);
-                TransactWriteItem::builder()
-                    .update(
-                        Update::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_map(key.pk(), key.sk())))
-                            .update_expression(update)
-                            .condition_expression(guard)
-                            .set_expression_attribute_names(Some(names_map))
-                            .set_expression_attribute_values(Some(values_map))
-                            .build()
-                            .map_err(|_| StoreError::Integrity)?,
-                    )
-                    .build()
+                self.update(key.pk(), key.sk(), key.tenant_id(), attrs, cond)?
+            }
+            Write::UpdatePointer(key, tenant, attrs, cond) => {
+                self.update(key.pk(), key.sk(), &tenant, attrs, cond)?
             }
             Write::Delete(key, cond) => {
                 let (guard, names, values) = tenant_guarded(
@@ -895,10 +943,18 @@ fn condition_tagged(cond: Condition, tag: &str) -> (Option<String>, Names, Value
             field,
             AttributeValue::N(v.to_string()),
         ),
-        Condition::ExistsWithString(field, v) => on_field(
+        Condition::ExistsWithString(field, v)
+        | Condition::ExistsWithOptionalString(field, Some(v)) => on_field(
             "attribute_exists(PK) AND #cf = :cv",
             field,
             AttributeValue::S(v),
+        ),
+        Condition::ExistsWithOptionalString(field, None) => (
+            Some(format!(
+                "attribute_exists(PK) AND attribute_not_exists({name})"
+            )),
+            Some(HashMap::from([(name.clone(), field.to_owned())])),
+            None,
         ),
         Condition::All(mut parts) if parts.len() == 1 => {
             // One part needs no grouping (DynamoDB refuses redundant parentheses).
