@@ -353,9 +353,14 @@ fn totp_at(secret: &str, offset: u64) -> String {
     totp.generate(now + offset).to_string()
 }
 
+/// The six-digit code on its own line of a sign-in code mail.
 fn email_code(raw: &str) -> String {
-    let at = raw.find("code is ").expect("code in mail") + "code is ".len();
-    raw[at..at + 6].to_owned()
+    bookwarden_tests::decoded(raw)
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .expect("code in mail")
+        .to_owned()
 }
 
 #[tokio::test]

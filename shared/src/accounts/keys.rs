@@ -2,13 +2,14 @@
 
 use serde::Deserialize;
 
-use super::notify::security_notice;
+use super::notify::{queue_security_notice, security_notice};
 use super::user;
 use super::AccountsError;
 use crate::audit::{AuditEvent, Outcome};
 use crate::auth::api_keys::{self, CreatedKey, KeyView, MAX_LIFETIME_DAYS};
 use crate::auth::{credentials, Caller, Scope};
 use crate::http::{FieldError, RequestMeta};
+use crate::i18n::SecurityEvent;
 use crate::store::{Attrs, Condition, Write};
 use crate::tenancy::TenantScope;
 use crate::Platform;
@@ -98,18 +99,21 @@ pub async fn create(
         ]),
     ));
     writes.push(event("api_key.created", caller, &created.id, meta).write(scope));
+    writes.push(
+        security_notice(
+            p,
+            scope,
+            &me,
+            SecurityEvent::ApiKeyCreated {
+                key_name: name.to_owned(),
+            },
+        )
+        .await?,
+    );
     p.store
         .transact(writes)
         .await
         .map_err(super::conflict_as(AccountsError::Forbidden))?;
-    security_notice(
-        p,
-        scope,
-        &me,
-        "A Bookwarden API key was created",
-        &format!("An API key named \"{name}\" was created."),
-    )
-    .await;
     Ok(created)
 }
 
@@ -131,8 +135,10 @@ pub async fn revoke(
         .await?
         .ok_or(AccountsError::NotFound)?;
     if let Some(me) = user::load(p, scope, caller.user_id()).await? {
-        let text = format!("The API key named \"{}\" was revoked.", revoked.name);
-        security_notice(p, scope, &me, "A Bookwarden API key was revoked", &text).await;
+        let event = SecurityEvent::ApiKeyRevoked {
+            key_name: revoked.name,
+        };
+        queue_security_notice(p, scope, &me, event).await;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::notify::{security_notice, send_link};
+use super::notify::{account_mail, queue_security_notice, security_notice};
 use super::user::{self, User};
 use super::{conflict_as, user_status, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
@@ -20,6 +20,7 @@ use crate::crypto::{
 };
 use crate::email::EmailAddress;
 use crate::http::RequestMeta;
+use crate::i18n::{Mail, SecurityEvent};
 use crate::store::{
     Attrs, Collection, Condition, Entity, GlobalKey, TenantKey, ThrottleKey, Write,
 };
@@ -517,21 +518,16 @@ async fn record_failure(
             .write(scope),
         );
     }
+    if locking {
+        let event = match factor {
+            Factor::Password => SecurityEvent::LockedAfterPasswords,
+            Factor::Second => SecurityEvent::LockedAfterSecondStep,
+        };
+        writes.push(security_notice(p, scope, user, event).await?);
+    }
     p.store.transact(writes).await?;
     if locking {
         tracing::warn!(user_id = %user.id, "account locked after repeated failures");
-        let what = match factor {
-            Factor::Password => {
-                "Several wrong passwords were entered for your account, so it is locked for a while. \
-                 It unlocks by itself; resetting your password also unlocks it."
-            }
-            Factor::Second => {
-                "Your password was entered correctly, but the second sign-in step failed several \
-                 times, so your account is locked for a while. Someone may know your password: \
-                 reset it now."
-            }
-        };
-        security_notice(p, scope, user, "Your Bookwarden account was locked", what).await;
     }
     Ok(())
 }
@@ -727,15 +723,7 @@ pub async fn verify_mfa(
     if accepted.is_none() {
         record_failure(p, &c.scope, &c.user, Factor::Second, attempt, meta).await?;
         if attempts == 1 && attempt < LOCK_AFTER_FAILURES {
-            security_notice(
-                p,
-                &c.scope,
-                &c.user,
-                "A sign-in to your account failed at the second step",
-                "Your password was entered correctly, but the second sign-in step failed. If this \
-                 was not you, someone knows your password: reset it now.",
-            )
-            .await;
+            queue_security_notice(p, &c.scope, &c.user, SecurityEvent::SecondStepFailed).await;
         }
         return Err(AccountsError::InvalidCode);
     }
@@ -769,6 +757,9 @@ pub async fn verify_mfa(
         )
         .write(&c.scope),
     );
+    if method == Method::RecoveryCode {
+        writes.push(security_notice(p, &c.scope, &c.user, SecurityEvent::RecoveryCodeUsed).await?);
+    }
     // Deleting the challenge under a condition makes the code single-use even
     // under concurrent submissions; the user's conditions make a TOTP step or
     // a recovery code single-use across pending logins, and refuse a locked
@@ -777,16 +768,6 @@ pub async fn verify_mfa(
         .transact(writes)
         .await
         .map_err(conflict_as(AccountsError::InvalidCode))?;
-    if method == Method::RecoveryCode {
-        security_notice(
-            p,
-            &c.scope,
-            &c.user,
-            "A recovery code was used",
-            "A recovery code was used to sign in to your account.",
-        )
-        .await;
-    }
     tracing::info!(user_id = %c.user.id, method = method.as_str(), "signed in with a second factor");
     Ok(LoginOutcome::Session(
         new_session,
@@ -825,29 +806,33 @@ pub async fn send_email_code(
     }
     let id = c.record.sort_key()?.trim_start_matches("MFA#").to_owned();
     let code = mfa::new_email_code();
-    p.store
-        .transact(vec![Write::Update(
-            c.key.clone(),
-            Attrs::new()
-                .string("email_code_hash", mfa::email_code_hash(&id, &code))
-                .number("email_code_expires", now_unix() + mfa::EMAIL_CODE_TTL_SECS),
-            Condition::Exists,
-        )])
-        .await?;
     let to = c.user.email(p, &c.scope).await?;
     let name = c.user.open_text(p, &c.scope, "name").await?;
-    send_link(
+    let mail = account_mail(
         p,
         &c.scope,
-        to,
-        name,
-        "Your Bookwarden sign-in code",
-        format!(
-            "Your sign-in code is {code}\r\n\r\nIt works once, for the next 10 minutes. If you are not \
-             signing in right now, someone knows your password: change it.\r\n"
-        ),
+        &to,
+        &name,
+        Mail::SignInCode {
+            name: name.clone(),
+            business: String::new(),
+            code: code.clone(),
+        },
     )
-    .await
+    .await?;
+    p.store
+        .transact(vec![
+            Write::Update(
+                c.key.clone(),
+                Attrs::new()
+                    .string("email_code_hash", mfa::email_code_hash(&id, &code))
+                    .number("email_code_expires", now_unix() + mfa::EMAIL_CODE_TTL_SECS),
+                Condition::Exists,
+            ),
+            mail,
+        ])
+        .await?;
+    Ok(())
 }
 
 /// Ends the caller's session on the server.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::notify::security_notice;
+use super::notify::{account_mail, security_notice, security_notice_to};
 use super::user::{self, new_password, reauthenticate, seal_for, User, UserView};
 use super::AccountsError;
 use crate::audit::{AuditEvent, Outcome};
@@ -12,6 +12,7 @@ use crate::auth::session::{self, NewSession, SessionView};
 use crate::auth::{mfa, Caller};
 use crate::crypto::Purpose;
 use crate::http::{FieldError, RequestMeta};
+use crate::i18n::{Mail, SecurityEvent};
 use crate::store::{Attrs, Condition, GlobalKey, Write};
 use crate::tenancy::TenantScope;
 use crate::Platform;
@@ -170,20 +171,14 @@ pub async fn change_password(
                     .unwrap_or_default(),
             ),
         ),
-        vec![event("password.changed", caller, meta).write(scope)],
+        vec![
+            event("password.changed", caller, meta).write(scope),
+            security_notice(p, scope, &u, SecurityEvent::PasswordChanged).await?,
+        ],
     )
     .await
     .map_err(super::conflict_as(AccountsError::ReauthenticationRequired))?;
-    let rotated = rotate(p, scope, caller, meta).await?;
-    security_notice(
-        p,
-        scope,
-        &u,
-        "Your Bookwarden password was changed",
-        "The password of your account was changed.",
-    )
-    .await;
-    Ok(rotated)
+    rotate(p, scope, caller, meta).await
 }
 
 /// The caller's live sessions.
@@ -325,8 +320,15 @@ pub async fn confirm_totp(
     .await?;
     let codes = mfa::new_recovery_codes();
     let hashes = codes.iter().map(|c| mfa::recovery_code_hash(c)).collect();
+    let notice = if replacing {
+        SecurityEvent::AuthenticatorReplaced
+    } else {
+        SecurityEvent::TwoStepEnabled
+    };
+    let notice = security_notice(p, scope, &u, notice).await?;
     p.store
         .transact(vec![
+            notice,
             Write::Update(
                 u.key.clone(),
                 Attrs::new()
@@ -350,19 +352,6 @@ pub async fn confirm_totp(
         ])
         .await?;
     let session = rotate(p, scope, caller, meta).await?;
-    let (subject, what) = if replacing {
-        (
-            "Your authenticator app was replaced",
-            "The authenticator app of your account was replaced by a new one; codes from the old \
-             app and the old recovery codes no longer work.",
-        )
-    } else {
-        (
-            "Two-step sign-in turned on",
-            "An authenticator app was added to your account.",
-        )
-    };
-    security_notice(p, scope, &u, subject, what).await;
     Ok(TotpConfirmed {
         recovery_codes: codes,
         session,
@@ -409,16 +398,9 @@ pub async fn disable_totp(
                 Condition::Exists,
             ),
             event("mfa.totp_removed", caller, meta).write(scope),
+            security_notice(p, scope, &u, SecurityEvent::TwoStepDisabled).await?,
         ])
         .await?;
-    security_notice(
-        p,
-        scope,
-        &u,
-        "Two-step sign-in turned off",
-        "The authenticator app was removed from your account.",
-    )
-    .await;
     Ok(())
 }
 
@@ -454,16 +436,9 @@ pub async fn regenerate_recovery_codes(
                 Condition::Exists,
             ),
             event("mfa.recovery_codes_replaced", caller, meta).write(scope),
+            security_notice(p, scope, &u, SecurityEvent::RecoveryCodesReplaced).await?,
         ])
         .await?;
-    security_notice(
-        p,
-        scope,
-        &u,
-        "New recovery codes",
-        "New recovery codes were created; the old ones no longer work.",
-    )
-    .await;
     Ok(codes)
 }
 
@@ -524,6 +499,7 @@ pub async fn request_email_change(
     )
     .await?;
     let token = crate::crypto::SecretToken::generate();
+    let name = u.open_text(p, scope, "name").await?;
     let mut writes = vec![
         Write::Update(
             u.key.clone(),
@@ -543,6 +519,23 @@ pub async fn request_email_change(
             Condition::NotExists,
         ),
         event("email.change_requested", caller, meta).write(scope),
+        account_mail(
+            p,
+            scope,
+            &new_email,
+            &name,
+            Mail::ConfirmNewEmail {
+                name: name.clone(),
+                business: String::new(),
+                url: format!(
+                    "{}/confirm-email#token={}",
+                    p.config.app_base_url.trim_end_matches('/'),
+                    token.expose()
+                ),
+            },
+        )
+        .await?,
+        security_notice(p, scope, &u, SecurityEvent::EmailChangeRequested).await?,
     ];
     // A newer request makes the older link useless.
     if let Some(previous) = u.record.optional_string(PENDING_EMAIL_TOKEN) {
@@ -552,31 +545,6 @@ pub async fn request_email_change(
         ));
     }
     p.store.transact(writes).await?;
-    let name = u.open_text(p, scope, "name").await?;
-    super::notify::send_link(
-        p,
-        scope,
-        new_email,
-        name,
-        "Confirm your new email address",
-        format!(
-            "Please confirm this address for your Bookwarden account by opening this link within \
-             24 hours (it works once):\r\n\r\n{base}/confirm-email#token={token}\r\n\r\n\
-             If you did not ask for this, ignore this message.\r\n",
-            base = p.config.app_base_url.trim_end_matches('/'),
-            token = token.expose(),
-        ),
-    )
-    .await?;
-    security_notice(
-        p,
-        scope,
-        &u,
-        "A change of your email address was requested",
-        "Someone signed in to your account asked to move it to another email address. It changes only \
-         once the new address confirms.",
-    )
-    .await;
     Ok(())
 }
 
@@ -636,7 +604,7 @@ pub async fn confirm_email_change(
         new_email.as_str().as_bytes(),
     )
     .await?;
-    let writes = vec![
+    let mut writes = vec![
         Write::DeletePointer(GlobalKey::EmailChange(hash.clone()), Condition::Exists),
         Write::Put(
             crate::store::TenantKey::new(&scope, crate::store::Entity::UserEmail(&new_hash)),
@@ -667,18 +635,16 @@ pub async fn confirm_email_change(
         }
         .write(&scope),
     ];
+    // `u` still holds the old sealed address: the notice goes to the old
+    // inbox, if the user had proven it (AUTH-4).
+    if u.record.flag("email_verified") {
+        let old = u.email(p, &scope).await?;
+        let name = u.open_text(p, &scope, "name").await?;
+        writes.push(security_notice_to(p, &scope, &old, &name, SecurityEvent::EmailChanged).await?);
+    }
     p.store
         .transact(writes)
         .await
         .map_err(super::conflict_as(AccountsError::InvalidToken))?;
-    // `u` still holds the old sealed address: the notice goes to the old inbox.
-    security_notice(
-        p,
-        &scope,
-        &u,
-        "Your Bookwarden email address was changed",
-        "The email address of your account was changed and confirmed from the new inbox.",
-    )
-    .await;
     Ok(())
 }

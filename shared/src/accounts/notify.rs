@@ -1,66 +1,90 @@
-//! Security notifications (ACC-3, AUTH-2): important changes are announced to
-//! the account's registered address so an owner notices what they did not do.
+//! Security notifications (ACC-3, AUTH-2) and account links: important changes
+//! are announced to the account's registered address so an owner notices what
+//! they did not do. Every message comes from the catalog and leaves through
+//! the outbox (MAIL-5); a notice is written in the transaction of the change
+//! it reports wherever the change is one transaction here.
 
 use super::user::User;
 use super::AccountsError;
 use crate::email::outbox::Queued;
+use crate::email::EmailAddress;
+use crate::i18n::{Mail, SecurityEvent, When};
+use crate::store::Write;
 use crate::tenancy::TenantScope;
 use crate::Platform;
 
-/// Emails the user about a security-relevant change. A failure is logged and
-/// does not undo the change: the change is already committed and audited.
-/// Addresses nobody has proven to own get nothing (AUTH-4): an account signed
-/// up with someone else's address must not make us mail that person.
+fn notice(event: SecurityEvent) -> Mail {
+    Mail::Security {
+        // The sender fills in the name, the business and its zone.
+        name: String::new(),
+        business: String::new(),
+        at: When {
+            unix: crate::clock::now_unix(),
+            zone: chrono_tz::Tz::UTC,
+        },
+        event,
+    }
+}
+
+/// The outbox write of a notice to `user` about `event`, for the transaction
+/// of the change it reports: the notice exists exactly when the change does.
+/// The sender mails it only to an address the user has proven (AUTH-4).
 pub async fn security_notice(
     p: &Platform,
     scope: &TenantScope,
     user: &User,
-    subject: &str,
-    what_happened: &str,
-) {
-    if !user.record.flag("email_verified") {
-        tracing::info!(user_id = %user.id, "security notice not sent: address unverified");
-        return;
-    }
-    if let Err(e) = send(p, scope, user, subject, what_happened).await {
-        tracing::error!(user_id = %user.id, error = %e, "security notification not sent");
-    }
+    event: SecurityEvent,
+) -> Result<Write, AccountsError> {
+    Ok(
+        crate::email::outbox::entry(p, scope, &[Queued::notice_to_user(&user.id, notice(event))])
+            .await?,
+    )
 }
 
-async fn send(
+/// The outbox write of a notice to an address the user is leaving (an email
+/// change is reported to the old inbox).
+pub async fn security_notice_to(
+    p: &Platform,
+    scope: &TenantScope,
+    to: &EmailAddress,
+    name: &str,
+    event: SecurityEvent,
+) -> Result<Write, AccountsError> {
+    Ok(
+        crate::email::outbox::entry(p, scope, &[Queued::account_mail(to, name, notice(event))])
+            .await?,
+    )
+}
+
+/// Queues a notice about a change that committed in a transaction of its own
+/// (a session rotation after it); a failure is logged and does not undo the
+/// change, which is already committed and audited.
+pub async fn queue_security_notice(
     p: &Platform,
     scope: &TenantScope,
     user: &User,
-    subject: &str,
-    what_happened: &str,
-) -> Result<(), AccountsError> {
-    let to = user.email(p, scope).await?;
-    let to_name = user.open_text(p, scope, "name").await?;
-    let text = format!(
-        "Hello {to_name},\r\n\r\n{what_happened}\r\n\r\n\
-         If this was you, nothing else is needed. If it was not, reset your password now and \
-         tell your business's owner.\r\n\r\n\
-         You receive this message because it concerns the security of your account; it cannot \
-         be unsubscribed.\r\n",
-    );
-    send_link(p, scope, to, to_name, subject, text).await
+    event: SecurityEvent,
+) {
+    let queued = match security_notice(p, scope, user, event).await {
+        Ok(write) => p
+            .store
+            .transact(vec![write])
+            .await
+            .map_err(AccountsError::from),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = queued {
+        tracing::error!(user_id = %user.id, error = %e, "security notification not queued");
+    }
 }
 
-/// Queues one plain-text message (links, codes, notices) in the tenant's
-/// outbox: the sender signs and sends it within a second, retries it when SES
-/// or KMS fail, and the request never waits for either.
-pub async fn send_link(
+/// The outbox write of an account message (link or code) to `to`.
+pub async fn account_mail(
     p: &Platform,
     scope: &TenantScope,
-    to: crate::email::EmailAddress,
-    to_name: String,
-    subject: &str,
-    text: String,
-) -> Result<(), AccountsError> {
-    let message = Queued::to_address(&to, &to_name, subject.to_owned(), text);
-    let entry = crate::email::outbox::entry(p, scope, &[message])
-        .await
-        .map_err(AccountsError::from)?;
-    p.store.transact(vec![entry]).await?;
-    Ok(())
+    to: &EmailAddress,
+    name: &str,
+    mail: Mail,
+) -> Result<Write, AccountsError> {
+    Ok(crate::email::outbox::entry(p, scope, &[Queued::account_mail(to, name, mail)]).await?)
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::limits::AnswerFloor;
 use super::login::throttle;
-use super::notify::{security_notice, send_link};
+use super::notify::{account_mail, security_notice};
 use super::user::{self, new_password};
 use super::{user_status, AccountsError};
 use crate::audit::{AuditEvent, Outcome};
@@ -15,6 +15,7 @@ use crate::clock::now_unix;
 use crate::crypto::{PasswordHashString, SecretToken};
 use crate::email::EmailAddress;
 use crate::http::RequestMeta;
+use crate::i18n::{Mail, SecurityEvent};
 use crate::store::{Attrs, Condition, GlobalKey, Write};
 use crate::tenancy::{Slug, TenantScope};
 use crate::Platform;
@@ -83,8 +84,29 @@ async fn send_link_if_known(
         return Ok(());
     }
     let token = SecretToken::generate();
+    // The stored address, not the one typed: they match only by keyed hash
+    // of the lower-cased form.
+    let to = u.email(p, &scope).await?;
+    let name = u.open_text(p, &scope, "name").await?;
+    let mail = account_mail(
+        p,
+        &scope,
+        &to,
+        &name,
+        Mail::PasswordReset {
+            name: name.clone(),
+            business: tenant.name().to_owned(),
+            url: format!(
+                "{}/reset-password#token={}",
+                p.config.app_base_url.trim_end_matches('/'),
+                token.expose()
+            ),
+        },
+    )
+    .await?;
     p.store
         .transact(vec![
+            mail,
             Write::PutPointer(
                 GlobalKey::PasswordReset(token.hash()),
                 scope.tenant_id().clone(),
@@ -105,27 +127,6 @@ async fn send_link_if_known(
             .write(&scope),
         ])
         .await?;
-    // The stored address, not the one typed: they match only by keyed hash
-    // of the lower-cased form.
-    let to = u.email(p, &scope).await?;
-    let name = u.open_text(p, &scope, "name").await?;
-    send_link(
-        p,
-        &scope,
-        to,
-        name,
-        "Reset your Bookwarden password",
-        format!(
-            "Someone asked to reset the password of your account at {business}.\r\n\r\n\
-             To choose a new password, open this link within 30 minutes (it works once):\r\n\r\n\
-             {base}/reset-password#token={token}\r\n\r\n\
-             If it was not you, ignore this message; your password stays as it is.\r\n",
-            business = tenant.name(),
-            base = p.config.app_base_url.trim_end_matches('/'),
-            token = token.expose(),
-        ),
-    )
-    .await?;
     floor.worked();
     Ok(())
 }
@@ -176,6 +177,7 @@ pub async fn confirm(
         .number("failed_mfa", 0)
         .number("lockouts", 0);
     // Every session ends in the transaction that sets the new password.
+    let notice = security_notice(p, &scope, &u, SecurityEvent::PasswordReset).await?;
     credentials::revoke_with(
         &p.store,
         &scope,
@@ -186,6 +188,7 @@ pub async fn confirm(
             Condition::ExistsWithString("password_hash", current.as_str().to_owned()),
         ),
         vec![
+            notice,
             Write::DeletePointer(GlobalKey::PasswordReset(hash), Condition::Exists),
             AuditEvent {
                 kind: "auth",
@@ -200,6 +203,5 @@ pub async fn confirm(
     )
     .await
     .map_err(super::conflict_as(AccountsError::InvalidToken))?;
-    security_notice(p, &scope, &u, "Your Bookwarden password was reset", "The password of your account was reset with an emailed link; every session was signed out.").await;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::notify::{security_notice, send_link};
+use super::notify::{account_mail, security_notice};
 use super::reset::TokenPasswordInput;
 use super::user::{self, new_password, reauthenticate, seal_for, User, UserView};
 use super::{user_status, AccountsError};
@@ -14,6 +14,7 @@ use crate::clock::now_unix;
 use crate::crypto::{Purpose, SecretToken};
 use crate::email::EmailAddress;
 use crate::http::{parse_field, FieldError, RequestMeta};
+use crate::i18n::{Mail, SecurityEvent};
 use crate::store::{Attrs, Collection, Condition, Entity, GlobalKey, TenantKey, Write};
 use crate::tenancy::{Role, TenantScope, UserId};
 use crate::Platform;
@@ -168,26 +169,28 @@ pub async fn invite(
             Condition::NotExists,
         ),
         event("user.invited", caller, &id, meta).write(scope),
+        account_mail(
+            p,
+            scope,
+            &email,
+            &name,
+            Mail::Invitation {
+                name: name.clone(),
+                business: tenant.name().to_owned(),
+                url: format!(
+                    "{}/accept-invitation#token={}",
+                    p.config.app_base_url.trim_end_matches('/'),
+                    token.expose()
+                ),
+            },
+        )
+        .await?,
     ];
     p.store
         .transact(writes)
         .await
         .map_err(super::conflict_as(AccountsError::EmailTaken))?;
-    send_link(
-        p,
-        scope,
-        email.clone(),
-        name.clone(),
-        &format!("You are invited to {} on Bookwarden", tenant.name()),
-        format!(
-            "Hello {name},\r\n\r\nYou were invited to join {business} on Bookwarden. Open this link \
-             within 7 days to choose your password (it works once):\r\n\r\n{base}/accept-invitation#token={token}\r\n",
-            business = tenant.name(),
-            base = p.config.app_base_url.trim_end_matches('/'),
-            token = token.expose(),
-        ),
-    )
-    .await?;
+
     Ok(UserView {
         user_id: id.to_string(),
         name,
@@ -307,18 +310,13 @@ pub async fn change_role(
             Attrs::new().string("role", role.as_str()),
             Condition::Exists,
         ),
-        vec![event("user.role_changed", caller, &t.id, meta).write(scope)],
+        vec![
+            event("user.role_changed", caller, &t.id, meta).write(scope),
+            security_notice(p, scope, &t, SecurityEvent::RoleChanged { role }).await?,
+        ],
     )
     .await
     .map_err(super::conflict_as(AccountsError::NotFound))?;
-    security_notice(
-        p,
-        scope,
-        &t,
-        "Your Bookwarden role changed",
-        &format!("Your role is now {}. Please sign in again.", role.as_str()),
-    )
-    .await;
     let t = target(p, scope, target_id).await?;
     user::view(p, scope, &t).await
 }

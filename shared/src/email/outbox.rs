@@ -84,11 +84,12 @@ pub enum Content {
         /// Plain-text body.
         text: String,
     },
-    /// A catalog message, rendered when sent in the business's language and
-    /// addressed to the recipient's name as known then.
+    /// A catalog message, rendered when sent: addressed to the recipient's
+    /// name as known then, in the given language or else the business's, and
+    /// with the business's name and zone where the request left them out.
     Catalog {
-        /// Language tag of the business.
-        language: String,
+        /// Language tag, or `None` for the business's language when sent.
+        language: Option<String>,
         /// The message.
         mail: Mail,
     },
@@ -154,7 +155,7 @@ impl Queued {
                 name: name.to_owned(),
             },
             Content::Catalog {
-                language: language.tag().to_owned(),
+                language: Some(language.tag().to_owned()),
                 mail,
             },
         )
@@ -173,7 +174,7 @@ impl Queued {
                 verified_only,
             },
             Content::Catalog {
-                language: language.tag().to_owned(),
+                language: Some(language.tag().to_owned()),
                 mail,
             },
         );
@@ -191,6 +192,39 @@ impl Queued {
         }
     }
 
+    /// An account message (link, code, notice) to an address known now, in
+    /// the business's language with its name filled in when sent.
+    pub fn account_mail(email: &EmailAddress, name: &str, mail: Mail) -> Self {
+        Self::new(
+            To::Address {
+                email: email.as_str().to_owned(),
+                name: name.to_owned(),
+            },
+            Content::Catalog {
+                language: None,
+                mail,
+            },
+        )
+        .for_audience(Audience::Team)
+    }
+
+    /// A security notice to a user of the tenant (ACC-3): sent only to an
+    /// address the user has proven (AUTH-4), in the business's language, with
+    /// the business's name and zone filled in when sent.
+    pub fn notice_to_user(user: &UserId, mail: Mail) -> Self {
+        Self::new(
+            To::User {
+                user_id: user.to_string(),
+                verified_only: true,
+            },
+            Content::Catalog {
+                language: None,
+                mail,
+            },
+        )
+        .for_audience(Audience::Team)
+    }
+
     /// For the given audience.
     pub fn for_audience(mut self, audience: Audience) -> Self {
         self.audience = audience;
@@ -203,21 +237,45 @@ impl Queued {
         self
     }
 
-    /// Subject and text for a recipient called `name`.
-    fn rendered(&self, name: &str) -> (String, String) {
+    /// Subject and text for a recipient called `name` of `business`.
+    fn rendered(&self, name: &str, business: &Business) -> (String, String) {
         match &self.content {
             Content::Text { subject, text } => (subject.clone(), text.clone()),
             Content::Catalog { language, mail } => {
-                let language = Language::from_tag(language).unwrap_or_default();
-                let r = render(language, &addressed(mail.clone(), name));
+                let language = language
+                    .as_deref()
+                    .and_then(Language::from_tag)
+                    .unwrap_or(business.language);
+                let r = render(language, &addressed(mail.clone(), name, business));
                 (r.subject, r.text)
             }
         }
     }
 }
 
-/// The message with the recipient's name as known when it is sent.
-fn addressed(mut mail: Mail, recipient: &str) -> Mail {
+/// What the sender knows of the business when it renders a message.
+struct Business {
+    name: String,
+    zone: Option<chrono_tz::Tz>,
+    language: Language,
+}
+
+impl Business {
+    fn of(tenant: &crate::accounts::user::Tenant) -> Self {
+        Self {
+            name: tenant.name().to_owned(),
+            zone: tenant
+                .profile
+                .optional_string("time_zone")
+                .and_then(|z| z.parse().ok()),
+            language: crate::booking::context::language_of(&tenant.profile),
+        }
+    }
+}
+
+/// The message with the recipient's name as known when it is sent, and the
+/// business's name and zone where the request left them to the sender.
+fn addressed(mut mail: Mail, recipient: &str, business: &Business) -> Mail {
     match &mut mail {
         Mail::BookingConfirmed { name, .. }
         | Mail::BookingCancelled { name, .. }
@@ -232,6 +290,28 @@ fn addressed(mut mail: Mail, recipient: &str) -> Mail {
         | Mail::ConfirmNewEmail { name, .. }
         | Mail::SignInCode { name, .. }
         | Mail::Security { name, .. } => *name = recipient.to_owned(),
+    }
+    match &mut mail {
+        Mail::BookingConfirmed { business: b, .. }
+        | Mail::BookingCancelled { business: b, .. }
+        | Mail::BookingMoved { business: b, .. }
+        | Mail::Reminder { business: b, .. }
+        | Mail::VerifyEmail { business: b, .. }
+        | Mail::PasswordReset { business: b, .. }
+        | Mail::Invitation { business: b, .. }
+        | Mail::ConfirmNewEmail { business: b, .. }
+        | Mail::SignInCode { business: b, .. }
+        | Mail::Security { business: b, .. } => {
+            if b.is_empty() {
+                b.clone_from(&business.name);
+            }
+        }
+        Mail::StaffBookingNew { .. }
+        | Mail::StaffBookingCancelled { .. }
+        | Mail::StaffBookingMoved { .. } => {}
+    }
+    if let (Mail::Security { at, .. }, Some(zone)) = (&mut mail, business.zone) {
+        at.zone = zone;
     }
     mail
 }
@@ -362,16 +442,26 @@ pub async fn send_entry(
     let mut skipped_why: Vec<String> = entry.strings("skipped");
     let mut later: Option<i64> = None;
     let mut failed = false;
-    let lookup = match crate::accounts::user::tenant(p, scope).await {
-        Ok(t) => t.lookup_key(p, scope).await.ok(),
-        Err(_) => None,
+    let (lookup, business) = match crate::accounts::user::tenant(p, scope).await {
+        Ok(t) => (t.lookup_key(p, scope).await.ok(), Some(Business::of(&t))),
+        Err(_) => (None, None),
     };
     for (i, message) in messages.iter().enumerate() {
         let index = i.to_string();
         if sent.contains(&index) || skipped_why.iter().any(|s| s.starts_with(&format!("{i}:"))) {
             continue;
         }
-        match send_one(p, scope, lookup.as_ref(), id, i, message, now).await {
+        match send_one(
+            p,
+            scope,
+            lookup.as_ref().zip(business.as_ref()),
+            id,
+            i,
+            message,
+            now,
+        )
+        .await
+        {
             Fate::Sent => {
                 sent.push(index);
                 report.sent += 1;
@@ -482,13 +572,13 @@ async fn recipient_of(
 async fn send_one(
     p: &Platform,
     scope: &TenantScope,
-    lookup: Option<&LookupKey>,
+    tenant: Option<(&LookupKey, &Business)>,
     entry_id: &str,
     index: usize,
     message: &Queued,
     now: i64,
 ) -> Fate {
-    let Some(lookup) = lookup else {
+    let Some((lookup, business)) = tenant else {
         return Fate::Failed;
     };
     let (to, to_name) = match recipient_of(p, scope, &message.to).await {
@@ -512,7 +602,7 @@ async fn send_one(
             Err(_) => return Fate::Failed,
         }
     }
-    let (subject, text) = message.rendered(&to_name);
+    let (subject, text) = message.rendered(&to_name, business);
     let outgoing = OutgoingMessage {
         to,
         to_name,
