@@ -10,6 +10,21 @@ use serde_json::{json, Value};
 
 const PROBLEMS: &str = "https://bookwarden.dev/problems/";
 
+/// The tenant scope of a shop, as the public routes resolve it.
+async fn scope_of(
+    app: &TestApp,
+    s: &bookwarden_tests::booking::Shop,
+) -> bookwarden_shared::tenancy::TenantScope {
+    let resolved = app
+        .platform
+        .store
+        .resolve_slug(&s.owner.slug.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    bookwarden_shared::tenancy::TenantScope::from_resolved(resolved)
+}
+
 #[tokio::test]
 async fn availability_follows_hours_in_the_tenant_zone_and_bookings_remove_slots() {
     let app = TestApp::new().await;
@@ -31,14 +46,7 @@ async fn availability_follows_hours_in_the_tenant_zone_and_bookings_remove_slots
     );
 
     // Busy blocks imported from calendars block time too.
-    let scope = bookwarden_shared::tenancy::TenantScope::from_resolved(
-        app.platform
-            .store
-            .resolve_slug(&s.owner.slug.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap(),
-    );
+    let scope = scope_of(&app, &s).await;
     let staff: bookwarden_shared::tenancy::UserId = s.owner_id.parse().unwrap();
     let noon = chrono::DateTime::parse_from_rfc3339(&after[8])
         .unwrap()
@@ -723,14 +731,7 @@ async fn reminders_carry_one_click_unsubscribe_and_it_is_honoured() {
     let open = slots(&app, &s, future_day()).await;
     let r = book(&app, &s, &open[0], "remind@example.org", "u-1").await;
     assert_eq!(r.status, 201);
-    let scope = bookwarden_shared::tenancy::TenantScope::from_resolved(
-        app.platform
-            .store
-            .resolve_slug(&s.owner.slug.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap(),
-    );
+    let scope = scope_of(&app, &s).await;
     let id = r.json()["booking_id"].as_str().unwrap().to_owned();
     let booking = bookwarden_shared::booking::bookings::load(&app.platform, &scope, &id)
         .await
@@ -902,14 +903,7 @@ async fn limits_windows_and_tenant_boundaries_hold_for_customers() {
 
     // One recipient gets at most 10 messages per hour from one tenant; the
     // rest wait for the next hour instead of being dropped.
-    let scope = bookwarden_shared::tenancy::TenantScope::from_resolved(
-        app.platform
-            .store
-            .resolve_slug(&other.owner.slug.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap(),
-    );
+    let scope = scope_of(&app, &other).await;
     let other_open = slots(&app, &other, future_day()).await;
     let r = book(&app, &other, &other_open[0], "flooded@example.org", "f-1").await;
     let id = r.json()["booking_id"].as_str().unwrap().to_owned();
@@ -1194,14 +1188,7 @@ async fn mail_speaks_the_business_language_with_times_in_its_zone() {
     assert!(text.contains("(Europe/Berlin, UTC+0"), "{text}");
     assert!(!text.contains("(UTC)"), "{text}");
     // Two reminders, the first a day before.
-    let scope = bookwarden_shared::tenancy::TenantScope::from_resolved(
-        app.platform
-            .store
-            .resolve_slug(&s.owner.slug.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap(),
-    );
+    let scope = scope_of(&app, &s).await;
     let id = r.json()["booking_id"].as_str().unwrap().to_owned();
     let load = || bookwarden_shared::booking::bookings::load(&app.platform, &scope, &id);
     let booking = load().await.unwrap().unwrap();
