@@ -67,13 +67,13 @@ dns-records: ## Print the DNS records for the mail domain of a running `make dev
 	DKIM_KEY_ID=alias/bookwarden/dkim MAIL_DOMAIN=mail.bookwarden.test APP_BASE_URL=http://127.0.0.1:$${PORT:-3000} \
 	cargo run --quiet -p bookwarden-functions --bin dns_records
 
-mail: venv ## Show the mail a running `make dev` has sent, decoded
-	$(PYTHON) infra/local/show_mail.py http://127.0.0.1:$${MOTO_PORT:-4566}
+mail: venv ## Show the latest 10 messages a running `make dev` has sent, newest first (ARGS=--all: every one)
+	$(PYTHON) infra/local/show_mail.py $(ARGS) http://127.0.0.1:$${MOTO_PORT:-4566}
 
-bench: venv ## Print performance figures: availability engine, Argon2, login, DynamoDB and KMS calls, binary size
-	cargo bench --locked -p bookwarden-tests --bench booking --bench identity
+bench: venv ## Print performance figures: availability engine, Argon2, login, DynamoDB and KMS calls, 5,000 bookings (SCALE_BOOKINGS=n), binary size
+	BOOKWARDEN_SCALE_BOOKINGS=$${SCALE_BOOKINGS:-5000} cargo bench --locked -p bookwarden-tests --bench booking --bench identity --bench local_scale
 	cargo build --release --locked -p bookwarden-functions --bin create_booking
-	@ls -l target/release/create_booking | awk '{printf "create_booking release binary (stripped): %.1f MiB\n", $$5/1048576}'
+	@ls -l $${CARGO_TARGET_DIR:-target}/release/create_booking | awk '{printf "create_booking release binary (stripped): %.1f MiB\n", $$5/1048576}'
 
 fuzz: venv ## A longer Schemathesis campaign over every operation (make test runs a short one)
 	BOOKWARDEN_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} cargo test --locked -p bookwarden-tests --test fuzz -- --nocapture
