@@ -323,7 +323,7 @@ pub async fn entry(
     scope: &TenantScope,
     messages: &[Queued],
 ) -> Result<Write, MailError> {
-    let id = ItemId::generate();
+    let id = ItemId::time_ordered();
     let key = TenantKey::new(scope, Entity::OutboxEntry(id.as_str()));
     let plain = serde_json::to_vec(messages).map_err(|_| MailError::Build)?;
     let sealed = p
