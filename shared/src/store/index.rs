@@ -18,7 +18,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{unavailable, verified, Attrs, Record, Store, StoreError, TENANT_ATTR};
+use super::{unavailable, Attrs, Record, Store, StoreError, TENANT_ATTR};
 use crate::tenancy::{ResolvedTenant, TenantScope, UserId};
 
 /// Longest stretch one timeline entry may cover (a booking with buffers is at
@@ -90,7 +90,7 @@ impl Attrs {
                 ("busy", format!("{}#X#{staff}#{id}", super::time_key(start)))
             }
         };
-        self.string(TL_PK, format!("T#{}#TIMELINE", scope.tenant_id()))
+        self.string(TL_PK, timeline_pk(scope))
             .string(TL_SK, sk)
             .string(KIND_ATTR, kind)
     }
@@ -117,37 +117,15 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<Record>, StoreError> {
-        let mut all = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .ddb
-                .query()
-                .table_name(&self.table)
-                .index_name(TIMELINE_INDEX)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", TL_PK)
-                .expression_attribute_names("#sk", TL_SK)
-                .expression_attribute_values(":pk", timeline_pk(scope))
-                .expression_attribute_values(":from", AttributeValue::S(super::time_key(from)))
-                .expression_attribute_values(
-                    ":to",
-                    AttributeValue::S(format!("{}~", super::time_key(to))),
-                )
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable("Query"))?;
-            for item in out.items.unwrap_or_default() {
-                if let Some(r) = verified(scope, Record::from_item(item))? {
-                    all.push(r);
-                }
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(all);
-            }
-        }
+        self.query_between(
+            scope,
+            Some(TIMELINE_INDEX),
+            (TL_PK, TL_SK),
+            timeline_pk(scope),
+            super::time_key(from),
+            format!("{}~", super::time_key(to)),
+        )
+        .await
     }
 
     /// Items of `queue` due at or before `now`, oldest first, from the buckets
@@ -213,8 +191,9 @@ impl Store {
     }
 }
 
-fn timeline_pk(scope: &TenantScope) -> AttributeValue {
-    AttributeValue::S(format!("T#{}#TIMELINE", scope.tenant_id()))
+/// The partition of a tenant's timeline in the `Timeline` index.
+fn timeline_pk(scope: &TenantScope) -> String {
+    format!("T#{}#TIMELINE", scope.tenant_id())
 }
 
 /// The indexes as the local stack and the template create them: name, key

@@ -336,6 +336,29 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<Vec<Record>, StoreError> {
+        self.query_between(
+            scope,
+            None,
+            ("PK", "SK"),
+            collection.pk(scope),
+            from.to_owned(),
+            to.to_owned(),
+        )
+        .await
+    }
+
+    /// Every item of partition `pk` (of the table, or of `index`) whose sort
+    /// key lies between `from` and `to`, all pages, each verified against the
+    /// scope. Reads of the table are strongly consistent; index reads cannot be.
+    pub(crate) async fn query_between(
+        &self,
+        scope: &TenantScope,
+        index: Option<&str>,
+        (pk_name, sk_name): (&str, &str),
+        pk: String,
+        from: String,
+        to: String,
+    ) -> Result<Vec<Record>, StoreError> {
         let mut all = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
@@ -343,14 +366,15 @@ impl Store {
                 .ddb
                 .query()
                 .table_name(&self.table)
+                .set_index_name(index.map(str::to_owned))
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", "PK")
-                .expression_attribute_names("#sk", "SK")
-                .expression_attribute_values(":pk", AttributeValue::S(collection.pk(scope)))
-                .expression_attribute_values(":from", AttributeValue::S(from.to_owned()))
-                .expression_attribute_values(":to", AttributeValue::S(to.to_owned()))
+                .expression_attribute_names("#pk", pk_name)
+                .expression_attribute_names("#sk", sk_name)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(":from", AttributeValue::S(from.clone()))
+                .expression_attribute_values(":to", AttributeValue::S(to.clone()))
                 .set_exclusive_start_key(start)
-                .consistent_read(true)
+                .set_consistent_read(index.is_none().then_some(true))
                 .send()
                 .await
                 .map_err(unavailable("Query"))?;
