@@ -15,9 +15,11 @@ What moto 5.2 does on its own, and what each patch changes:
   DynamoDBBackend.transact_write_items). With the leak above, every copy stayed.
   -> Only the items the transaction names are copied, and restored on failure.
 - Query looks at, and sorts, every item of the table, whatever the key
-  condition (moto/dynamodb/models/table.py, Table.query through all_items).
+  condition (moto/dynamodb/models/table.py, Table.query through all_items);
+  on a global secondary index too.
   -> Query sees only the items of the partition in the key condition's range,
-     found in a sorted index of that partition's sort keys.
+     found in a sorted index of that partition's sort keys; on a global
+     secondary index, in a sorted map of the index's keys to the items'.
 - A table stream keeps every record until a Lambda consumes them
   (table.py, StreamShard.add), and every shard iterator ever handed out.
   -> Records older than 24 hours (as in AWS) or beyond a cap
@@ -29,6 +31,7 @@ What moto 5.2 does on its own, and what each patch changes:
 """
 
 import copy
+import functools
 import inspect
 import itertools
 import os
@@ -36,7 +39,7 @@ import time
 import weakref
 from datetime import timedelta
 
-from sortedcontainers import SortedKeyList
+from sortedcontainers import SortedKeyList, SortedList
 
 from moto.core.common_models import BaseModel
 from moto.core.exceptions import JsonRESTError
@@ -58,6 +61,7 @@ def install():
     track_instances_weakly()
     snapshot_only_touched_items()
     query_one_partition()
+    query_one_index_partition()
     bound_streams()
     write_attribute_values_directly()
 
@@ -197,6 +201,7 @@ def _store(table, hash_value, range_value, item):
     else:
         partition[range_value] = item
     _sync_sort_key(table, hash_value, range_value)
+    _sync_index_keys(table, hash_value, range_value)
 
 
 def snapshot_only_touched_items():
@@ -315,6 +320,7 @@ def query_one_partition():
     original = Table.query
     signature = inspect.signature(original)
 
+    @functools.wraps(original)
     def query(self, *args, **kwargs):
         call = signature.bind(self, *args, **kwargs)
         call.apply_defaults()
@@ -350,16 +356,231 @@ def query_one_partition():
         item = original_put(self, *args, **kwargs)
         if self.range_key_attr is not None:
             _sync_sort_key(self, item.hash_key, item.range_key)
+        _sync_index_keys(self, item.hash_key, item.range_key)
         return item
 
     def delete_item(self, hash_key, range_key):
         item = original_delete(self, hash_key, range_key)
         if range_key is not None:
             _sync_sort_key(self, hash_key, range_key)
+        _sync_index_keys(self, hash_key, range_key)
         return item
 
     Table.put_item = put_item
     Table.delete_item = delete_item
+
+
+# --- Query on a global secondary index ----------------------------------------
+
+
+class _Top:
+    """Above every value: `(v, _TOP)` follows every key tuple starting with v."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return other is self
+
+    def __hash__(self):
+        return 0
+
+    def __lt__(self, other):
+        return False
+
+    def __le__(self, other):
+        return other is self
+
+    def __gt__(self, other):
+        return other is not self
+
+    def __ge__(self, other):
+        return True
+
+
+_TOP = _Top()
+
+
+class _IndexKeys:
+    """One global secondary index of one table: for each index partition (its
+    hash key value), the items in it, sorted the way moto sorts a query on the
+    index (index sort key, then table hash key, then table sort key), as
+    `(index sort, table hash, table sort, table hash key, table sort key)`."""
+
+    def __init__(self, table, index, hash_attr, range_attr):
+        self.index = index
+        self.hash_attr = hash_attr
+        self.range_attr = range_attr
+        self.partitions = {}  # index hash value -> SortedList of entries
+        self.entries = {}  # (table hash, table sort) -> (index hash value, entry)
+        for item in table.all_items():
+            self.sync(item.hash_key, item.range_key, item)
+
+    def sync(self, hash_value, range_value, item):
+        """Files the item now at a table key under its index key, if it has one."""
+        name = (hash_value, range_value)
+        old = self.entries.pop(name, None)
+        if old is not None:
+            partition = self.partitions[old[0]]
+            partition.remove(old[1])
+            if not partition:
+                del self.partitions[old[0]]
+        if item is None:
+            return
+        index_hash = item.attrs.get(self.hash_attr)
+        index_range = item.attrs.get(self.range_attr)
+        if not index_hash or not index_range:
+            return  # not in this sparse index
+        table_range = None if range_value is None else range_value.cast_value
+        entry = (index_range.cast_value, hash_value.cast_value, table_range, hash_value, range_value)
+        self.partitions.setdefault(index_hash, SortedList()).add(entry)
+        self.entries[name] = (index_hash, entry)
+
+
+# Per table: index name -> _IndexKeys. Built on an index's first query, then
+# kept in step with every write (Table.put_item, Table.delete_item, `_store`,
+# and DynamoDBBackend.update_item, which changes items in place).
+_index_keys = weakref.WeakKeyDictionary()
+
+
+def _single_key(index):
+    """The index's hash and sort key attributes; None for shapes left to moto."""
+    hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+    ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+    if len(hashes) != 1 or len(ranges) != 1:
+        return None
+    return hashes[0], ranges[0]
+
+
+def _index_of(table, index_name):
+    index = next((i for i in table.global_indexes if i.name == index_name), None)
+    if index is None:
+        return None
+    indexes = _index_keys.setdefault(table, {})
+    keys = indexes.get(index_name)
+    if keys is None or keys.index is not index:  # new, or replaced by UpdateTable
+        attrs = _single_key(index)
+        if attrs is None:
+            return None
+        keys = indexes[index_name] = _IndexKeys(table, index, *attrs)
+    return keys
+
+
+def _sync_index_keys(table, hash_value, range_value):
+    indexes = _index_keys.get(table)
+    if indexes:
+        item = _stored(table, hash_value, range_value)
+        for keys in indexes.values():
+            keys.sync(hash_value, range_value, item)
+
+
+# Key condition operators -> how each of their values bounds the entries:
+# "from"/"to" include entries whose index sort key equals it, "after"/"before"
+# exclude them.
+_INDEX_BOUNDS = {
+    "=": ("from", "to"), "EQ": ("from", "to"),
+    "<": ("before",), "LT": ("before",), "<=": ("to",), "LE": ("to",),
+    ">": ("after",), "GT": ("after",), ">=": ("from",), "GE": ("from",),
+    "BETWEEN": ("from", "to"),
+}
+
+
+def _index_candidates(table, keys, index_hash, comparison, range_objs, start_key, forward, limit):
+    """The index partition's items moto's query would look at, in its order:
+    those in the key condition's range, from the start key on (moto applies
+    the exact condition, the start key and the limit to them)."""
+    partition = keys.partitions.get(index_hash)
+    if partition is None:
+        return []
+    # Entries start with (index sort, ...): (v,) sorts before each of them
+    # with index sort v, and (v, _TOP) after each.
+    low = high = None
+    if comparison in _INDEX_BOUNDS:
+        values = [r.cast_value for r in range_objs]
+        if comparison in ("=", "EQ"):
+            values = values * 2
+        for kind, value in zip(_INDEX_BOUNDS[comparison], values):
+            if kind == "from":
+                low = (value,)
+            elif kind == "after":
+                low = (value, _TOP)
+            elif kind == "to":
+                high = (value, _TOP)
+            else:
+                high = (value,)
+    elif comparison == "BEGINS_WITH" and isinstance(range_objs[0].cast_value, str):
+        low = (range_objs[0].cast_value,)
+        end = _prefix_end(range_objs[0].cast_value)
+        high = None if end is None else (end,)
+    elif comparison is not None:
+        return [_stored(table, e[3], e[4]) for e in partition]
+    start_attrs = (keys.range_attr, table.hash_key_attr, table.range_key_attr)
+    if start_key and all(a is None or a in start_key for a in start_attrs):
+        start = tuple(None if a is None else DynamoType(start_key[a]).cast_value for a in start_attrs)
+        if forward:
+            low = start if low is None else max(low, start)
+        else:
+            high = start if high is None else min(high, start)
+    found = partition.irange(low, high, reverse=not forward)
+    if limit:
+        # The start item itself does not count towards the limit; one more
+        # tells moto a page follows.
+        found = itertools.islice(found, limit + 2)
+    return [_stored(table, e[3], e[4]) for e in found]
+
+
+def query_one_index_partition():
+    original = Table.query
+    signature = inspect.signature(original)  # moto's, through functools.wraps
+
+    def query(self, *args, **kwargs):
+        call = signature.bind(self, *args, **kwargs)
+        call.apply_defaults()
+        a = call.arguments
+        if not a["index_name"] or a["filter_kwargs"] or len(a["range_key_conditions"] or ()) > 1:
+            return original(self, *args, **kwargs)
+        keys = _index_of(self, a["index_name"])
+        conditions = a["hash_key_conditions"] or ()
+        if keys is None or len(conditions) != 1 or conditions[0][0] != keys.hash_attr:
+            return original(self, *args, **kwargs)
+        try:
+            items = _index_candidates(
+                self,
+                keys,
+                conditions[0][1],
+                a["range_comparison"],
+                a["range_objs"],
+                a["exclusive_start_key"],
+                a["scan_index_forward"] is not False,
+                a["limit"],
+            )
+        except TypeError:  # a condition value of another type than the key
+            return original(self, *args, **kwargs)
+        # As in query_one_partition: moto looks only at these candidates.
+        self.all_items = lambda: [i for i in items if i is not None]
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query
+
+    original_update = DynamoDBBackend.update_item
+
+    def update_item(self, table_name, key, *args, **kwargs):
+        try:
+            return original_update(self, table_name, key, *args, **kwargs)
+        finally:
+            # Updates change the stored item in place, index keys included.
+            table = self.tables.get(table_name)
+            if table is not None and _index_keys.get(table):
+                try:
+                    hash_value, range_value = self.get_keys_value(table, key)
+                except Exception:
+                    pass  # refused before it changed anything
+                else:
+                    _sync_index_keys(table, hash_value, range_value)
+
+    DynamoDBBackend.update_item = update_item
 
 
 # --- Streams -----------------------------------------------------------------
