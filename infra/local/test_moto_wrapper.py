@@ -470,8 +470,9 @@ def test_items_come_back_exactly_as_stored(moto):
 
 
 def booking_like_transaction(table, n):
-    """What a booking writes: the booking, its index entry, its idempotency
-    answer, a manage pointer and 15 five-minute claims, all conditional."""
+    """What a booking writes: the booking (on the timeline index), its index
+    entry, its idempotency answer, a manage pointer and 15 five-minute claims,
+    all conditional."""
     claims = [
         put(table, "T#1#CLAIM#u1", f"{n * 15 + u:012d}", condition="attribute_not_exists(PK)",
             booking_id={"S": f"b{n}"}, expires_at={"N": "4102444800"})
@@ -480,7 +481,8 @@ def booking_like_transaction(table, n):
     return [
         put(table, "T#1", f"BOOKING#b{n}", condition="attribute_not_exists(PK)",
             customer_name={"B": b"sealed name" * 8}, customer_email={"B": b"sealed email" * 8},
-            start={"N": str(n * 4500)}, end={"N": str(n * 4500 + 3600)}, status={"S": "confirmed"}),
+            start={"N": str(n * 4500)}, end={"N": str(n * 4500 + 3600)}, status={"S": "confirmed"},
+            GPK={"S": "T#1#TIMELINE"}, GSK={"S": f"{n * 4500:012d}#B#b{n}"}, shown={"S": "x"}),
         put(table, "T#1#BKSTART", f"{n * 4500:012d}#b{n}", condition="attribute_not_exists(PK)",
             booking_id={"S": f"b{n}"}),
         put(table, "T#1", f"IDEM#k{n}", response={"S": "{}" * 40}, expires_at={"N": "4102444800"}),
@@ -491,16 +493,19 @@ def booking_like_transaction(table, n):
 
 def test_memory_and_cost_stay_flat_as_bookings_grow_the_table(fresh_moto):
     ddb = fresh_moto.client("dynamodb")
-    table = create_table(ddb)
+    table = create_indexed_table(ddb)
     bookings, warm_up, window, growth_limit_mib = 300, 20, 50, 150
     cpu, baseline = {}, None
     for n in range(bookings):
         if n in (warm_up, warm_up + window, bookings - window):
             cpu[n] = fresh_moto.cpu_seconds()
-        # A booking checks the staff member's claims around the slot, then writes.
+        # A booking reads the timeline and the claims around the slot, then writes.
         low, high = f"{n * 15 - 20:012d}", f"{n * 15 + 20:012d}"
         around = condition("PK = :p AND SK BETWEEN :a AND :b", p="T#1#CLAIM#u1", a=low, b=high)
         ddb.query(TableName=table, **around)
+        day = condition("GPK = :p AND GSK BETWEEN :a AND :b", p="T#1#TIMELINE",
+                        a=f"{n * 4500 - 86400:012d}", b=f"{n * 4500 + 86400:012d}")
+        assert len(ddb.query(TableName=table, IndexName="Gix", **day)["Items"]) == min(n, 19)
         ddb.transact_write_items(TransactItems=booking_like_transaction(table, n))
         if n == warm_up:
             baseline = fresh_moto.rss_mib()
