@@ -9,6 +9,9 @@ VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 REQS        := infra/requirements.txt
 VENV_STAMP  := $(VENV)/.installed-$(shell sha256sum $(REQS) | cut -c1-16)
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_REQS  := infra/checkov-requirements.txt
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell sha256sum $(CHECKOV_REQS) | cut -c1-16)
 TOOLS       := .local
 AUDIT_VERSION := 0.22.2
 CARGO_AUDIT := $(TOOLS)/bin/cargo-audit
@@ -17,7 +20,7 @@ ADVISORY_DB := ../shared/advisory-db
 export BOOKWARDEN_PYTHON := $(abspath $(PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: fuzz openapi help dev test venv fmt-check clippy cargo-test lint-template audit dns-records mail bench release-size
+.PHONY: fuzz openapi help dev test venv fmt-check clippy cargo-test lint-template template audit dns-records mail bench release-size
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,9 +50,22 @@ clippy:
 cargo-test: venv
 	cargo test --workspace --locked
 
-lint-template: venv
+$(CHECKOV_STAMP): $(CHECKOV_REQS)
+	rm -rf $(CHECKOV_VENV)
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(CHECKOV_REQS)
+	touch $@
+
+template: ## Regenerate template.yaml from infra/template/ and the route table (a test checks it is current)
+	cargo run --quiet --locked -p bookwarden-functions --bin route_table | $(PYTHON) infra/template/generate.py > template.yaml.new
+	mv template.yaml.new template.yaml
+
+lint-template: venv $(CHECKOV_STAMP) ## cfn-lint, sam validate --lint, and checkov on the SAM-expanded template (0 failed checks)
 	$(VENV)/bin/cfn-lint template.yaml
 	$(VENV)/bin/sam validate --lint --template-file template.yaml --region us-east-1
+	mkdir -p target
+	$(PYTHON) infra/template/expand.py template.yaml > target/template.expanded.json
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f target/template.expanded.json
 
 $(CARGO_AUDIT):
 	cargo install --locked --quiet cargo-audit --version $(AUDIT_VERSION) --root $(TOOLS)

@@ -1,6 +1,6 @@
 //! The local gateway serves exactly the routes template.yaml declares, each
-//! function's binary exists, and a real HTTP client gets the same answers from
-//! the local gateway as the handlers give in-process.
+//! function runs the packaged binary as itself, and a real HTTP client gets
+//! the same answers from the local gateway as the handlers give in-process.
 
 use std::collections::BTreeSet;
 
@@ -12,7 +12,9 @@ use bookwarden_shared::Platform;
 use bookwarden_tests::raw_http;
 use yaml_rust2::{Yaml, YamlLoader};
 
-/// Every (function, method, path) the template routes through API Gateway.
+/// Every (function, method, path) the template routes through API Gateway:
+/// the functions' Api events, and the fallback's methods in the API's
+/// definition body.
 fn template_routes() -> (Yaml, BTreeSet<(String, String, String)>) {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
     let doc = YamlLoader::load_from_str(&text)
@@ -37,6 +39,24 @@ fn template_routes() -> (Yaml, BTreeSet<(String, String, String)>) {
                     .unwrap()
                     .to_uppercase(),
                 event["Properties"]["Path"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    let paths = doc["Resources"]["Api"]["Properties"]["DefinitionBody"]["paths"]
+        .as_hash()
+        .expect("the API's definition body has paths");
+    for (path, methods) in paths {
+        for (method, spec) in methods.as_hash().expect("methods") {
+            let uri = format!("{:?}", spec["x-amazon-apigateway-integration"]["uri"]);
+            assert!(
+                uri.contains("${FallbackFunction.Arn}:live"),
+                "{path:?} {method:?} goes to the fallback's live alias: {uri}"
+            );
+            assert_eq!(method.as_str(), Some("x-amazon-apigateway-any-method"));
+            routes.insert((
+                FALLBACK_FUNCTION.to_owned(),
+                "ANY".to_owned(),
+                path.as_str().unwrap().to_owned(),
             ));
         }
     }
@@ -73,7 +93,7 @@ fn the_local_gateway_serves_exactly_the_template_routes() {
 }
 
 #[test]
-fn every_function_builds_from_an_existing_binary_on_arm64() {
+fn every_function_runs_the_packaged_binary_as_itself_on_arm64_by_default() {
     let (doc, _) = template_routes();
     assert_eq!(
         doc["Globals"]["Function"]["Runtime"].as_str(),
@@ -84,24 +104,29 @@ fn every_function_builds_from_an_existing_binary_on_arm64() {
         Some("bootstrap")
     );
     assert_eq!(
-        doc["Globals"]["Function"]["Architectures"][0].as_str(),
+        doc["Parameters"]["Architecture"]["Default"].as_str(),
         Some("arm64")
     );
+    let mut functions = 0;
     for (name, resource) in doc["Resources"].as_hash().unwrap() {
         if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
         }
+        functions += 1;
+        let name = name.as_str().unwrap();
+        let properties = &resource["Properties"];
+        // `make package` puts the one binary there; each function runs it as itself.
         assert_eq!(
-            resource["Metadata"]["BuildMethod"].as_str(),
-            Some("rust-cargolambda"),
-            "{name:?}"
+            properties["CodeUri"].as_str(),
+            Some("build/lambda/"),
+            "{name}"
         );
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+        let own = properties["Environment"]["Variables"]["BOOKWARDEN_FUNCTION"]
             .as_str()
-            .expect("Binary");
-        let source = repo_root().join(format!("functions/src/bin/{binary}.rs"));
-        assert!(source.exists(), "{name:?}: {} missing", source.display());
+            .expect("BOOKWARDEN_FUNCTION");
+        assert_eq!(Some(own), name.strip_suffix("Function"), "{name}");
     }
+    assert!(functions > 50, "{functions} functions");
 }
 
 #[test]
@@ -300,15 +325,20 @@ const MAIL_WRITERS: &[&str] = &[
     "send_reminders",
 ];
 
-/// Every action a function's policy statements allow, by statement id.
-fn allowed(function: &Yaml) -> Vec<(String, String)> {
+/// Every action a function's own role allows, by statement id.
+fn allowed(doc: &Yaml, function: &str) -> Vec<(String, String)> {
+    let role = function.replace("Function", "Role");
     let mut out = Vec::new();
-    for policy in function["Properties"]["Policies"]
+    for policy in doc["Resources"][role.as_str()]["Properties"]["Policies"]
         .as_vec()
         .into_iter()
         .flatten()
     {
-        for statement in policy["Statement"].as_vec().into_iter().flatten() {
+        for statement in policy["PolicyDocument"]["Statement"]
+            .as_vec()
+            .into_iter()
+            .flatten()
+        {
             let sid = statement["Sid"].as_str().unwrap_or_default().to_owned();
             let actions = match &statement["Action"] {
                 Yaml::String(a) => vec![a.clone()],
@@ -324,6 +354,18 @@ fn allowed(function: &Yaml) -> Vec<(String, String)> {
     out
 }
 
+/// `CreateBooking` -> `create_booking`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 #[test]
 fn only_the_sender_signs_and_sends_and_every_function_that_queues_mail_can_seal_it() {
     let (doc, _) = template_routes();
@@ -333,18 +375,17 @@ fn only_the_sender_signs_and_sends_and_every_function_that_queues_mail_can_seal_
         if r["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
         }
-        let binary = r["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .expect("Binary");
-        let actions = allowed(r);
+        let name = name.as_str().expect("name");
+        let binary = &snake(name.strip_suffix("Function").expect("a function"));
+        let actions = allowed(&doc, name);
         let has = |a: &str| actions.iter().any(|(_, x)| x == a);
         let sends = has("kms:Sign") || has("ses:SendEmail") || has("ses:SendRawEmail");
-        let sender = matches!(binary, "send_mail" | "outbox_retry");
+        let sender = matches!(binary.as_str(), "send_mail" | "outbox_retry");
         assert_eq!(sends, sender, "{name:?} ({binary}): signs or sends mail");
         if sender {
             assert!(has("kms:Sign") && has("ses:SendEmail"), "{name:?}");
         }
-        if MAIL_WRITERS.contains(&binary) {
+        if MAIL_WRITERS.contains(&binary.as_str()) {
             writers_seen += 1;
             assert!(
                 actions

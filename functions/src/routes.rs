@@ -137,6 +137,16 @@ pub struct Route {
     pub function: &'static str,
 }
 
+/// The route table as JSON (`[{"method", "path", "function"}]`): what
+/// infra/template/generate.py builds the template's functions and events from.
+pub fn table_json() -> String {
+    let rows: Vec<serde_json::Value> = ROUTES
+        .iter()
+        .map(|r| serde_json::json!({"method": r.method.as_str(), "path": r.path, "function": r.function}))
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
 /// Every route of the API. template.yaml declares exactly these (a test checks).
 pub const ROUTES: &[Route] = &[
     Route {

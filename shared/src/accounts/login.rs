@@ -169,6 +169,28 @@ pub async fn login(
     input: LoginInput,
     meta: &RequestMeta,
 ) -> Result<LoginOutcome, AccountsError> {
+    log_refusal(check_password(p, input, meta).await)
+}
+
+/// Counts refused sign-ins in the logs, for the operators' alarm on a spike
+/// (the template's SignInFailuresMetric); no account or address is named.
+fn log_refusal(
+    outcome: Result<LoginOutcome, AccountsError>,
+) -> Result<LoginOutcome, AccountsError> {
+    if matches!(
+        outcome,
+        Err(AccountsError::InvalidCredentials | AccountsError::InvalidCode)
+    ) {
+        tracing::info!(sign_in_refused = 1, "sign-in refused");
+    }
+    outcome
+}
+
+async fn check_password(
+    p: &Platform,
+    input: LoginInput,
+    meta: &RequestMeta,
+) -> Result<LoginOutcome, AccountsError> {
     throttle(p, "login", meta).await?;
     let password = crate::auth::policy::normalize(&input.password);
     let (scope, tenant, user) = match find_account(p, &input).await? {
@@ -642,6 +664,14 @@ impl Method {
 /// this step too, and consuming a TOTP step or a recovery code is conditional
 /// on the value read, so two concurrent logins cannot both use it.
 pub async fn verify_mfa(
+    p: &Platform,
+    input: MfaInput,
+    meta: &RequestMeta,
+) -> Result<LoginOutcome, AccountsError> {
+    log_refusal(check_second_factor(p, input, meta).await)
+}
+
+async fn check_second_factor(
     p: &Platform,
     input: MfaInput,
     meta: &RequestMeta,
