@@ -1077,6 +1077,14 @@ async fn identity_logs_carry_no_credentials_or_personal_data() {
     drop(guard);
     let text = logs.text();
     assert!(text.contains("signed in"), "{text}");
+    // The one refused sign-in is the line the template's SignInFailuresMetric
+    // counts (`{ $.sign_in_refused = 1 }`).
+    let refused = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["sign_in_refused"] == 1)
+        .count();
+    assert_eq!(refused, 1, "{text}");
     let token = session.cookie.trim_start_matches("__Host-session=");
     for secret_value in [
         owner.email.as_str(),
