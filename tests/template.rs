@@ -596,3 +596,29 @@ fn inf4_daily_backups_are_kept_35_days_and_copied_to_a_second_region_for_90() {
         Some(true)
     );
 }
+
+#[test]
+fn sam_local_gets_an_env_file_pointing_every_function_at_the_local_stand_in() {
+    let text = std::fs::read_to_string(repo_root().join("infra/local/sam-local-env.json"))
+        .expect("infra/local/sam-local-env.json");
+    let env: Value = serde_json::from_str(&text).expect("JSON");
+    let vars = env["Parameters"]
+        .as_object()
+        .expect("Parameters: applies to every function");
+    // Everything the template sets from its resources must be overridden, or a
+    // function would get a logical id where a table name or key alias belongs.
+    for (name, _) in template()["Globals"]["Function"]["Environment"]["Variables"]
+        .as_hash()
+        .expect("variables")
+    {
+        let name = name.as_str().expect("name");
+        assert!(vars.contains_key(name), "{name} missing");
+    }
+    assert_eq!(
+        vars["TABLE_NAME"], "bookwarden-data",
+        "the table `make dev` provisions"
+    );
+    assert_eq!(vars["DATA_KEY_ID"], "alias/bookwarden/data");
+    assert_eq!(vars["AWS_ENDPOINT_URL"], "http://host.docker.internal:4566");
+    assert_eq!(vars["AWS_ACCESS_KEY_ID"], "testing", "never a real account");
+}

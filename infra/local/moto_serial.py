@@ -105,7 +105,10 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     moto_patches.install()
     app = DomainDispatcherApplication(create_backend_app)
-    server = make_server("127.0.0.1", port, Serialised(app), threaded=True)
+    # Loopback only, unless a developer opts in so that `sam local` containers
+    # can reach it (README): BOOKWARDEN_MOTO_HOST=0.0.0.0.
+    host = os.environ.get("BOOKWARDEN_MOTO_HOST", "127.0.0.1")
+    server = make_server(host, port, Serialised(app), threaded=True)
     threading.Thread(target=exit_when_parent_goes, args=(sys.stdin,), daemon=True).start()
     print(f"listening {server.server_port}", flush=True)
     server.serve_forever()
