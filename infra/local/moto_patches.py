@@ -277,6 +277,13 @@ def _prefix_end(prefix):
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def _from_start(low, high, start, forward):
+    """Bounds (inclusive; None: open) narrowed to begin at a page's start key."""
+    if forward:
+        return (start if low is None else max(low, start)), high
+    return low, (start if high is None else min(high, start))
+
+
 def _candidates(table, hash_value, comparison, range_objs, start_key, forward, limit):
     """The partition's items moto's query would look at, in key order: a
     superset of the matching ones (bounds are inclusive; moto applies the exact
@@ -304,10 +311,7 @@ def _candidates(table, hash_value, comparison, range_objs, start_key, forward, l
         and DynamoType(start_key.get(table.hash_key_attr, {"NULL": True})) == hash_value
     ):
         start = DynamoType(start_key[table.range_key_attr]).cast_value
-        if forward:
-            low = start if low is None else max(low, start)
-        else:
-            high = start if high is None else min(high, start)
+        low, high = _from_start(low, high, start, forward)
     found = keys.irange_key(low, high, reverse=not forward)
     if limit:
         # At most two keys in the bounds do not count towards the limit (the
@@ -516,10 +520,7 @@ def _index_candidates(table, keys, index_hash, comparison, range_objs, start_key
     start_attrs = (keys.range_attr, table.hash_key_attr, table.range_key_attr)
     if start_key and all(a is None or a in start_key for a in start_attrs):
         start = tuple(None if a is None else DynamoType(start_key[a]).cast_value for a in start_attrs)
-        if forward:
-            low = start if low is None else max(low, start)
-        else:
-            high = start if high is None else min(high, start)
+        low, high = _from_start(low, high, start, forward)
     found = partition.irange(low, high, reverse=not forward)
     if limit:
         # The start item itself does not count towards the limit; one more

@@ -452,3 +452,23 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
         self.clone()
     }
 }
+
+/// Runs a pytest file of the repository with the venv's Python and fails the
+/// calling test with pytest's report if any check fails: the checks written
+/// against AWS stand-ins in Python (moto's own API, boto3 scripts).
+pub fn run_pytest(relative: &str) {
+    let script = bookwarden_functions::local::moto::repo_root().join(relative);
+    let out = std::process::Command::new(bookwarden_functions::local::moto::python())
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg(&script)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("run pytest from the venv (run `make venv` first)");
+    assert!(
+        out.status.success(),
+        "{} failed:\n{}\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
