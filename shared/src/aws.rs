@@ -6,7 +6,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
 
-/// The three clients the platform uses.
+/// The clients the platform uses.
 #[derive(Clone, Debug)]
 pub struct Clients {
     /// The table.
@@ -15,6 +15,8 @@ pub struct Clients {
     pub kms: aws_sdk_kms::Client,
     /// Outgoing mail.
     pub ses: aws_sdk_sesv2::Client,
+    /// Tenant-scoped credentials for the table (ISO-6).
+    pub sts: aws_sdk_sts::Client,
 }
 
 /// Bounded timeouts and retries, so a failing dependency turns into a fast 503
@@ -41,6 +43,7 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             kms: aws_sdk_kms::Client::new(config),
             ses: aws_sdk_sesv2::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
         }
     }
 }

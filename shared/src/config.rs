@@ -24,6 +24,8 @@ pub struct Config {
     pub ses_configuration_set: Option<String>,
     /// Base URL of the web application that links in mail point to.
     pub app_base_url: String,
+    /// How tenant data gets its credentials (`TENANT_ROLE_ARN`, ISO-6).
+    pub tenant_credentials: crate::store::TenantCredentials,
 }
 
 /// A required variable is missing or empty.
@@ -55,6 +57,7 @@ impl Config {
             mail_from_local: optional("MAIL_FROM_LOCAL").unwrap_or_else(|| "no-reply".into()),
             ses_configuration_set: optional("SES_CONFIGURATION_SET"),
             app_base_url: required("APP_BASE_URL")?,
+            tenant_credentials: crate::store::TenantCredentials::from_env()?,
         })
     }
 

@@ -46,7 +46,12 @@ impl Platform {
     /// Wires the platform from configuration and clients.
     pub fn new(config: config::Config, clients: aws::Clients) -> Self {
         Self {
-            store: store::Store::new(clients.dynamodb, config.table_name.clone()),
+            store: store::Store::new(clients.dynamodb.clone(), config.table_name.clone())
+                .with_tenant_clients(store::TenantClients::new(
+                    clients.dynamodb,
+                    clients.sts,
+                    &config.tenant_credentials,
+                )),
             envelope: std::sync::Arc::new(crypto::Envelope::new(
                 clients.kms.clone(),
                 config.data_key_id.clone(),
@@ -59,6 +64,11 @@ impl Platform {
     /// Reads configuration and builds clients from the environment.
     pub async fn from_env() -> Result<Self, config::MissingVar> {
         let config = config::Config::from_env()?;
+        if config.tenant_credentials == store::TenantCredentials::FunctionRole {
+            tracing::warn!(
+                "tenant data uses the function's own credentials (TENANT_ROLE_ARN unset or function-role): ISO-6 narrowing is off"
+            );
+        }
         let sdk = aws::load_sdk_config().await;
         Ok(Self::new(config, aws::Clients::from_sdk_config(&sdk)))
     }

@@ -210,6 +210,7 @@ impl TestApp {
             kms: aws_sdk_kms::Client::from_conf(kms_config.build()),
             dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb_config.build()),
             ses: admin.ses.clone(),
+            sts: admin.sts.clone(),
         };
         let config = provision::local_config(&table, &keys, "https://app.bookwarden.test");
         Self {
@@ -272,6 +273,7 @@ impl TestApp {
             ses: aws_sdk_sesv2::Client::from_conf(ses),
             kms: self.clients.kms.clone(),
             dynamodb: self.clients.dynamodb.clone(),
+            sts: self.clients.sts.clone(),
         };
         Platform::new(self.platform.config.clone(), clients)
     }

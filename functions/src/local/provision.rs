@@ -160,5 +160,8 @@ pub fn local_config(table: &str, keys: &Keys, app_base_url: &str) -> Config {
         mail_from_local: "no-reply".to_owned(),
         ses_configuration_set: None,
         app_base_url: app_base_url.to_owned(),
+        // moto enforces no IAM: the local stack reaches tenant data with its
+        // own credentials, explicitly (tests opt in to assumed roles).
+        tenant_credentials: bookwarden_shared::store::TenantCredentials::FunctionRole,
     }
 }

@@ -69,10 +69,16 @@
 //!
 //! Nothing outside this module writes a key or an expression string; expressions
 //! are built here with placeholders only.
+//!
+//! # Credentials (ISO-6)
+//! Tenant items are read and written with the tenant's own credentials from
+//! [`TenantClients`]; global lookups, counters and the `Due` index with the
+//! function's own (see `store/scoped.rs` for the exact split).
 
 mod index;
 mod item;
 mod keys;
+mod scoped;
 
 use std::collections::HashMap;
 
@@ -83,6 +89,11 @@ use aws_sdk_dynamodb::types::{
 pub use index::{Due, DueQueue, TimelineEntry, INDEXES, MAX_TIMELINE_SPAN_SECS};
 pub use item::{Attrs, Record};
 pub use keys::{time_key, Collection, Entity, GlobalKey, TenantKey, ThrottleKey};
+pub use scoped::{
+    tenant_leading_keys, TenantClients, TenantCredentials, CACHE_CAPACITY, FUNCTION_ROLE,
+    FUNCTION_ROLE_PREFIXES, REFRESH_BEFORE, SESSION_SECS, TENANT_ROLE_VAR, TENANT_TAG,
+    TRANSACTION_GLOBAL_PREFIXES,
+};
 
 use crate::tenancy::{ResolvedTenant, Slug, TenantId, TenantScope, UserId};
 
@@ -180,6 +191,17 @@ pub enum Write {
 }
 
 impl Write {
+    /// The tenant this write acts for, if any (its key's, or the pointer's).
+    fn tenant(&self) -> Option<&TenantId> {
+        match self {
+            Write::Put(key, ..) | Write::Update(key, ..) | Write::Delete(key, _) => {
+                Some(key.tenant_id())
+            }
+            Write::PutPointer(_, tenant, ..) | Write::UpdatePointer(_, tenant, ..) => Some(tenant),
+            Write::DeletePointer(..) | Write::Count { .. } => None,
+        }
+    }
+
     /// Counts one hit against `key`'s limit for its window, in a transaction.
     pub fn count(key: ThrottleKey<'_>, limit: i64, window_secs: i64) -> Self {
         Write::Count {
@@ -223,7 +245,10 @@ pub struct Page {
 /// The table, reached through typed keys only.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// The function's own client: global items only (ISO-6).
     ddb: aws_sdk_dynamodb::Client,
+    /// Clients for tenant items, one per tenant where credentials are scoped.
+    tenants: TenantClients,
     table: String,
 }
 
@@ -237,7 +262,26 @@ fn unavailable<E: std::error::Error + 'static>(op: &'static str) -> impl FnOnce(
 impl Store {
     /// A store over `table`.
     pub fn new(ddb: aws_sdk_dynamodb::Client, table: String) -> Self {
-        Self { ddb, table }
+        Self {
+            tenants: TenantClients::function_role(ddb.clone()),
+            ddb,
+            table,
+        }
+    }
+
+    /// The same store reaching tenant items through `tenants` (ISO-6); global
+    /// items stay with the client `tenants` was built over.
+    pub fn with_tenant_clients(self, tenants: TenantClients) -> Self {
+        Self {
+            ddb: tenants.function_client().clone(),
+            tenants,
+            table: self.table,
+        }
+    }
+
+    /// Where tenant items get their credentials.
+    pub fn tenant_clients(&self) -> &TenantClients {
+        &self.tenants
     }
 
     /// Reads one tenant item, refusing anything whose tenant attribute is not the
@@ -247,15 +291,20 @@ impl Store {
         scope: &TenantScope,
         key: &TenantKey,
     ) -> Result<Option<Record>, StoreError> {
-        match self.get_raw(key.pk(), key.sk()).await? {
+        let ddb = self.tenants.client(scope).await?;
+        match self.get_raw(&ddb, key.pk(), key.sk()).await? {
             None => Ok(None),
             Some(record) => verified(scope, record),
         }
     }
 
-    async fn get_raw(&self, pk: String, sk: String) -> Result<Option<Record>, StoreError> {
-        let out = self
-            .ddb
+    async fn get_raw(
+        &self,
+        ddb: &aws_sdk_dynamodb::Client,
+        pk: String,
+        sk: String,
+    ) -> Result<Option<Record>, StoreError> {
+        let out = ddb
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key_map(pk, sk)))
@@ -291,7 +340,9 @@ impl Store {
             None => None,
         };
         let mut query = self
-            .ddb
+            .tenants
+            .client(scope)
+            .await?
             .query()
             .table_name(&self.table)
             .expression_attribute_names("#pk", "PK")
@@ -359,11 +410,11 @@ impl Store {
         from: String,
         to: String,
     ) -> Result<Vec<Record>, StoreError> {
+        let ddb = self.tenants.client(scope).await?;
         let mut all = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
-            let out = self
-                .ddb
+            let out = ddb
                 .query()
                 .table_name(&self.table)
                 .set_index_name(index.map(str::to_owned))
@@ -419,7 +470,9 @@ impl Store {
         delta: i64,
     ) -> Result<Record, StoreError> {
         let out = self
-            .ddb
+            .tenants
+            .client(scope)
+            .await?
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_map(key.pk(), key.sk())))
@@ -469,6 +522,7 @@ impl Store {
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
         let stamp = format!("{counter}_at");
+        let ddb = self.tenants.client(scope).await?;
         let attempt = |fresh: bool| {
             let (update, admissible) = if fresh {
                 (
@@ -481,8 +535,7 @@ impl Store {
                     "#c >= :limit AND (attribute_not_exists(#at) OR #at <= :stale)",
                 )
             };
-            self.ddb
-                .update_item()
+            ddb.update_item()
                 .table_name(&self.table)
                 .set_key(Some(key_map(key.pk(), key.sk())))
                 .update_expression(update)
@@ -534,7 +587,7 @@ impl Store {
     pub async fn platform_lookup_key(&self) -> Result<Option<Vec<u8>>, StoreError> {
         let (pk, sk) = PLATFORM_LOOKUP_KEY;
         Ok(self
-            .get_raw(pk.to_owned(), sk.to_owned())
+            .get_raw(&self.ddb, pk.to_owned(), sk.to_owned())
             .await?
             .and_then(|r| r.optional_bytes("wrapped").map(<[u8]>::to_vec)))
     }
@@ -676,7 +729,7 @@ impl Store {
     async fn get_pointer(&self, key: &GlobalKey) -> Result<Option<Record>, StoreError> {
         let now = crate::clock::now_unix();
         Ok(self
-            .get_raw(key.pk(), key.sk())
+            .get_raw(&self.ddb, key.pk(), key.sk())
             .await?
             .filter(|r| !r.expired_at(now)))
     }
@@ -692,13 +745,16 @@ impl Store {
     /// Applies all writes atomically, or none of them, saying which write's
     /// condition refused a cancelled transaction.
     pub async fn transact_detailed(&self, writes: Vec<Write>) -> Result<(), TxError> {
+        let ddb = self
+            .transaction_client(&writes)
+            .await
+            .map_err(TxError::Store)?;
         let items = writes
             .into_iter()
             .map(|w| self.transact_item(w))
             .collect::<Result<Vec<_>, _>>()
             .map_err(TxError::Store)?;
-        match self
-            .ddb
+        match ddb
             .transact_write_items()
             .set_transact_items(Some(items))
             .send()
@@ -736,7 +792,9 @@ impl Store {
         );
         let update = update_expression(attrs, &mut names, &mut values);
         let out = self
-            .ddb
+            .tenants
+            .client(scope)
+            .await?
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_map(key.pk(), key.sk())))
@@ -757,6 +815,24 @@ impl Store {
             }
             Err(e) => Err(unavailable("UpdateItem")(e)),
         }
+    }
+
+    /// The credentials a transaction is signed with (ISO-6): those of the one
+    /// tenant its writes name, or the function's own when they name none. A
+    /// transaction naming two tenants is refused unsent.
+    async fn transaction_client(
+        &self,
+        writes: &[Write],
+    ) -> Result<aws_sdk_dynamodb::Client, StoreError> {
+        let mut tenants = writes.iter().filter_map(Write::tenant);
+        let Some(first) = tenants.next() else {
+            return Ok(self.ddb.clone());
+        };
+        if tenants.any(|t| t != first) {
+            tracing::error!(tenant = %first, "a transaction named more than one tenant");
+            return Err(StoreError::Integrity);
+        }
+        self.tenants.for_tenant(first).await
     }
 
     fn put(
