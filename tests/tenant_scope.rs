@@ -218,6 +218,16 @@ async fn scoped_app() -> (TestApp, Recorder) {
     let mut config = app.platform.config.clone();
     config.tenant_credentials = TenantCredentials::AssumeRole {
         role_arn: ROLE_ARN.to_owned(),
+        actions: [
+            "GetItem",
+            "Query",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "ConditionCheckItem",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
     };
     let clients = Clients {
         dynamodb,
@@ -299,6 +309,15 @@ async fn tenant_data_is_reached_only_with_that_tenants_assumed_credentials() {
         assert!(call
             .request
             .contains("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fbookwarden-tenant"));
+        // The session carries the function's own actions as a session policy.
+        let policy = url::form_urlencoded::parse(call.request.as_bytes())
+            .find_map(|(k, v)| (k == "Policy").then(|| v.into_owned()))
+            .expect("a session policy");
+        let policy: serde_json::Value = serde_json::from_str(&policy).expect("JSON policy");
+        assert_eq!(
+            policy["Statement"][0]["Action"][0], "dynamodb:GetItem",
+            "{policy}"
+        );
     }
     let tagged: Vec<String> = sts.iter().filter_map(|c| c.tenant_tag.clone()).collect();
     assert_eq!(
@@ -394,6 +413,7 @@ async fn concurrent_first_uses_share_one_assume_role_call() {
     let (ddb, sts) = recorded_clients(&recorder);
     let role = TenantCredentials::AssumeRole {
         role_arn: ROLE_ARN.to_owned(),
+        actions: Vec::new(),
     };
     let clients = TenantClients::new(ddb, sts, &role);
     let (one, two) = (TenantScope::for_new_tenant(), TenantScope::for_new_tenant());
@@ -439,6 +459,7 @@ async fn credentials_are_replaced_before_they_expire() {
     let (ddb, sts) = recorded_clients(&recorder);
     let role = TenantCredentials::AssumeRole {
         role_arn: ROLE_ARN.to_owned(),
+        actions: Vec::new(),
     };
     let scope = TenantScope::for_new_tenant();
 
@@ -465,6 +486,7 @@ async fn a_transaction_naming_two_tenants_is_refused_unsent() {
     let (ddb, sts) = recorded_clients(&recorder);
     let role = TenantCredentials::AssumeRole {
         role_arn: ROLE_ARN.to_owned(),
+        actions: Vec::new(),
     };
     let store = Store::new(ddb.clone(), app.table.clone())
         .with_tenant_clients(TenantClients::new(ddb, sts, &role));

@@ -73,6 +73,20 @@ use crate::tenancy::{TenantId, TenantScope};
 
 /// The environment variable naming the tenant role.
 pub const TENANT_ROLE_VAR: &str = "TENANT_ROLE_ARN";
+/// The environment variable listing the DynamoDB actions this function takes
+/// on tenant data (`GetItem,Query,UpdateItem`): each tenant session carries a
+/// session policy allowing only those, so a function keeps to its own actions
+/// under the tenant role shared by all. Unset: the tenant role's own.
+pub const TENANT_ACTIONS_VAR: &str = "TENANT_ACTIONS";
+/// DynamoDB actions a function may name in [`TENANT_ACTIONS_VAR`].
+pub const TENANT_DATA_ACTIONS: [&str; 6] = [
+    "GetItem",
+    "Query",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "ConditionCheckItem",
+];
 /// The value of [`TENANT_ROLE_VAR`] that opts out of scoped credentials.
 pub const FUNCTION_ROLE: &str = "function-role";
 /// The session tag that names the tenant (`aws:PrincipalTag/tenant`).
@@ -130,6 +144,8 @@ pub enum TenantCredentials {
     AssumeRole {
         /// The tenant role's ARN.
         role_arn: String,
+        /// The DynamoDB actions the session may take (empty: the role's).
+        actions: Vec<String>,
     },
 }
 
@@ -139,7 +155,11 @@ impl TenantCredentials {
     pub fn from_env() -> Result<Self, MissingVar> {
         let value = std::env::var(TENANT_ROLE_VAR).ok();
         let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-        Self::parse(value.as_deref(), in_lambda)
+        let actions = parse_actions(std::env::var(TENANT_ACTIONS_VAR).ok().as_deref())?;
+        Ok(match Self::parse(value.as_deref(), in_lambda)? {
+            Self::AssumeRole { role_arn, .. } => Self::AssumeRole { role_arn, actions },
+            other => other,
+        })
     }
 
     fn parse(value: Option<&str>, in_lambda: bool) -> Result<Self, MissingVar> {
@@ -149,10 +169,44 @@ impl TenantCredentials {
             Some(FUNCTION_ROLE) => Ok(Self::FunctionRole),
             Some(arn) if is_role_arn(arn) => Ok(Self::AssumeRole {
                 role_arn: arn.to_owned(),
+                actions: Vec::new(),
             }),
             Some(_) => Err(MissingVar(TENANT_ROLE_VAR)),
         }
     }
+}
+
+/// `GetItem,Query` -> the actions; an unknown one refuses the configuration.
+fn parse_actions(value: Option<&str>) -> Result<Vec<String>, MissingVar> {
+    let mut actions = Vec::new();
+    for action in value.unwrap_or_default().split(',').map(str::trim) {
+        if action.is_empty() {
+            continue;
+        }
+        if !TENANT_DATA_ACTIONS.contains(&action) {
+            return Err(MissingVar(TENANT_ACTIONS_VAR));
+        }
+        actions.push(action.to_owned());
+    }
+    Ok(actions)
+}
+
+/// The session policy that narrows a tenant session to `actions`; `None`
+/// when no action is listed (the tenant role's policy alone applies). The
+/// effective permissions are the intersection with the role's, so `*` here
+/// grants nothing the role does not.
+pub fn session_policy(actions: &[String]) -> Option<String> {
+    if actions.is_empty() {
+        return None;
+    }
+    let actions: Vec<String> = actions.iter().map(|a| format!("dynamodb:{a}")).collect();
+    Some(
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]
+        })
+        .to_string(),
+    )
 }
 
 /// `arn:<partition>:iam::<account>:role/<path and name>`.
@@ -188,6 +242,7 @@ enum Mode {
     AssumeRole {
         sts: aws_sdk_sts::Client,
         role_arn: String,
+        session_policy: Option<String>,
     },
 }
 
@@ -225,11 +280,12 @@ impl TenantClients {
     ) -> Self {
         match mode {
             TenantCredentials::FunctionRole => Self::function_role(base),
-            TenantCredentials::AssumeRole { role_arn } => Self::build(
+            TenantCredentials::AssumeRole { role_arn, actions } => Self::build(
                 base,
                 Mode::AssumeRole {
                     sts,
                     role_arn: role_arn.clone(),
+                    session_policy: session_policy(actions),
                 },
             ),
         }
@@ -253,9 +309,14 @@ impl TenantClients {
     pub fn with_refresh_before(self, margin: Duration) -> Self {
         let mode = match &self.inner.mode {
             Mode::FunctionRole => Mode::FunctionRole,
-            Mode::AssumeRole { sts, role_arn } => Mode::AssumeRole {
+            Mode::AssumeRole {
+                sts,
+                role_arn,
+                session_policy,
+            } => Mode::AssumeRole {
                 sts: sts.clone(),
                 role_arn: role_arn.clone(),
+                session_policy: session_policy.clone(),
             },
         };
         Self {
@@ -306,7 +367,12 @@ impl TenantClients {
         >,
     > {
         Box::pin(async move {
-            let Mode::AssumeRole { sts, role_arn } = &self.inner.mode else {
+            let Mode::AssumeRole {
+                sts,
+                role_arn,
+                session_policy,
+            } = &self.inner.mode
+            else {
                 return Ok(self.inner.base.clone());
             };
             let slot = self.slot(tenant);
@@ -318,7 +384,9 @@ impl TenantClients {
                     return Ok(scoped.client.clone());
                 }
             }
-            let scoped = self.assume(sts, role_arn, tenant).await?;
+            let scoped = self
+                .assume(sts, role_arn, session_policy.as_deref(), tenant)
+                .await?;
             let client = scoped.client.clone();
             *cached = Some(scoped);
             Ok(client)
@@ -365,6 +433,7 @@ impl TenantClients {
         &self,
         sts: &aws_sdk_sts::Client,
         role_arn: &str,
+        session_policy: Option<&str>,
         tenant: &TenantId,
     ) -> Result<Scoped, StoreError> {
         let tag = Tag::builder()
@@ -380,6 +449,7 @@ impl TenantClients {
             .role_session_name(format!("bw-{tenant}"))
             .duration_seconds(SESSION_SECS)
             .tags(tag)
+            .set_policy(session_policy.map(str::to_owned))
             .send()
             .await
             .map_err(|e| {
@@ -572,14 +642,42 @@ mod tests {
     }
 
     #[test]
+    fn a_session_allows_only_the_functions_own_actions() {
+        let policy =
+            session_policy(&["GetItem".to_owned(), "UpdateItem".to_owned()]).expect("a policy");
+        let policy: serde_json::Value = serde_json::from_str(&policy).expect("JSON");
+        assert_eq!(
+            policy["Statement"][0]["Action"],
+            serde_json::json!(["dynamodb:GetItem", "dynamodb:UpdateItem"])
+        );
+        assert_eq!(policy["Statement"].as_array().map(Vec::len), Some(1));
+        assert_eq!(session_policy(&[]), None);
+    }
+
+    #[test]
     fn the_mode_is_explicit_in_lambda() {
         let arn = "arn:aws:iam::123456789012:role/bookwarden-tenant";
         assert_eq!(
             TenantCredentials::parse(Some(arn), true).ok(),
             Some(TenantCredentials::AssumeRole {
-                role_arn: arn.to_owned()
+                role_arn: arn.to_owned(),
+                actions: Vec::new(),
             })
         );
+        assert_eq!(
+            parse_actions(Some("GetItem, Query,UpdateItem")).ok(),
+            Some(vec![
+                "GetItem".to_owned(),
+                "Query".to_owned(),
+                "UpdateItem".to_owned()
+            ])
+        );
+        assert!(
+            parse_actions(Some("GetItem,Scan")).is_err(),
+            "Scan is never granted"
+        );
+        assert!(parse_actions(Some("dynamodb:*")).is_err());
+        assert_eq!(parse_actions(None).ok(), Some(Vec::new()));
         assert!(TenantCredentials::parse(None, true).is_err());
         assert!(TenantCredentials::parse(Some(" "), true).is_err());
         assert!(TenantCredentials::parse(Some("role/x"), true).is_err());
