@@ -622,3 +622,62 @@ fn sam_local_gets_an_env_file_pointing_every_function_at_the_local_stand_in() {
     assert_eq!(vars["AWS_ENDPOINT_URL"], "http://host.docker.internal:4566");
     assert_eq!(vars["AWS_ACCESS_KEY_ID"], "testing", "never a real account");
 }
+
+#[test]
+fn iso6_tenant_items_are_reachable_only_through_the_tenant_role_assumed_per_tenant() {
+    use bookwarden_shared::store::{tenant_leading_keys, FUNCTION_ROLE_PREFIXES};
+    let tenant = &template()["Resources"]["TenantRole"]["Properties"];
+    let statement = &tenant["Policies"][0]["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        strings(&statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]),
+        tenant_leading_keys("${aws:PrincipalTag/tenant}"),
+        "the role's patterns are the ones the store's tests prove disjoint"
+    );
+    let trust = &tenant["AssumeRolePolicyDocument"]["Statement"][0]["Condition"];
+    assert_eq!(
+        trust["StringLike"]["aws:RequestTag/tenant"]
+            .as_str()
+            .map(str::len),
+        Some(26),
+        "a session names one whole tenant id"
+    );
+    assert_eq!(
+        strings(&trust["ForAllValues:StringEquals"]["aws:TagKeys"]),
+        ["tenant"]
+    );
+    assert!(format!(
+        "{:?}",
+        template()["Globals"]["Function"]["Environment"]["Variables"]["TENANT_ROLE_ARN"]
+    )
+    .contains("TenantRole.Arn"));
+
+    for (name, function) in functions() {
+        let statements = role_statements(name);
+        let Some(table) = statements
+            .iter()
+            .find(|s| s["Sid"].as_str() == Some("Table"))
+        else {
+            continue;
+        };
+        // Its own role names no tenant partition.
+        let keys = strings(&table["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]);
+        assert_eq!(keys, FUNCTION_ROLE_PREFIXES, "{name}");
+        assert!(keys.iter().all(|k| !k.starts_with("T#")), "{name}");
+        assert!(
+            statements
+                .iter()
+                .any(|s| s["Sid"].as_str() == Some("AssumeTenantRole")
+                    && strings(&s["Action"]) == ["sts:AssumeRole", "sts:TagSession"]),
+            "{name}"
+        );
+        // Tenant sessions keep to the function's own actions.
+        let own: Vec<String> = strings(&table["Action"])
+            .iter()
+            .map(|a| a.trim_start_matches("dynamodb:").to_owned())
+            .collect();
+        let session = function["Properties"]["Environment"]["Variables"]["TENANT_ACTIONS"]
+            .as_str()
+            .expect("TENANT_ACTIONS");
+        assert_eq!(session.split(',').collect::<Vec<_>>(), own, "{name}");
+    }
+}
