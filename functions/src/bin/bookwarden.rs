@@ -8,15 +8,22 @@ use bookwarden_shared::telemetry;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let requested = std::env::var(FUNCTION_VAR).unwrap_or_default();
-    let Some((name, entry)) = entry::resolve(&requested) else {
+    let requested = std::env::var(FUNCTION_VAR).ok();
+    let Some((name, entry)) = requested.as_deref().and_then(entry::resolve) else {
         telemetry::init();
-        tracing::error!(
-            variable = FUNCTION_VAR,
-            value = %requested,
-            "no function by this name: set {FUNCTION_VAR} to a function name \
-             without the Function suffix, e.g. Login"
-        );
+        match requested {
+            None => tracing::error!(
+                variable = FUNCTION_VAR,
+                "{FUNCTION_VAR} is not set: it names the function to run, \
+                 its logical id without the Function suffix, e.g. Login"
+            ),
+            Some(value) => tracing::error!(
+                variable = FUNCTION_VAR,
+                %value,
+                "{FUNCTION_VAR} names no function: expected a logical id \
+                 without the Function suffix, e.g. Login"
+            ),
+        }
         return ExitCode::FAILURE;
     };
     match entry.run(name).await {
