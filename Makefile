@@ -20,7 +20,7 @@ ADVISORY_DB := ../shared/advisory-db
 export BOOKWARDEN_PYTHON := $(abspath $(PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: fuzz openapi help dev test venv fmt-check clippy cargo-test lint-template template audit dns-records mail bench release-size
+.PHONY: fuzz openapi help dev test venv fmt-check clippy cargo-test lint-template template audit dns-records mail bench release-size package
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -88,8 +88,8 @@ mail: venv ## Show the latest 10 messages a running `make dev` has sent, newest 
 
 bench: venv ## Print performance figures: availability engine, Argon2, login, DynamoDB and KMS calls, 5,000 bookings (SCALE_BOOKINGS=n), binary size
 	BOOKWARDEN_SCALE_BOOKINGS=$${SCALE_BOOKINGS:-5000} cargo bench --locked -p bookwarden-tests --bench booking --bench identity --bench local_scale
-	cargo build --release --locked -p bookwarden-functions --bin create_booking
-	@ls -l $${CARGO_TARGET_DIR:-target}/release/create_booking | awk '{printf "create_booking release binary (stripped): %.1f MiB\n", $$5/1048576}'
+	cargo build --release --locked -p bookwarden-functions --bin bookwarden
+	@ls -l $${CARGO_TARGET_DIR:-target}/release/bookwarden | awk '{printf "bookwarden release binary (stripped, every function): %.1f MiB\n", $$5/1048576}'
 
 fuzz: venv ## A longer Schemathesis campaign over every operation (make test runs a short one)
 	BOOKWARDEN_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} cargo test --locked -p bookwarden-tests --test fuzz -- --nocapture
@@ -97,6 +97,36 @@ fuzz: venv ## A longer Schemathesis campaign over every operation (make test run
 openapi: ## Write the API's OpenAPI 3.1 document to docs/openapi.json (a test checks it is current)
 	cargo run --quiet --locked -p bookwarden-functions --bin openapi_document > docs/openapi.json
 
-release-size: ## Build one function for release and print its stripped size
-	cargo build --release --locked -p bookwarden-functions --bin create_tenant
-	@ls -l target/release/create_tenant | awk '{printf "create_tenant release binary: %.1f MiB\n", $$5/1048576}'
+release-size: ## Build the Lambda binary for release and print its stripped size
+	cargo build --release --locked -p bookwarden-functions --bin bookwarden
+	@ls -l $${CARGO_TARGET_DIR:-target}/release/bookwarden | awk '{printf "bookwarden release binary: %.1f MiB\n", $$5/1048576}'
+
+# ---------------------------------------------------------------- package
+# Every function deploys the same binary as `bootstrap` from build/lambda/ and
+# picks its route at cold start from BOOKWARDEN_FUNCTION (functions/src/entry.rs).
+ARCH        ?= arm64
+PACKAGE_DIR := build/lambda
+ifeq ($(ARCH),arm64)
+RUST_TARGET := aarch64-unknown-linux-gnu
+else ifeq ($(ARCH),x86_64)
+RUST_TARGET := x86_64-unknown-linux-gnu
+else
+$(if $(filter package,$(MAKECMDGOALS)),$(error ARCH must be arm64 or x86_64, not '$(ARCH)'))
+endif
+
+package: ## Build the Lambda artifact build/lambda/bootstrap (ARCH=arm64, the default, or x86_64)
+	@if [ ! -d "$$(rustc --print sysroot)/lib/rustlib/$(RUST_TARGET)/lib" ]; then \
+	  echo "make package: the Rust target $(RUST_TARGET) (ARCH=$(ARCH)) is not installed." >&2; \
+	  echo "  Either: rustup target add $(RUST_TARGET), plus a linker for it, e.g." >&2; \
+	  echo "          apt-get install gcc-aarch64-linux-gnu and" >&2; \
+	  echo "          export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc;" >&2; \
+	  echo "  or:     cargo install cargo-lambda (it links with zig), then" >&2; \
+	  echo "          cargo lambda build --release --arm64 -p bookwarden-functions --bin bookwarden" >&2; \
+	  echo "          and copy target/lambda/bookwarden/bootstrap to $(PACKAGE_DIR)/bootstrap;" >&2; \
+	  echo "  or:     make package ARCH=x86_64 and deploy with Architectures: [x86_64]." >&2; \
+	  exit 1; \
+	fi
+	cargo build --release --locked -p bookwarden-functions --bin bookwarden --target $(RUST_TARGET)
+	mkdir -p $(PACKAGE_DIR)
+	cp $${CARGO_TARGET_DIR:-target}/$(RUST_TARGET)/release/bookwarden $(PACKAGE_DIR)/bootstrap
+	@ls -l $(PACKAGE_DIR)/bootstrap | awk '{printf "$(PACKAGE_DIR)/bootstrap ($(ARCH)): %d bytes (%.1f MiB)\n", $$5, $$5/1048576}'

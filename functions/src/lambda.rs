@@ -1,4 +1,4 @@
-//! The Lambda entry point shared by every route binary.
+//! The Lambda entry point of every route function.
 
 use bookwarden_shared::{telemetry, Platform};
 use lambda_http::{service_fn, Error, Request};

@@ -1,9 +1,11 @@
 //! Bookwarden's route handlers.
 //!
 //! Handlers are plain async functions from a request to a response, so the
-//! Lambda binaries in `src/bin/`, the local gateway and the tests all run the
+//! Lambda binary `src/bin/bookwarden.rs` (one per deployment, dispatching on
+//! [`entry::FUNCTION_VAR`]), the local gateway and the tests all run the
 //! very same code. [`routes::ROUTES`] is the single list of what the API serves.
 
+pub mod entry;
 pub mod handlers;
 pub mod jobs;
 pub mod lambda;

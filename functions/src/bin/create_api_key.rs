@@ -1,8 +1,0 @@
-//! Lambda function for `POST /v1/tenants/{tenant_id}/api-keys`.
-
-use bookwarden_functions::{handlers, lambda, route};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run("CreateApiKey", route!(handlers::api_keys::create)).await
-}

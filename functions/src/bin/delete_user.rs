@@ -1,8 +1,0 @@
-//! Lambda function for `DELETE /v1/tenants/{tenant_id}/users/{user_id}`.
-
-use bookwarden_functions::{handlers, lambda, route};
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    lambda::run("DeleteUser", route!(handlers::users::delete)).await
-}
