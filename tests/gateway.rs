@@ -108,6 +108,7 @@ fn every_function_runs_the_packaged_binary_as_itself_on_arm64_by_default() {
         Some("arm64")
     );
     let mut functions = 0;
+    let mut names = Vec::new();
     for (name, resource) in doc["Resources"].as_hash().unwrap() {
         if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
             continue;
@@ -125,8 +126,17 @@ fn every_function_runs_the_packaged_binary_as_itself_on_arm64_by_default() {
             .as_str()
             .expect("BOOKWARDEN_FUNCTION");
         assert_eq!(Some(own), name.strip_suffix("Function"), "{name}");
+        assert!(
+            bookwarden_functions::entry::resolve(own).is_some(),
+            "{name}: the binary has no entry {own:?}"
+        );
+        names.push(own);
     }
     assert!(functions > 50, "{functions} functions");
+    names.sort_unstable();
+    let mut entries = bookwarden_functions::entry::names();
+    entries.sort_unstable();
+    assert_eq!(names, entries, "every entry of the binary is deployed");
 }
 
 #[test]
