@@ -681,3 +681,31 @@ fn iso6_tenant_items_are_reachable_only_through_the_tenant_role_assumed_per_tena
         assert_eq!(session.split(',').collect::<Vec<_>>(), own, "{name}");
     }
 }
+
+#[test]
+fn only_functions_that_queue_failures_may_send_to_a_queue() {
+    for (name, function) in functions() {
+        let sends: Vec<String> = role_statements(name)
+            .into_iter()
+            .filter(|s| strings(&s["Action"]).contains(&"sqs:SendMessage"))
+            .map(|s| format!("{:?}", s["Resource"]))
+            .collect();
+        let dead_letters = !function["Properties"]["DeadLetterQueue"].is_badvalue();
+        let mut expected = Vec::new();
+        if dead_letters {
+            expected.push(format!("{:?}", Yaml::String("JobFailures.Arn".into())));
+        }
+        if name == "SendMailFunction" {
+            // The stream mapping's on-failure destination.
+            expected.push(format!("{:?}", Yaml::String("SendMailFailures.Arn".into())));
+        }
+        assert_eq!(sends, expected, "{name}");
+        // Asynchronously invoked jobs keep what failed; API routes have nothing to keep.
+        let scheduled_or_notified = function["Properties"]["Events"]
+            .as_hash()
+            .into_iter()
+            .flatten()
+            .any(|(_, e)| matches!(e["Type"].as_str(), Some("Schedule" | "SNS")));
+        assert_eq!(dead_letters, scheduled_or_notified, "{name}");
+    }
+}

@@ -202,18 +202,15 @@ def function(name, spec, routes, fallback_paths):
         Type: SQS
         TargetArn: !GetAtt JobFailures.Arn
 """
-        skips += ""
     security_group = "MailFunctionSecurityGroup" if egress else "FunctionSecurityGroup"
     subnets = "[!Ref EgressSubnetA, !Ref EgressSubnetB]" if egress else "[!Ref PrivateSubnetA, !Ref PrivateSubnetB]"
+    # Tenant sessions keep to the function's own DynamoDB actions (ISO-6).
     tenant_actions = ""
     if spec.get("table"):
         tenant_actions = f"          TENANT_ACTIONS: {','.join(spec['table'])}\n"
     dead_letter_statement = ""
     if dead_letter:
-        tenant_actions = ""
-    if spec.get("table"):
-        tenant_actions = f"          TENANT_ACTIONS: {','.join(spec['table'])}\n"
-    dead_letter_statement = """\
+        dead_letter_statement = """\
           - Sid: DeadLetters
             Effect: Allow
             Action: sqs:SendMessage
