@@ -538,7 +538,8 @@ fn inf5_alarms_watch_errors_latency_throttles_waf_sign_ins_and_mail_and_roll_bac
     assert!(
         !template()["Resources"]["OperatorAlarms"]["Properties"]["KmsMasterKeyId"].is_badvalue()
     );
-    // The sign-in alarm counts the line refused sign-ins log (identity tests check the line).
+    // The sign-in alarm counts the line refused sign-ins log
+    // (accounts::login::refusal_log checks the line).
     assert_eq!(
         template()["Resources"]["SignInFailuresMetric"]["Properties"]["FilterPattern"].as_str(),
         Some("{ $.sign_in_refused = 1 }")

@@ -884,3 +884,55 @@ pub async fn logout(
     session::end(&p.store, scope, user, session_id, vec![event.write(scope)]).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod refusal_log {
+    use std::sync::{Arc, Mutex};
+
+    use super::{log_refusal, AccountsError};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut b) = self.0.lock() {
+                b.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
+        type Writer = Buffer;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    /// Refused passwords and second factors log the one line the template's
+    /// SignInFailuresMetric counts (`{ $.sign_in_refused = 1 }`); other
+    /// outcomes do not.
+    #[test]
+    fn a_refused_sign_in_logs_the_line_the_alarm_counts() {
+        let buffer = Buffer::default();
+        let subscriber =
+            crate::telemetry::subscriber(buffer.clone(), crate::telemetry::DEFAULT_FILTER);
+        tracing::subscriber::with_default(subscriber, || {
+            let _ = log_refusal(Err(AccountsError::InvalidCredentials));
+            let _ = log_refusal(Err(AccountsError::InvalidCode));
+            let _ = log_refusal(Err(AccountsError::TooManyRequests));
+        });
+        let text = String::from_utf8(buffer.0.lock().map(|b| b.clone()).unwrap_or_default())
+            .unwrap_or_default();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines.iter().all(|l| l["sign_in_refused"] == 1), "{text}");
+    }
+}
