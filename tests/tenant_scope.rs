@@ -218,16 +218,9 @@ async fn scoped_app() -> (TestApp, Recorder) {
     let mut config = app.platform.config.clone();
     config.tenant_credentials = TenantCredentials::AssumeRole {
         role_arn: ROLE_ARN.to_owned(),
-        actions: [
-            "GetItem",
-            "Query",
-            "PutItem",
-            "UpdateItem",
-            "DeleteItem",
-            "ConditionCheckItem",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        actions: bookwarden_shared::store::TENANT_DATA_ACTIONS
+            .map(str::to_owned)
+            .to_vec(),
     };
     let clients = Clients {
         dynamodb,

@@ -320,6 +320,17 @@ def _candidates(table, hash_value, comparison, range_objs, start_key, forward, l
     return [partition[k] for k in found]
 
 
+def _query_over(table, items, original, args, kwargs):
+    """moto's own query, looking only at `items`: it filters and sorts
+    `table.all_items()`, which for this call is them. Safe: no other request
+    runs meanwhile (moto_serial.py's lock)."""
+    table.all_items = lambda: items
+    try:
+        return original(table, *args, **kwargs)
+    finally:
+        del table.all_items
+
+
 def query_one_partition():
     original = Table.query
     signature = inspect.signature(original)
@@ -343,13 +354,7 @@ def query_one_partition():
             )
         except TypeError:  # a condition value of another type than the key
             return original(self, *args, **kwargs)
-        # moto's query filters and sorts `self.all_items()`; for this call that
-        # is the candidates. Safe: no other request runs meanwhile.
-        self.all_items = lambda: items
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            del self.all_items
+        return _query_over(self, items, original, args, kwargs)
 
     Table.query = query
 
@@ -556,12 +561,7 @@ def query_one_index_partition():
             )
         except TypeError:  # a condition value of another type than the key
             return original(self, *args, **kwargs)
-        # As in query_one_partition: moto looks only at these candidates.
-        self.all_items = lambda: [i for i in items if i is not None]
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            del self.all_items
+        return _query_over(self, [i for i in items if i is not None], original, args, kwargs)
 
     Table.query = query
 

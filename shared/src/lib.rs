@@ -25,6 +25,7 @@ pub mod crypto;
 pub mod email;
 pub mod http;
 pub mod i18n;
+pub mod net;
 pub mod store;
 pub mod telemetry;
 pub mod tenancy;

@@ -91,8 +91,8 @@ pub use item::{Attrs, Record};
 pub use keys::{time_key, Collection, Entity, GlobalKey, TenantKey, ThrottleKey};
 pub use scoped::{
     tenant_leading_keys, TenantClients, TenantCredentials, CACHE_CAPACITY, FUNCTION_ROLE,
-    FUNCTION_ROLE_PREFIXES, REFRESH_BEFORE, SESSION_SECS, TENANT_ROLE_VAR, TENANT_TAG,
-    TRANSACTION_GLOBAL_PREFIXES,
+    FUNCTION_ROLE_PREFIXES, REFRESH_BEFORE, SESSION_SECS, TENANT_ACTIONS_VAR, TENANT_DATA_ACTIONS,
+    TENANT_ROLE_VAR, TENANT_TAG, TRANSACTION_GLOBAL_PREFIXES,
 };
 
 use crate::tenancy::{ResolvedTenant, Slug, TenantId, TenantScope, UserId};
