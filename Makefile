@@ -123,7 +123,7 @@ package: ## Build the Lambda artifact build/lambda/bootstrap (ARCH=arm64, the de
 	  echo "  or:     cargo install cargo-lambda (it links with zig), then" >&2; \
 	  echo "          cargo lambda build --release --arm64 -p bookwarden-functions --bin bookwarden" >&2; \
 	  echo "          and copy target/lambda/bookwarden/bootstrap to $(PACKAGE_DIR)/bootstrap;" >&2; \
-	  echo "  or:     make package ARCH=x86_64 and deploy with Architectures: [x86_64]." >&2; \
+	  echo "  or:     make package ARCH=x86_64 and deploy with --parameter-overrides Architecture=x86_64." >&2; \
 	  exit 1; \
 	fi
 	cargo build --release --locked -p bookwarden-functions --bin bookwarden --target $(RUST_TARGET)
