@@ -337,10 +337,7 @@ impl<R: Resolve> Fetcher<R> {
             return Err(FetchError::Resolve);
         }
         for ip in &addresses {
-            self.policy.allows(*ip).map_err(|refused| {
-                tracing::warn!(host = %host, refused = refused.as_str(), "outbound address refused");
-                FetchError::Refused(refused)
-            })?;
+            self.policy.allows(*ip).map_err(FetchError::Refused)?;
         }
         let mut tcp = None;
         for ip in addresses {
@@ -1013,6 +1010,21 @@ mod tests {
         assert_eq!(result.err(), Some(FetchError::Timeout));
         assert!(started.elapsed() < Duration::from_secs(3));
         held.abort();
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_connect_error() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        drop(listener);
+        let stub = localhost();
+        let target = Target::parse(&format!("https://localhost:{port}/")).expect("target");
+        let result = fetcher(peer_policy(), &stub)
+            .get(target, "text/calendar")
+            .await;
+        assert_eq!(result.err(), Some(FetchError::Connect));
     }
 
     #[tokio::test]
