@@ -63,6 +63,7 @@ pub const USER_AGENT_VALUE: &str = "Bookwarden-calendar-sync/1";
 /// exist only in test builds (the `test-peers` feature of this crate, which no
 /// production crate enables).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct FetchPolicy {
     /// Bound on resolving, connecting and the TLS handshake of each hop.
     pub connect_timeout: Duration,
@@ -220,10 +221,12 @@ pub struct Request {
 }
 
 impl Request {
-    /// A `GET` of `target` accepting `accept`.
-    pub fn get(target: Target, accept: &'static str) -> Self {
+    /// A `GET` of `target` accepting `accept`. A `HeaderValue` rather than
+    /// text so an invalid value is caught where it is written (declare it as
+    /// a `const` with `HeaderValue::from_static`, checked at compile time).
+    pub fn get(target: Target, accept: HeaderValue) -> Self {
         let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static(accept));
+        headers.insert(ACCEPT, accept);
         Self {
             method: Method::GET,
             target,
@@ -289,7 +292,7 @@ impl<R: Resolve> Fetcher<R> {
     }
 
     /// `GET`s `target` accepting `accept` (see [`Fetcher::send`]).
-    pub async fn get(&self, target: Target, accept: &'static str) -> Result<Response, FetchError> {
+    pub async fn get(&self, target: Target, accept: HeaderValue) -> Result<Response, FetchError> {
         self.send(Request::get(target, accept)).await
     }
 
@@ -499,6 +502,7 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
+    const CALENDAR: HeaderValue = HeaderValue::from_static("text/calendar");
     const ROOT: &[u8] = include_bytes!("testdata/ca.pem");
     const LEAF: &[u8] = include_bytes!("testdata/localhost.pem");
     const LEAF_KEY: &[u8] = include_bytes!("testdata/localhost.key");
@@ -742,14 +746,14 @@ mod tests {
         let stub = localhost();
         let fetcher = fetcher(peer_policy(), &stub);
         let response = fetcher
-            .get(server.url("localhost", "/ok"), "text/calendar")
+            .get(server.url("localhost", "/ok"), CALENDAR)
             .await
             .expect("fetch");
         assert_eq!(response.status, StatusCode::OK);
         assert_eq!(response.body, b"BEGIN:VCALENDAR");
 
         let head = fetcher
-            .get(server.url("localhost", "/head"), "text/calendar")
+            .get(server.url("localhost", "/head"), CALENDAR)
             .await
             .expect("fetch")
             .body;
@@ -770,9 +774,7 @@ mod tests {
         let server = serve().await;
         // The real resolver and the platform's roots: nothing test-only.
         let fetcher = Fetcher::new(FetchPolicy::default()).expect("platform roots");
-        let result = fetcher
-            .get(server.url("localhost", "/ok"), "text/calendar")
-            .await;
+        let result = fetcher.get(server.url("localhost", "/ok"), CALENDAR).await;
         assert_eq!(result.err(), Some(FetchError::Refused(Refused::Loopback)));
         assert_eq!(server.connections(), 0);
     }
@@ -811,7 +813,7 @@ mod tests {
         for (answer, refused) in cases {
             let stub = Arc::new(Stub::default().with("feed.test", &[&answer]));
             let result = fetcher(strict_policy(), &stub)
-                .get(server.url("feed.test", "/ok"), "text/calendar")
+                .get(server.url("feed.test", "/ok"), CALENDAR)
                 .await;
             assert_eq!(
                 result.err(),
@@ -824,11 +826,11 @@ mod tests {
 
         let stub = Arc::new(Stub::default().with("empty.test", &[&[]]));
         let result = fetcher(strict_policy(), &stub)
-            .get(server.url("empty.test", "/ok"), "text/calendar")
+            .get(server.url("empty.test", "/ok"), CALENDAR)
             .await;
         assert_eq!(result.err(), Some(FetchError::Resolve));
         let result = fetcher(strict_policy(), &stub)
-            .get(server.url("unknown.test", "/ok"), "text/calendar")
+            .get(server.url("unknown.test", "/ok"), CALENDAR)
             .await;
         assert_eq!(result.err(), Some(FetchError::Resolve));
     }
@@ -840,7 +842,7 @@ mod tests {
         // there is no second lookup.
         let stub = Arc::new(Stub::default().with("localhost", &[&[LOOPBACK], &[PRIVATE]]));
         let response = fetcher(peer_policy(), &stub)
-            .get(server.url("localhost", "/ok"), "text/calendar")
+            .get(server.url("localhost", "/ok"), CALENDAR)
             .await
             .expect("fetch");
         assert_eq!(response.body, b"BEGIN:VCALENDAR");
@@ -850,7 +852,7 @@ mod tests {
         // A refused first answer is refused, whatever would come next.
         let stub = Arc::new(Stub::default().with("localhost", &[&[PRIVATE], &[LOOPBACK]]));
         let result = fetcher(peer_policy(), &stub)
-            .get(server.url("localhost", "/ok"), "text/calendar")
+            .get(server.url("localhost", "/ok"), CALENDAR)
             .await;
         assert_eq!(result.err(), Some(FetchError::Refused(Refused::Private)));
         assert_eq!(stub.calls("localhost"), 1);
@@ -863,7 +865,7 @@ mod tests {
         let stub = localhost();
         let fetcher = fetcher(peer_policy(), &stub);
         let response = fetcher
-            .get(server.url("localhost", "/redirect/3"), "text/calendar")
+            .get(server.url("localhost", "/redirect/3"), CALENDAR)
             .await
             .expect("three redirects");
         assert_eq!(response.body, b"done");
@@ -871,7 +873,7 @@ mod tests {
         assert_eq!(stub.calls("localhost"), 4, "one lookup per hop");
 
         let result = fetcher
-            .get(server.url("localhost", "/redirect/4"), "text/calendar")
+            .get(server.url("localhost", "/redirect/4"), CALENDAR)
             .await;
         assert_eq!(result.err(), Some(FetchError::TooManyRedirects));
     }
@@ -896,9 +898,7 @@ mod tests {
             ("/to-private-name", FetchError::Refused(Refused::Private)),
         ];
         for (path, error) in cases.clone() {
-            let result = fetcher
-                .get(server.url("localhost", path), "text/calendar")
-                .await;
+            let result = fetcher.get(server.url("localhost", path), CALENDAR).await;
             assert_eq!(result.err(), Some(error), "{path}");
         }
         // Only the redirecting hops connected.
@@ -928,7 +928,7 @@ mod tests {
         let target = Target::parse("https://dav.example.com/cal/").expect("target");
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic eDp5"));
-        headers.insert(ACCEPT, HeaderValue::from_static("text/calendar"));
+        headers.insert(ACCEPT, CALENDAR);
         let request = Request {
             method: Method::GET,
             target: target.clone(),
@@ -967,9 +967,7 @@ mod tests {
         let fetcher = fetcher(peer_policy(), &stub);
         for path in ["/big", "/big-chunked", "/announces-big"] {
             let started = Instant::now();
-            let result = fetcher
-                .get(server.url("localhost", path), "text/calendar")
-                .await;
+            let result = fetcher.get(server.url("localhost", path), CALENDAR).await;
             assert_eq!(result.err(), Some(FetchError::TooLarge), "{path}");
             assert!(started.elapsed() < Duration::from_secs(2), "{path}");
         }
@@ -985,7 +983,7 @@ mod tests {
         };
         let started = Instant::now();
         let result = fetcher(policy, &stub)
-            .get(server.url("localhost", "/hold"), "text/calendar")
+            .get(server.url("localhost", "/hold"), CALENDAR)
             .await;
         assert_eq!(result.err(), Some(FetchError::Timeout));
         assert!(started.elapsed() < Duration::from_secs(3));
@@ -1006,7 +1004,7 @@ mod tests {
         };
         let started = Instant::now();
         let target = Target::parse(&format!("https://localhost:{port}/")).expect("target");
-        let result = fetcher(policy, &stub).get(target, "text/calendar").await;
+        let result = fetcher(policy, &stub).get(target, CALENDAR).await;
         assert_eq!(result.err(), Some(FetchError::Timeout));
         assert!(started.elapsed() < Duration::from_secs(3));
         held.abort();
@@ -1021,9 +1019,7 @@ mod tests {
         drop(listener);
         let stub = localhost();
         let target = Target::parse(&format!("https://localhost:{port}/")).expect("target");
-        let result = fetcher(peer_policy(), &stub)
-            .get(target, "text/calendar")
-            .await;
+        let result = fetcher(peer_policy(), &stub).get(target, CALENDAR).await;
         assert_eq!(result.err(), Some(FetchError::Connect));
     }
 
@@ -1036,12 +1032,12 @@ mod tests {
                 .with("other.test", &[&[LOOPBACK]]),
         );
         let result = fetcher(peer_policy(), &stub)
-            .get(server.url("other.test", "/ok"), "text/calendar")
+            .get(server.url("other.test", "/ok"), CALENDAR)
             .await;
         assert_eq!(result.err(), Some(FetchError::Tls));
         // The platform's roots do not know the test root.
         let result = fetcher(FetchPolicy::default().allowing_loopback(), &stub)
-            .get(server.url("localhost", "/ok"), "text/calendar")
+            .get(server.url("localhost", "/ok"), CALENDAR)
             .await;
         assert_eq!(result.err(), Some(FetchError::Tls));
     }
@@ -1053,7 +1049,7 @@ mod tests {
         let error = fetcher(strict_policy(), &stub)
             .get(
                 server.url("private.test", "/feed.ics?token=secret"),
-                "text/calendar",
+                CALENDAR,
             )
             .await
             .expect_err("refused");
