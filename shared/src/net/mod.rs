@@ -5,4 +5,5 @@
 //! or an unroutable range, whatever the URL or the DNS answer says.
 
 pub mod address;
+pub mod fetch;
 pub mod target;
