@@ -19,6 +19,7 @@ pub mod audit;
 pub mod auth;
 pub mod aws;
 pub mod booking;
+pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -41,6 +42,10 @@ pub struct Platform {
     pub envelope: std::sync::Arc<crypto::Envelope>,
     /// Outgoing mail.
     pub mailer: email::Mailer,
+    /// Outbound requests to calendar providers and user-supplied URLs
+    /// (WEB-6), built on first use: loading the platform's root
+    /// certificates is only worth it in functions that call out.
+    fetcher: std::sync::Arc<tokio::sync::OnceCell<net::Fetcher>>,
 }
 
 impl Platform {
@@ -58,8 +63,25 @@ impl Platform {
                 config.data_key_id.clone(),
             )),
             mailer: email::Mailer::new(clients.kms, clients.ses, config.clone()),
+            fetcher: std::sync::Arc::default(),
             config,
         }
+    }
+
+    /// The outbound fetcher under the production [`net::FetchPolicy`].
+    pub async fn fetcher(&self) -> Result<&net::Fetcher, net::FetchError> {
+        self.fetcher
+            .get_or_try_init(|| async { net::Fetcher::new(net::FetchPolicy::default()) })
+            .await
+    }
+
+    /// Test only: outbound requests go through `fetcher` (one that may reach
+    /// test peers on loopback). Exists only with the `test-peers` feature,
+    /// which no production crate enables.
+    #[cfg(any(test, feature = "test-peers"))]
+    pub fn with_fetcher(mut self, fetcher: net::Fetcher) -> Self {
+        self.fetcher = std::sync::Arc::new(tokio::sync::OnceCell::new_with(Some(fetcher)));
+        self
     }
 
     /// Reads configuration and builds clients from the environment.

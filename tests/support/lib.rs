@@ -4,6 +4,7 @@
 
 pub mod booking;
 pub mod identity;
+pub mod peers;
 pub mod raw_http;
 
 use std::collections::HashMap;
@@ -214,7 +215,7 @@ impl TestApp {
         };
         let config = provision::local_config(&table, &keys, "https://app.bookwarden.test");
         Self {
-            platform: Platform::new(config, clients),
+            platform: Platform::new(config, clients).with_fetcher(peers::test_fetcher()),
             clients: admin,
             kms_calls,
             ddb_calls,

@@ -260,6 +260,14 @@ pub struct Fetcher<R = SystemResolver> {
     tls: TlsConnector,
 }
 
+impl<R> std::fmt::Debug for Fetcher<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Fetcher<SystemResolver> {
     /// A fetcher using the system resolver. Fails with [`FetchError::Tls`]
     /// when no root certificate could be loaded, so a broken image fails at

@@ -7,3 +7,6 @@
 pub mod address;
 pub mod fetch;
 pub mod target;
+
+pub use fetch::{FetchError, FetchPolicy, Fetcher};
+pub use target::Target;
