@@ -17,6 +17,7 @@
 //!   time-range calendar-query where the server lacks it;
 //! - [`feed`]: ICS feeds by URL.
 
+pub mod blocks;
 pub mod caldav;
 pub mod feed;
 pub mod google;

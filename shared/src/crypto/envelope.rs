@@ -79,6 +79,12 @@ impl LookupKey {
     pub fn digest(&self, value: &str) -> String {
         hex(hmac::sign(&self.0, value.as_bytes()).as_ref())
     }
+
+    /// A key from fixed bytes, for unit tests of code that hashes with one.
+    #[cfg(test)]
+    pub(crate) fn for_tests(secret: &[u8]) -> Self {
+        Self(hmac::Key::new(hmac::HMAC_SHA256, secret))
+    }
 }
 
 struct CachedKey {

@@ -51,12 +51,15 @@ pub enum DueQueue {
     Outbox,
     /// Bookings with a reminder to send.
     Reminders,
+    /// Calendar connections waiting for their next scheduled sync.
+    CalendarSync,
 }
 
 impl DueQueue {
     fn partition(self, due: i64) -> String {
         match self {
             DueQueue::Outbox => "DUE#OUTBOX".to_owned(),
+            DueQueue::CalendarSync => "DUE#CALSYNC".to_owned(),
             DueQueue::Reminders => format!("DUE#REMIND#{}", hour_bucket(due)),
         }
     }

@@ -37,6 +37,13 @@ pub enum Entity<'a> {
     BusyBlock(&'a UserId, i64, &'a str),
     /// A message waiting in the durable outbox (MAIL-5).
     OutboxEntry(&'a str),
+    /// A staff member's connected calendar, by id (CAL-1).
+    CalendarConnection(&'a str),
+    /// A calendar authorization waiting for the provider's callback, by the
+    /// keyed hash of its `state` (CAL-1).
+    CalendarAuthorization(&'a str),
+    /// One busy block imported by a connection: connection id, block id.
+    CalendarBlock(&'a str, &'a str),
     /// A recipient who unsubscribed from reminder-type mail, by keyed hash.
     Unsubscribed(&'a str),
     /// A recipient whose mail bounced permanently or who complained, by keyed
@@ -72,6 +79,10 @@ pub enum Collection<'a> {
     Claims(&'a UserId),
     /// A staff member's busy blocks, by start time.
     BusyBlocks(&'a UserId),
+    /// Every calendar connection of the tenant.
+    CalendarConnections,
+    /// The busy blocks one connection imported.
+    CalendarBlocks(&'a str),
 }
 
 impl Collection<'_> {
@@ -84,6 +95,8 @@ impl Collection<'_> {
             Collection::Services | Collection::TenantContext => format!("T#{t}"),
             Collection::Claims(u) => format!("T#{t}#CLAIM#{u}"),
             Collection::BusyBlocks(u) => format!("T#{t}#BUSY#{u}"),
+            Collection::CalendarConnections => format!("T#{t}#CAL"),
+            Collection::CalendarBlocks(c) => format!("T#{t}#CAL#{c}"),
         }
     }
 
@@ -94,10 +107,12 @@ impl Collection<'_> {
             Collection::Services => "TENANT#SERVICE#",
             Collection::TenantContext => "TENANT",
             Collection::MfaChallenges => "MFA#",
+            Collection::CalendarConnections => "CONN#",
             Collection::Sessions(_)
             | Collection::Audit
             | Collection::Claims(_)
-            | Collection::BusyBlocks(_) => "",
+            | Collection::BusyBlocks(_)
+            | Collection::CalendarBlocks(_) => "",
         }
     }
 
@@ -137,6 +152,17 @@ impl TenantKey {
             Entity::Unsubscribed(h) => (core.clone(), format!("UNSUB#{h}")),
             Entity::Suppressed(h) => (core.clone(), format!("SUPPRESS#{h}")),
             Entity::OutboxEntry(id) => (format!("T#{t}#OUTBOX"), id.to_owned()),
+            Entity::CalendarConnection(id) => (
+                Collection::CalendarConnections.pk(scope),
+                format!("CONN#{id}"),
+            ),
+            Entity::CalendarAuthorization(h) => (
+                Collection::CalendarConnections.pk(scope),
+                format!("AUTHZ#{h}"),
+            ),
+            Entity::CalendarBlock(c, id) => {
+                (Collection::CalendarBlocks(c).pk(scope), id.to_owned())
+            }
             Entity::BusyBlock(u, start, id) => (
                 Collection::BusyBlocks(u).pk(scope),
                 format!("{}#{id}", time_key(start)),
