@@ -26,6 +26,8 @@ pub enum Job {
     SesFeedback,
     /// `OutboxRetry`: the scheduled outbox safety net (MAIL-5).
     OutboxRetry,
+    /// `SyncCalendars`: the scheduled calendar sync (CAL-3).
+    SyncCalendars,
 }
 
 /// Every job with the function name it is deployed as.
@@ -34,6 +36,7 @@ pub const JOBS: &[(&str, Job)] = &[
     ("SendReminders", Job::SendReminders),
     ("SesFeedback", Job::SesFeedback),
     ("OutboxRetry", Job::OutboxRetry),
+    ("SyncCalendars", Job::SyncCalendars),
 ];
 
 /// What a function runs.
@@ -91,6 +94,7 @@ impl Entry {
             Entry::Job(Job::SendReminders) => jobs::run_reminder_lambda().await,
             Entry::Job(Job::SesFeedback) => jobs::run_feedback_lambda().await,
             Entry::Job(Job::OutboxRetry) => jobs::run_outbox_lambda().await,
+            Entry::Job(Job::SyncCalendars) => jobs::run_calendar_sync_lambda().await,
         }
     }
 }

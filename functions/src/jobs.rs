@@ -13,6 +13,11 @@ use serde::{Deserialize, Serialize};
 pub const OUTBOX_INTERVAL_SECS: u64 = 60;
 /// How often the reminder job runs (template.yaml schedules the same rate).
 pub const REMINDER_INTERVAL_SECS: u64 = 300;
+/// Connections one calendar sync pass takes from the queue.
+pub const CALENDAR_SYNC_BATCH: i32 = 200;
+/// How long a pass keeps starting syncs: well inside the function's timeout
+/// (template.yaml), so started syncs finish and record; the rest stay due.
+pub const CALENDAR_SYNC_BUDGET: std::time::Duration = std::time::Duration::from_secs(240);
 
 /// Sends every outbox entry the stream has not finished, once due.
 pub async fn outbox(platform: &Platform) -> Result<SendReport, StoreError> {
@@ -38,6 +43,29 @@ pub async fn reminders(platform: &Platform) -> Result<ReminderReport, StoreError
             dropped = report.dropped,
             skipped = report.skipped,
             "reminder run"
+        );
+    }
+    Ok(report)
+}
+
+/// Syncs the calendar connections that are due (CAL-3).
+pub async fn calendar_sync(
+    platform: &Platform,
+) -> Result<bookwarden_shared::calendar::sync::PassReport, StoreError> {
+    let report = bookwarden_shared::calendar::sync::run_due(
+        platform,
+        bookwarden_shared::clock::now_unix(),
+        CALENDAR_SYNC_BATCH,
+        CALENDAR_SYNC_BUDGET,
+    )
+    .await;
+    if report != Default::default() {
+        tracing::info!(
+            synced = report.synced,
+            failed = report.failed,
+            skipped = report.skipped,
+            more = report.more,
+            "calendar sync pass"
         );
     }
     Ok(report)
@@ -152,6 +180,11 @@ where
         },
     ))
     .await
+}
+
+/// The Lambda entry point of the scheduled calendar sync.
+pub async fn run_calendar_sync_lambda() -> Result<(), lambda_runtime::Error> {
+    run_scheduled(|p| Box::pin(calendar_sync(p))).await
 }
 
 /// The Lambda entry point of the outbox safety net.

@@ -16,6 +16,10 @@ use bookwarden_shared::accounts::users::{InviteInput, RoleInput};
 use bookwarden_shared::accounts::{PublicProfile, Registered, ResendInput, SignupInput, Verified};
 use bookwarden_shared::audit::AuditEntry;
 use bookwarden_shared::auth::api_keys::{CreatedKey, KeyView};
+use bookwarden_shared::calendar::connect::{
+    CalendarChoice, ConnectInput, Plan, PlanInput, SelectInput, Started,
+};
+use bookwarden_shared::calendar::connection::ConnectionView;
 use bookwarden_shared::auth::policy::TenantPolicy;
 use bookwarden_shared::auth::session::{SessionView, COOKIE_NAME};
 use bookwarden_shared::booking::availability::Schedule;
@@ -94,6 +98,12 @@ fn spec(handler: Handler) -> Spec {
         idempotency_key: false,
     };
     let status = || object(&[("status", Type::String)]);
+    let plan = || {
+        ObjectBuilder::new()
+            .property("plan", named::<Plan>())
+            .required("plan")
+            .into()
+    };
     let codes = || {
         list_of(
             "recovery_codes",
@@ -500,6 +510,76 @@ fn spec(handler: Handler) -> Spec {
                 None,
             )
         },
+        StartCalendarConnection => s(
+            "Connects one of the caller's calendars: OAuth answers with the provider's URL; CalDAV and ICS connect and sync at once.",
+            Caller::Tenant,
+            Some(named::<ConnectInput>()),
+            201,
+            Some(named::<Started>()),
+        ),
+        FinishCalendarConnection => Spec {
+            query: vec![
+                ("state", true, "the state the authorization URL carried"),
+                ("code", false, "the provider's authorization code"),
+                ("error", false, "the provider's refusal"),
+            ],
+            ..s(
+                "Where the provider returns the browser; finishes the connection of the session that started it.",
+                Caller::Tenant,
+                None,
+                201,
+                Some(named::<Started>()),
+            )
+        },
+        ListCalendarConnections => s(
+            "The caller's connected calendars: provider, tier, status, last sync and last error class.",
+            Caller::Tenant,
+            None,
+            200,
+            Some(list_of("connections", named::<ConnectionView>())),
+        ),
+        ListConnectionCalendars => s(
+            "The calendars a connection offers, read from the provider now.",
+            Caller::Tenant,
+            None,
+            200,
+            Some(list_of("calendars", named::<CalendarChoice>())),
+        ),
+        SelectConnectionCalendars => s(
+            "Chooses the calendars whose busy time is imported; syncs at once.",
+            Caller::Tenant,
+            Some(named::<SelectInput>()),
+            200,
+            Some(named::<ConnectionView>()),
+        ),
+        SyncCalendarConnection => s(
+            "Syncs a connection now (at most once a minute).",
+            Caller::Tenant,
+            None,
+            200,
+            Some(named::<ConnectionView>()),
+        ),
+        DisconnectCalendar => s(
+            "Disconnects: revokes the grant where the provider allows, deletes the credential and every imported block.",
+            Caller::Tenant,
+            None,
+            204,
+            None,
+        ),
+        GetPlan => s(
+            "The business's plan (owners).",
+            Caller::Tenant,
+            None,
+            200,
+            Some(plan()),
+        ),
+        SetPlan => s(
+            "Changes the plan (owners); free disconnects every calendar.",
+            Caller::Tenant,
+            Some(named::<PlanInput>()),
+            200,
+            Some(plan()),
+        ),
         Fallback => s(
             "Anything else: 404 or 405.",
             Caller::Anyone,
@@ -722,6 +802,13 @@ pub fn document() -> OpenApi {
     add::<Slot>(&mut schemas);
     add::<BookingInput>(&mut schemas);
     add::<ManageInput>(&mut schemas);
+    add::<ConnectInput>(&mut schemas);
+    add::<Started>(&mut schemas);
+    add::<ConnectionView>(&mut schemas);
+    add::<CalendarChoice>(&mut schemas);
+    add::<SelectInput>(&mut schemas);
+    add::<Plan>(&mut schemas);
+    add::<PlanInput>(&mut schemas);
     add::<ProblemDocument>(&mut schemas);
     schemas.sort_by(|a, b| a.0.cmp(&b.0));
     schemas.dedup_by(|a, b| a.0 == b.0);

@@ -121,6 +121,24 @@ pub enum Handler {
     /// `POST /v1/public/tenants/{slug}/unsubscribe`
     Unsubscribe,
     /// Anything else: 404 or 405 as problem+json.
+    /// `POST /v1/tenants/{tenant_id}/me/calendar-connections`
+    StartCalendarConnection,
+    /// `GET /v1/calendar-connections/oauth/callback`
+    FinishCalendarConnection,
+    /// `GET /v1/tenants/{tenant_id}/me/calendar-connections`
+    ListCalendarConnections,
+    /// `GET /v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}/calendars`
+    ListConnectionCalendars,
+    /// `PUT /v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}/calendars`
+    SelectConnectionCalendars,
+    /// `POST /v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}/sync`
+    SyncCalendarConnection,
+    /// `DELETE /v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}`
+    DisconnectCalendar,
+    /// `GET /v1/tenants/{tenant_id}/plan`
+    GetPlan,
+    /// `PUT /v1/tenants/{tenant_id}/plan`
+    SetPlan,
     Fallback,
 }
 
@@ -466,6 +484,60 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/public/tenants/{slug}/unsubscribe",
         handler: Handler::Unsubscribe,
         function: "UnsubscribeFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections",
+        handler: Handler::StartCalendarConnection,
+        function: "StartCalendarConnectionFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/calendar-connections/oauth/callback",
+        handler: Handler::FinishCalendarConnection,
+        function: "FinishCalendarConnectionFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections",
+        handler: Handler::ListCalendarConnections,
+        function: "ListCalendarConnectionsFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}/calendars",
+        handler: Handler::ListConnectionCalendars,
+        function: "ListConnectionCalendarsFunction",
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}/calendars",
+        handler: Handler::SelectConnectionCalendars,
+        function: "SelectConnectionCalendarsFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}/sync",
+        handler: Handler::SyncCalendarConnection,
+        function: "SyncCalendarConnectionFunction",
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}",
+        handler: Handler::DisconnectCalendar,
+        function: "DisconnectCalendarFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/plan",
+        handler: Handler::GetPlan,
+        function: "GetPlanFunction",
+    },
+    Route {
+        method: Method::PUT,
+        path: "/v1/tenants/{tenant_id}/plan",
+        handler: Handler::SetPlan,
+        function: "SetPlanFunction",
     },
 ];
 

@@ -26,6 +26,9 @@ pub struct Config {
     pub app_base_url: String,
     /// How tenant data gets its credentials (`TENANT_ROLE_ARN`, ISO-6).
     pub tenant_credentials: crate::store::TenantCredentials,
+    /// Where the calendar providers live (their published endpoints; tests
+    /// point them at local peers).
+    pub calendar_endpoints: crate::calendar::providers::Endpoints,
 }
 
 /// A required variable is missing or empty.
@@ -58,6 +61,7 @@ impl Config {
             ses_configuration_set: optional("SES_CONFIGURATION_SET"),
             app_base_url: required("APP_BASE_URL")?,
             tenant_credentials: crate::store::TenantCredentials::from_env()?,
+            calendar_endpoints: crate::calendar::providers::Endpoints::production(),
         })
     }
 

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod bookings;
+pub mod calendars;
 pub mod fallback;
 pub mod health;
 pub mod me;
@@ -106,6 +107,15 @@ pub fn handler_fn(handler: Handler) -> RouteFn {
         CancelManagedBooking => route!(crate::handlers::bookings::cancel_managed),
         RescheduleManagedBooking => route!(crate::handlers::bookings::reschedule_managed),
         Unsubscribe => route!(crate::handlers::bookings::unsubscribe),
+        StartCalendarConnection => route!(crate::handlers::calendars::start),
+        FinishCalendarConnection => route!(crate::handlers::calendars::finish),
+        ListCalendarConnections => route!(crate::handlers::calendars::list),
+        ListConnectionCalendars => route!(crate::handlers::calendars::calendars),
+        SelectConnectionCalendars => route!(crate::handlers::calendars::select),
+        SyncCalendarConnection => route!(crate::handlers::calendars::sync),
+        DisconnectCalendar => route!(crate::handlers::calendars::disconnect),
+        GetPlan => route!(crate::handlers::calendars::get_plan),
+        SetPlan => route!(crate::handlers::calendars::set_plan),
         Fallback => route!(crate::handlers::fallback::handle),
     }
 }

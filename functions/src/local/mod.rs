@@ -24,9 +24,9 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
 
 /// Starts what AWS runs beside the API: the outbox sender (the stream's part,
 /// here a poll of the same records every 250 ms, so mail leaves within a
-/// second) and the reminder job on the template's schedule. Dropping the
-/// returned handles does not stop them; abort them to.
-pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinHandle<()>; 2] {
+/// second), the reminder job and the calendar sync on the template's
+/// schedules. Dropping the returned handles does not stop them; abort them to.
+pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinHandle<()>; 3] {
     let sender = platform.clone();
     let sending = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
@@ -50,5 +50,17 @@ pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinH
             }
         }
     });
-    [sending, reminding]
+    let syncer = platform.clone();
+    let syncing = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(
+            bookwarden_shared::calendar::sync::SYNC_INTERVAL_SECS.unsigned_abs(),
+        ));
+        loop {
+            every.tick().await;
+            if let Err(e) = crate::jobs::calendar_sync(&syncer).await {
+                tracing::error!(error = %e, "calendar sync failed");
+            }
+        }
+    });
+    [sending, reminding, syncing]
 }

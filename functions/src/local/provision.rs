@@ -163,5 +163,6 @@ pub fn local_config(table: &str, keys: &Keys, app_base_url: &str) -> Config {
         // moto enforces no IAM: the local stack reaches tenant data with its
         // own credentials, explicitly (tests opt in to assumed roles).
         tenant_credentials: bookwarden_shared::store::TenantCredentials::FunctionRole,
+        calendar_endpoints: bookwarden_shared::calendar::providers::Endpoints::production(),
     }
 }

@@ -48,6 +48,9 @@ pub struct SettingsInput {
     /// an empty list sends none.
     #[schema(max_items = 3, example = json!([1440, 60]))]
     pub reminder_offsets_minutes: Option<Vec<i64>>,
+    /// Import the subject line of staff members' calendar events besides
+    /// their busy time (sealed at rest). Off by default.
+    pub calendar_subjects: Option<bool>,
 }
 
 /// The current policy.
@@ -113,6 +116,9 @@ pub async fn update(
         if let Some(v) = ranged(&mut errors, field, value, min, max) {
             attrs = attrs.number(field, v);
         }
+    }
+    if let Some(on) = input.calendar_subjects {
+        attrs = attrs.boolean("calendar_subjects", on);
     }
     if let Some(tag) = &input.language {
         match crate::i18n::Language::from_tag(tag) {

@@ -395,5 +395,15 @@ pub async fn delete(
     )
     .await
     .map_err(super::conflict_as(AccountsError::NotFound))?;
+    // Their calendars go too: grants revoked, credentials and imported busy
+    // time deleted (CAL-5). The user is gone already, so no notice is sent.
+    crate::calendar::connect::disconnect_all(
+        p,
+        scope,
+        Some(&t.id),
+        &caller.actor(),
+        &meta.client_addr,
+    )
+    .await?;
     Ok(())
 }

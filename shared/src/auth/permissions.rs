@@ -30,6 +30,8 @@ pub enum Permission {
     ViewBookings,
     /// Cancel and move bookings (staff: their own).
     ManageBookings,
+    /// Connect, choose, sync and disconnect one's own calendars (CAL-1).
+    ManageOwnCalendars,
 }
 
 /// What an API key may be used for (AUTH-5).
@@ -73,7 +75,8 @@ impl Scope {
 pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match permission {
-        ViewSelf | ManageSelf | ViewSessions | ViewCatalog | ViewBookings | ManageBookings => true,
+        ViewSelf | ManageSelf | ViewSessions | ViewCatalog | ViewBookings | ManageBookings
+        | ManageOwnCalendars => true,
         ManageCatalog => matches!(role, Role::Owner | Role::Admin),
         ListUsers | ManageUsers | ManageApiKeys | ReadAudit => {
             matches!(role, Role::Owner | Role::Admin)
@@ -95,7 +98,10 @@ pub fn scope_for(permission: Permission) -> Option<Scope> {
         ViewSelf | ListUsers | ReadAudit | ViewCatalog | ViewBookings => Some(Scope::Read),
         ManageCatalog => Some(Scope::Admin),
         ManageBookings => Some(Scope::BookingsWrite),
-        ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings => None,
+        // Calendar credentials are a person's: a key can neither hand them
+        // over nor take them away.
+        ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings
+        | ManageOwnCalendars => None,
     }
 }
 

@@ -49,6 +49,9 @@ pub struct TenantPolicy {
     /// most three; none when empty). Bookings keep the offsets they were
     /// made with.
     pub reminder_offsets_minutes: Vec<i64>,
+    /// Whether connected calendars import event subjects besides busy time
+    /// (CAL-2; off unless the owner turns it on).
+    pub calendar_subjects: bool,
 }
 
 impl Default for TenantPolicy {
@@ -65,6 +68,7 @@ impl Default for TenantPolicy {
             min_notice_minutes: 60,
             language: crate::i18n::Language::default().tag().to_owned(),
             reminder_offsets_minutes: crate::booking::context::DEFAULT_REMINDER_OFFSETS.to_vec(),
+            calendar_subjects: false,
         }
     }
 }
@@ -88,6 +92,7 @@ impl TenantPolicy {
                 .tag()
                 .to_owned(),
             reminder_offsets_minutes: crate::booking::context::reminder_offsets_of(profile),
+            calendar_subjects: profile.flag("calendar_subjects"),
         }
     }
 

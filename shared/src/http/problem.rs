@@ -233,6 +233,21 @@ impl Problem {
                     "too-late-to-change" => {
                         "The booking is too close to change online; contact the business.".into()
                     }
+                    "plan-required" => {
+                        "Connected calendars are part of the paid plan; the owner can change the plan."
+                            .into()
+                    }
+                    "provider-not-configured" => {
+                        "This calendar provider is not set up for this service.".into()
+                    }
+                    "sync-in-progress" => {
+                        "This calendar was synced moments ago or is syncing now; try again in a minute."
+                            .into()
+                    }
+                    "connection-broken" => {
+                        "The calendar's access was revoked or expired; disconnect and connect it again."
+                            .into()
+                    }
                     _ => "The request conflicts with the current state.".into(),
                 },
             ),
@@ -300,6 +315,9 @@ impl Problem {
             Problem::TooManyRequests => builder = builder.header(http::header::RETRY_AFTER, "900"),
             Problem::Conflict("idempotency-key-in-progress") => {
                 builder = builder.header(http::header::RETRY_AFTER, "1")
+            }
+            Problem::Conflict("sync-in-progress") => {
+                builder = builder.header(http::header::RETRY_AFTER, "60")
             }
             Problem::Unauthenticated => {
                 builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer")

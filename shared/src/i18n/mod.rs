@@ -241,6 +241,23 @@ pub enum SecurityEvent {
         /// The new role, shown in the reader's language.
         role: Role,
     },
+    /// A calendar was connected to the account (`calendar::connect`).
+    CalendarConnected {
+        /// The provider's name (a brand, not translated).
+        provider: String,
+    },
+    /// A calendar was disconnected and its imported busy time deleted
+    /// (`calendar::connect`).
+    CalendarDisconnected {
+        /// The provider's name.
+        provider: String,
+    },
+    /// A calendar's access was revoked or expired; it no longer syncs until
+    /// connected again (`calendar::sync`, CAL-4).
+    CalendarNeedsReconnect {
+        /// The provider's name.
+        provider: String,
+    },
 }
 
 /// A rendered message: what goes into the `Subject` header and the
@@ -345,6 +362,9 @@ impl SecurityEvent {
             SecurityEvent::ApiKeyCreated { .. } => "security-api-key-created",
             SecurityEvent::ApiKeyRevoked { .. } => "security-api-key-revoked",
             SecurityEvent::RoleChanged { .. } => "security-role-changed",
+            SecurityEvent::CalendarConnected { .. } => "security-calendar-connected",
+            SecurityEvent::CalendarDisconnected { .. } => "security-calendar-disconnected",
+            SecurityEvent::CalendarNeedsReconnect { .. } => "security-calendar-needs-reconnect",
         }
     }
 }
@@ -474,6 +494,11 @@ fn compose(r: &mut Renderer<'_>, mail: &Mail) -> Rendered {
                 }
                 SecurityEvent::RoleChanged { role } => {
                     event_args.set("role", r.value(role_message_id(*role), None));
+                }
+                SecurityEvent::CalendarConnected { provider }
+                | SecurityEvent::CalendarDisconnected { provider }
+                | SecurityEvent::CalendarNeedsReconnect { provider } => {
+                    event_args.set("provider", provider.as_str());
                 }
                 SecurityEvent::PasswordChanged
                 | SecurityEvent::PasswordReset

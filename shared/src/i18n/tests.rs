@@ -62,9 +62,12 @@ fn event_index(event: &SecurityEvent) -> usize {
         SecurityEvent::ApiKeyCreated { .. } => 12,
         SecurityEvent::ApiKeyRevoked { .. } => 13,
         SecurityEvent::RoleChanged { .. } => 14,
+        SecurityEvent::CalendarConnected { .. } => 15,
+        SecurityEvent::CalendarDisconnected { .. } => 16,
+        SecurityEvent::CalendarNeedsReconnect { .. } => 17,
     }
 }
-const EVENT_VARIANTS: usize = 15;
+const EVENT_VARIANTS: usize = 18;
 
 fn events() -> Vec<SecurityEvent> {
     vec![
@@ -89,6 +92,15 @@ fn events() -> Vec<SecurityEvent> {
         SecurityEvent::RoleChanged { role: Role::Owner },
         SecurityEvent::RoleChanged { role: Role::Admin },
         SecurityEvent::RoleChanged { role: Role::Staff },
+        SecurityEvent::CalendarConnected {
+            provider: "Google Calendar".into(),
+        },
+        SecurityEvent::CalendarDisconnected {
+            provider: "Microsoft 365".into(),
+        },
+        SecurityEvent::CalendarNeedsReconnect {
+            provider: "CalDAV".into(),
+        },
     ]
 }
 
@@ -270,6 +282,11 @@ fn shown_values(lang: Language, mail: &Mail) -> Vec<String> {
                 | SecurityEvent::ApiKeyRevoked { key_name } => values.push(key_name.clone()),
                 SecurityEvent::RoleChanged { role } => {
                     values.push(role_name(lang, *role));
+                }
+                SecurityEvent::CalendarConnected { provider }
+                | SecurityEvent::CalendarDisconnected { provider }
+                | SecurityEvent::CalendarNeedsReconnect { provider } => {
+                    values.push(provider.clone())
                 }
                 _ => {}
             }

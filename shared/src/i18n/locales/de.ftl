@@ -254,6 +254,18 @@ security-api-key-revoked =
     .subject = Ein { -brand }-API-Schlüssel wurde widerrufen
     .what = der API-Schlüssel mit dem Namen „{ $key_name }“ wurde widerrufen.
 
+security-calendar-connected =
+    .subject = Ein Kalender wurde mit Ihrem { -brand }-Konto verbunden
+    .what = Ihr { $provider }-Kalender wurde verbunden. Seine belegten Zeiten blockieren nun Buchungen; sonst wird nichts daraus gespeichert.
+
+security-calendar-disconnected =
+    .subject = Ein Kalender wurde von Ihrem { -brand }-Konto getrennt
+    .what = Ihr { $provider }-Kalender wurde getrennt, der Zugriff beim Anbieter widerrufen, wo dieser das erlaubt, und alle daraus übernommenen belegten Zeiten gelöscht.
+
+security-calendar-needs-reconnect =
+    .subject = Ihr { $provider }-Kalender muss neu verbunden werden
+    .what = Der Zugriff auf Ihren { $provider }-Kalender wurde widerrufen oder ist abgelaufen; seine belegten Zeiten blockieren keine Buchungen mehr. Trennen Sie ihn und verbinden Sie ihn erneut.
+
 security-role-changed =
     .subject = Ihre { -brand }-Rolle wurde geändert
     .what = Ihre Rolle ist jetzt „{ $role }“. Bitte melden Sie sich erneut an.

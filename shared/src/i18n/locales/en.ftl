@@ -260,6 +260,18 @@ security-api-key-revoked =
     .subject = A { -brand } API key was revoked
     .what = The API key named “{ $key_name }” was revoked.
 
+security-calendar-connected =
+    .subject = A calendar was connected to your { -brand } account
+    .what = Your { $provider } calendar was connected. Its busy times now block bookings; nothing else from it is kept.
+
+security-calendar-disconnected =
+    .subject = A calendar was disconnected from your { -brand } account
+    .what = Your { $provider } calendar was disconnected, its access revoked where the provider allows it, and every busy time imported from it deleted.
+
+security-calendar-needs-reconnect =
+    .subject = Your { $provider } calendar needs to be connected again
+    .what = Access to your { $provider } calendar was revoked or has expired, so its busy times no longer block bookings. Disconnect it and connect it again.
+
 security-role-changed =
     .subject = Your { -brand } role changed
     .what = Your role is now “{ $role }”. Please sign in again.

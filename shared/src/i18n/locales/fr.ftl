@@ -257,6 +257,18 @@ security-api-key-revoked =
     .subject = Une clé d’API { -brand } a été révoquée
     .what = La clé d’API nommée « { $key_name } » a été révoquée.
 
+security-calendar-connected =
+    .subject = Un agenda a été connecté à votre compte { -brand }
+    .what = Votre agenda { $provider } a été connecté. Ses créneaux occupés bloquent désormais les réservations ; rien d’autre n’en est conservé.
+
+security-calendar-disconnected =
+    .subject = Un agenda a été déconnecté de votre compte { -brand }
+    .what = Votre agenda { $provider } a été déconnecté, son accès révoqué lorsque le fournisseur le permet, et tous les créneaux occupés importés ont été supprimés.
+
+security-calendar-needs-reconnect =
+    .subject = Votre agenda { $provider } doit être reconnecté
+    .what = L’accès à votre agenda { $provider } a été révoqué ou a expiré ; ses créneaux occupés ne bloquent plus les réservations. Déconnectez-le puis reconnectez-le.
+
 security-role-changed =
     .subject = Votre rôle { -brand } a changé
     .what = Votre rôle est désormais « { $role } ». Veuillez vous reconnecter.

@@ -255,6 +255,18 @@ security-api-key-revoked =
     .subject = { -brand }のAPIキーが無効化されました
     .what = 「{ $key_name }」という名前のAPIキーが無効化されました。
 
+security-calendar-connected =
+    .subject = { -brand }アカウントにカレンダーが接続されました
+    .what = { $provider }のカレンダーが接続されました。予定のある時間は予約できなくなります。それ以外の情報は保存されません。
+
+security-calendar-disconnected =
+    .subject = { -brand }アカウントからカレンダーの接続が解除されました
+    .what = { $provider }のカレンダーの接続が解除されました。提供元が対応している場合はアクセス権も取り消され、取り込んだ予定の時間はすべて削除されました。
+
+security-calendar-needs-reconnect =
+    .subject = { $provider }のカレンダーを再接続してください
+    .what = { $provider }のカレンダーへのアクセスが取り消されたか期限切れになったため、予定のある時間が予約をブロックしなくなりました。接続を解除してから、もう一度接続してください。
+
 security-role-changed =
     .subject = { -brand }のロールが変更されました
     .what = あなたのロールは「{ $role }」になりました。もう一度サインインしてください。

@@ -256,6 +256,18 @@ security-api-key-revoked =
     .subject = { -brand } API 키가 폐기되었습니다
     .what = ‘{ $key_name }’ 이름의 API 키가 폐기되었습니다.
 
+security-calendar-connected =
+    .subject = { -brand } 계정에 캘린더가 연결되었습니다
+    .what = { $provider } 캘린더가 연결되었습니다. 이제 바쁜 시간에는 예약이 막히며, 그 밖의 정보는 보관하지 않습니다.
+
+security-calendar-disconnected =
+    .subject = { -brand } 계정에서 캘린더 연결이 해제되었습니다
+    .what = { $provider } 캘린더 연결이 해제되었고, 제공자가 허용하는 경우 접근 권한이 취소되었으며, 가져온 바쁜 시간은 모두 삭제되었습니다.
+
+security-calendar-needs-reconnect =
+    .subject = { $provider } 캘린더를 다시 연결해야 합니다
+    .what = { $provider } 캘린더에 대한 접근 권한이 취소되었거나 만료되어, 바쁜 시간이 더 이상 예약을 막지 않습니다. 연결을 해제한 뒤 다시 연결하세요.
+
 security-role-changed =
     .subject = { -brand } 역할이 변경되었습니다
     .what = 현재 역할은 ‘{ $role }’입니다. 다시 로그인해 주세요.
