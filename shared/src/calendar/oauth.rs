@@ -44,6 +44,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenResponse,
@@ -54,8 +56,6 @@ use oauth2::{
     PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
     RevocableToken, RevocationErrorResponseType, RevocationUrl, Scope, TokenResponse, TokenUrl,
 };
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use url::Url;
 
 use super::ProviderError;
@@ -448,9 +448,7 @@ fn tokens(response: &BasicTokenResponse, now: i64) -> Tokens {
     });
     Tokens {
         access_token: response.access_token().secret().clone(),
-        refresh_token: response
-            .refresh_token()
-            .map(|token| token.secret().clone()),
+        refresh_token: response.refresh_token().map(|token| token.secret().clone()),
         expires_at,
         scopes: response
             .scopes()
@@ -539,8 +537,8 @@ impl<'c, 'f: 'c> AsyncHttpClient<'c> for Http<'f> {
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
             let uri = request.uri().to_string();
-            let target = Target::parse(&uri)
-                .map_err(|bad| HttpError::Fetch(FetchError::from(bad)))?;
+            let target =
+                Target::parse(&uri).map_err(|bad| HttpError::Fetch(FetchError::from(bad)))?;
             let (parts, body) = request.into_parts();
             let response = self
                 .0
@@ -642,7 +640,12 @@ mod tests {
             scopes: Some(vec!["a".into()]),
         };
         let text = format!("{:?} {:?} {:?}", provider(), auth, tokens);
-        for secret in ["s3cret", "verifier-secret", "access-secret", "refresh-secret"] {
+        for secret in [
+            "s3cret",
+            "verifier-secret",
+            "access-secret",
+            "refresh-secret",
+        ] {
             assert!(!text.contains(secret), "{text}");
         }
         assert!(text.contains("client-1") && text.contains("expires_at"));
