@@ -15,7 +15,8 @@
 //!   the busy-only and the incremental tier;
 //! - [`caldav`]: CalDAV servers (iCloud included): free-busy REPORT, or a
 //!   time-range calendar-query where the server lacks it;
-//! - [`feed`]: ICS feeds by URL.
+//! - [`feed`]: ICS feeds by URL;
+//! - `rest`: the HTTP, status and time plumbing Google and Microsoft share.
 
 pub mod blocks;
 pub mod caldav;
@@ -24,6 +25,7 @@ pub mod google;
 pub mod ics;
 pub mod microsoft;
 pub mod oauth;
+mod rest;
 
 use crate::net::FetchError;
 
