@@ -152,11 +152,14 @@ async fn own_connection(
 
 /// The redirect URI registered with the providers.
 pub fn redirect_uri(p: &Platform) -> Result<url::Url, Problem> {
-    url::Url::parse(&format!(
-        "{}{CALLBACK_PATH}",
-        p.config.app_base_url.trim_end_matches('/')
-    ))
-    .map_err(|_| Problem::Internal)
+    let text = match &p.config.calendar_endpoints.redirect_uri {
+        Some(configured) => configured.clone(),
+        None => format!(
+            "{}{CALLBACK_PATH}",
+            p.config.app_base_url.trim_end_matches('/')
+        ),
+    };
+    url::Url::parse(&text).map_err(|_| Problem::Internal)
 }
 
 fn kind_of(provider: Provider) -> Option<ProviderKind> {

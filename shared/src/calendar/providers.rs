@@ -26,6 +26,9 @@ pub struct Endpoints {
     pub microsoft_revoke: Option<String>,
     /// The Microsoft Graph base.
     pub graph_api: String,
+    /// The redirect URI registered with the providers, when it is not the
+    /// application's base URL followed by the callback path.
+    pub redirect_uri: Option<String>,
 }
 
 fn parse(text: &str) -> Result<Url, ProviderError> {
@@ -51,6 +54,7 @@ impl Endpoints {
             microsoft_token,
             microsoft_revoke,
             graph_api: super::microsoft::GRAPH_API_BASE.to_owned(),
+            redirect_uri: None,
         }
     }
 
