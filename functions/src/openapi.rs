@@ -16,16 +16,16 @@ use bookwarden_shared::accounts::users::{InviteInput, RoleInput};
 use bookwarden_shared::accounts::{PublicProfile, Registered, ResendInput, SignupInput, Verified};
 use bookwarden_shared::audit::AuditEntry;
 use bookwarden_shared::auth::api_keys::{CreatedKey, KeyView};
-use bookwarden_shared::calendar::connect::{
-    CalendarChoice, ConnectInput, Plan, PlanInput, SelectInput, Started,
-};
-use bookwarden_shared::calendar::connection::ConnectionView;
 use bookwarden_shared::auth::policy::TenantPolicy;
 use bookwarden_shared::auth::session::{SessionView, COOKIE_NAME};
 use bookwarden_shared::booking::availability::Schedule;
 use bookwarden_shared::booking::bookings::{Booked, BookingInput, BookingView, Slot};
 use bookwarden_shared::booking::catalog::{Service, ServiceInput};
 use bookwarden_shared::booking::form::Question;
+use bookwarden_shared::calendar::connect::{
+    CalendarChoice, ConnectInput, Plan, PlanInput, SelectInput, Started,
+};
+use bookwarden_shared::calendar::connection::ConnectionView;
 use bookwarden_shared::http::ProblemDocument;
 use http::Method;
 use utoipa::openapi::link::LinkBuilder;

@@ -5,7 +5,7 @@ use bookwarden_shared::auth::{authenticate, Permission};
 use bookwarden_shared::calendar::connect::{
     self, CallbackQuery, ConnectInput, PlanInput, SelectInput,
 };
-use bookwarden_shared::http::{json_response, parse_json, Problem, RequestMeta};
+use bookwarden_shared::http::{json_response, parse_json, RequestMeta};
 use bookwarden_shared::Platform;
 use lambda_http::{Request, RequestExt};
 
@@ -28,16 +28,8 @@ pub async fn finish(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome 
         code: q.first("code").map(str::to_owned),
         error: q.first("error").map(str::to_owned),
     };
-    let tenant = query
-        .state
-        .as_deref()
-        .and_then(connect::tenant_of_state)
-        .ok_or(Problem::InvalidToken)?;
     let caller = authenticate(p, req).await?;
     let scope = caller.scope();
-    if scope.tenant_id() != &tenant {
-        return Err(Problem::InvalidToken);
-    }
     caller.require(Permission::ManageOwnCalendars)?;
     let (status, started) = connect::finish(p, &scope, &caller, query, meta).await?;
     Ok(json_response(status, &started))

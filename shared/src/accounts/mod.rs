@@ -4,7 +4,7 @@ pub mod keys;
 pub mod limits;
 pub mod login;
 pub mod me;
-mod notify;
+pub(crate) mod notify;
 pub mod reset;
 pub mod settings;
 mod signup;

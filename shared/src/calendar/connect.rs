@@ -2,12 +2,13 @@
 //! (CAL-1, CAL-4, CAL-5), for the signed-in staff member's own calendars.
 //!
 //! OAuth providers use the authorization code flow with PKCE. The `state`
-//! sent to the provider is `<tenant id>.<random token>`: the callback, which
-//! has one address for every tenant, finds the tenant from it; the pending
-//! authorization is stored under that tenant by the token's keyed hash,
-//! bound to the user and the session that started it, expires after ten
-//! minutes and is consumed by a conditional delete, so a replayed or
-//! parallel callback finds nothing. The PKCE verifier is sealed in it.
+//! sent to the provider is a random token; the callback (one address for
+//! every tenant) is authenticated by the session cookie that started the
+//! flow, which names the tenant. The pending authorization is stored under
+//! that tenant by the token's hash, bound to the user and the session,
+//! expires after ten minutes and is consumed by a conditional delete, so a
+//! replayed or parallel callback finds nothing. The PKCE verifier is sealed
+//! in it.
 
 use serde::Deserialize;
 
@@ -23,7 +24,7 @@ use crate::crypto::{FieldBinding, Purpose, SecretToken};
 use crate::http::{FieldError, Problem, RequestMeta};
 use crate::i18n::SecurityEvent;
 use crate::store::{Attrs, Condition, Entity, StoreError, TenantKey, Write};
-use crate::tenancy::{ItemId, TenantId, TenantScope};
+use crate::tenancy::{ItemId, TenantScope};
 use crate::Platform;
 
 /// How long a started authorization waits for its callback.
@@ -144,7 +145,10 @@ async fn own_connection(
     caller: &Caller,
     id: &str,
 ) -> Result<Connection, Problem> {
-    match connection::load(p, scope, id).await.map_err(store_problem)? {
+    match connection::load(p, scope, id)
+        .await
+        .map_err(store_problem)?
+    {
         Some(c) if &c.staff_id == caller.user_id() => Ok(c),
         _ => Err(Problem::NotFound),
     }
@@ -191,7 +195,9 @@ pub async fn start(
     }
     let now = crate::clock::now_unix();
     match input {
-        ConnectInput::Google { tier } => begin_oauth(p, scope, caller, Provider::Google, tier, now).await,
+        ConnectInput::Google { tier } => {
+            begin_oauth(p, scope, caller, Provider::Google, tier, now).await
+        }
         ConnectInput::Microsoft { tier } => {
             begin_oauth(p, scope, caller, Provider::Microsoft, tier, now).await
         }
@@ -202,8 +208,15 @@ pub async fn start(
         } => {
             let server = crate::net::Target::parse(server_url.trim())
                 .map_err(|_| validation("server_url", "must be an https URL of a public server"))?;
-            if username.is_empty() || username.len() > 256 || password.is_empty() || password.len() > 256 {
-                return Err(validation("password", "username and password are 1 to 256 characters"));
+            if username.is_empty()
+                || username.len() > 256
+                || password.is_empty()
+                || password.len() > 256
+            {
+                return Err(validation(
+                    "password",
+                    "username and password are 1 to 256 characters",
+                ));
             }
             let fetcher = p.fetcher().await.map_err(|_| Problem::ServiceUnavailable)?;
             let account = caldav::CalDavAccount {
@@ -214,22 +227,39 @@ pub async fn start(
             let found = caldav::discover(fetcher, &account)
                 .await
                 .map_err(|e| connect_refused("server_url", &e))?;
-            let calendars: Vec<String> =
-                found.into_iter().take(MAX_CALENDARS).map(|c| c.id).collect();
+            let calendars: Vec<String> = found
+                .into_iter()
+                .take(MAX_CALENDARS)
+                .map(|c| c.id)
+                .collect();
             if calendars.is_empty() {
-                return Err(validation("server_url", "the account has no calendar with events"));
+                return Err(validation(
+                    "server_url",
+                    "the account has no calendar with events",
+                ));
             }
             let secret = Secret::Caldav {
                 server_url: server.url().to_string(),
                 username,
                 password,
             };
-            create(p, scope, caller, Provider::Caldav, Tier::Incremental, calendars, &secret, meta, now)
-                .await
+            create(
+                p,
+                scope,
+                caller,
+                Provider::Caldav,
+                Tier::Incremental,
+                calendars,
+                &secret,
+                meta,
+                now,
+            )
+            .await
         }
         ConnectInput::Ics { url } => {
-            let target = crate::net::Target::parse(url.trim())
-                .map_err(|_| validation("url", "must be an https or webcal URL of a public server"))?;
+            let target = crate::net::Target::parse(url.trim()).map_err(|_| {
+                validation("url", "must be an https or webcal URL of a public server")
+            })?;
             let fetcher = p.fetcher().await.map_err(|_| Problem::ServiceUnavailable)?;
             let options = IcsOptions {
                 window: Window {
@@ -246,8 +276,18 @@ pub async fn start(
             let secret = Secret::Feed {
                 url: target.url().to_string(),
             };
-            create(p, scope, caller, Provider::Ics, Tier::Incremental, vec!["feed".into()], &secret, meta, now)
-                .await
+            create(
+                p,
+                scope,
+                caller,
+                Provider::Ics,
+                Tier::Incremental,
+                vec!["feed".into()],
+                &secret,
+                meta,
+                now,
+            )
+            .await
         }
     }
 }
@@ -281,7 +321,7 @@ async fn begin_oauth(
     let kind = kind_of(provider).ok_or(Problem::Internal)?;
     let (_, oauth_provider) = sync::oauth_provider(p, provider).await?;
     let token = SecretToken::generate();
-    let state = format!("{}.{}", scope.tenant_id(), token.expose());
+    let state = token.expose().to_owned();
     let redirect = redirect_uri(p)?;
     let authorization = oauth::authorization(
         &oauth_provider,
@@ -340,13 +380,6 @@ pub struct CallbackQuery {
     pub error: Option<String>,
 }
 
-/// The tenant named by a callback's `state`, for authenticating the caller
-/// against it.
-pub fn tenant_of_state(state: &str) -> Option<TenantId> {
-    let (tenant, _) = state.split_once('.')?;
-    tenant.parse().ok()
-}
-
 /// Finishes an OAuth connection: the callback of the session that started it.
 pub async fn finish(
     p: &Platform,
@@ -356,10 +389,7 @@ pub async fn finish(
     meta: &RequestMeta,
 ) -> Result<(u16, Started), Problem> {
     let state = query.state.ok_or(Problem::InvalidToken)?;
-    let token = state
-        .split_once('.')
-        .and_then(|(_, t)| SecretToken::parse(t))
-        .ok_or(Problem::InvalidToken)?;
+    let token = SecretToken::parse(&state).ok_or(Problem::InvalidToken)?;
     let key = TenantKey::new(scope, Entity::CalendarAuthorization(token.hash().as_str()));
     let now = crate::clock::now_unix();
     let pending = p
@@ -377,7 +407,10 @@ pub async fn finish(
     // callback finds it gone.
     match p
         .store
-        .transact(vec![Write::Delete(key.clone(), Condition::ExistsUnexpiredAt(now))])
+        .transact(vec![Write::Delete(
+            key.clone(),
+            Condition::ExistsUnexpiredAt(now),
+        )])
         .await
     {
         Ok(()) => {}
@@ -438,7 +471,10 @@ pub async fn finish(
         (Provider::Microsoft, Tier::Incremental) => {
             let found = microsoft::calendars(
                 fetcher,
-                &p.config.calendar_endpoints.graph_api().map_err(|_| Problem::Internal)?,
+                &p.config
+                    .calendar_endpoints
+                    .graph_api()
+                    .map_err(|_| Problem::Internal)?,
                 &tokens.access_token,
             )
             .await
@@ -457,7 +493,10 @@ pub async fn finish(
         refresh_token: tokens.refresh_token,
         expires_at: tokens.expires_at,
     };
-    create(p, scope, caller, provider, tier, calendars, &secret, meta, now).await
+    create(
+        p, scope, caller, provider, tier, calendars, &secret, meta, now,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -562,7 +601,11 @@ pub struct CalendarChoice {
     pub selected: bool,
 }
 
-async fn available(p: &Platform, scope: &TenantScope, conn: &Connection) -> Result<Vec<CalendarInfo>, Problem> {
+async fn available(
+    p: &Platform,
+    scope: &TenantScope,
+    conn: &Connection,
+) -> Result<Vec<CalendarInfo>, Problem> {
     let fetcher = p.fetcher().await.map_err(|_| Problem::ServiceUnavailable)?;
     let secret = conn.secret(p, scope).await.map_err(store_problem)?;
     let single = |id: &str, name: &str| {
@@ -581,7 +624,15 @@ async fn available(p: &Platform, scope: &TenantScope, conn: &Connection) -> Resu
         }
         (_, Provider::Microsoft, Tier::BusyOnly) => Ok(single("schedule", "Schedule")),
         (Secret::Oauth { access_token, .. }, Provider::Microsoft, Tier::Incremental) => {
-            microsoft::calendars(fetcher, &p.config.calendar_endpoints.graph_api().map_err(|_| Problem::Internal)?, access_token).await
+            microsoft::calendars(
+                fetcher,
+                &p.config
+                    .calendar_endpoints
+                    .graph_api()
+                    .map_err(|_| Problem::Internal)?,
+                access_token,
+            )
+            .await
         }
         (
             Secret::Caldav {
@@ -659,15 +710,21 @@ pub async fn select(
     wanted.sort();
     wanted.dedup();
     if wanted.is_empty() || wanted.len() > MAX_CALENDARS {
-        return Err(validation("calendar_ids", format!("choose 1 to {MAX_CALENDARS} calendars")));
+        return Err(validation(
+            "calendar_ids",
+            format!("choose 1 to {MAX_CALENDARS} calendars"),
+        ));
     }
     let offered = available(p, scope, &conn).await?;
-    if let Some(unknown) = wanted
-        .iter()
-        .find(|w| !offered.iter().any(|o| &o.id == *w) && !(w.as_str() == "primary" && conn.provider == Provider::Google))
-    {
+    if let Some(unknown) = wanted.iter().find(|w| {
+        !offered.iter().any(|o| &o.id == *w)
+            && !(w.as_str() == "primary" && conn.provider == Provider::Google)
+    }) {
         let _ = unknown;
-        return Err(validation("calendar_ids", "not a calendar of this connection"));
+        return Err(validation(
+            "calendar_ids",
+            "not a calendar of this connection",
+        ));
     }
     let now = crate::clock::now_unix();
     p.store
@@ -680,7 +737,14 @@ pub async fn select(
                     .due_in(crate::store::DueQueue::CalendarSync, scope, &conn.id, now),
                 Condition::ExistsWithNumber("version", conn.version),
             ),
-            audit(caller, meta, "calendar.calendars_selected", &conn.id, Outcome::Success).write(scope),
+            audit(
+                caller,
+                meta,
+                "calendar.calendars_selected",
+                &conn.id,
+                Outcome::Success,
+            )
+            .write(scope),
         ])
         .await
         .map_err(store_problem)?;
@@ -756,15 +820,19 @@ async fn remove(
     actor: &str,
     client_addr: &str,
 ) -> Result<(), StoreError> {
-    if let (Some(_), Ok(Secret::Oauth {
-        access_token,
-        refresh_token,
-        ..
-    })) = (kind_of(conn.provider), conn.secret(p, scope).await)
+    if let (
+        Some(_),
+        Ok(Secret::Oauth {
+            access_token,
+            refresh_token,
+            ..
+        }),
+    ) = (kind_of(conn.provider), conn.secret(p, scope).await)
     {
-        if let (Ok((_, provider)), Ok(fetcher)) =
-            (sync::oauth_provider(p, conn.provider).await, p.fetcher().await)
-        {
+        if let (Ok((_, provider)), Ok(fetcher)) = (
+            sync::oauth_provider(p, conn.provider).await,
+            p.fetcher().await,
+        ) {
             let token = refresh_token.as_deref().unwrap_or(&access_token);
             match oauth::revoke(fetcher, &provider, token).await {
                 Ok(()) | Err(oauth::OAuthError::NoRevocation) => {}
@@ -890,16 +958,4 @@ pub async fn plan_of(p: &Platform, scope: &TenantScope) -> Result<Plan, Problem>
         Some("paid") => Plan::Paid,
         _ => Plan::Free,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_state_names_its_tenant_and_nothing_else_parses() {
-        let t = crate::tenancy::TenantId::generate();
-        assert_eq!(super::tenant_of_state(&format!("{t}.abc")), Some(t));
-        assert_eq!(super::tenant_of_state("nodot"), None);
-        assert_eq!(super::tenant_of_state(".x"), None);
-        assert_eq!(super::tenant_of_state("../x.y"), None);
-    }
 }

@@ -20,12 +20,16 @@
 
 pub mod blocks;
 pub mod caldav;
+pub mod connect;
+pub mod connection;
 pub mod feed;
 pub mod google;
 pub mod ics;
 pub mod microsoft;
 pub mod oauth;
+pub mod providers;
 mod rest;
+pub mod sync;
 
 use crate::net::FetchError;
 

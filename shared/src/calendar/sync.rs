@@ -14,6 +14,7 @@
 use std::time::{Duration, Instant};
 
 use chrono_tz::Tz;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::{json, Value};
 
 use super::blocks::{self, Read};
@@ -203,9 +204,14 @@ async fn run(
         (Secret::Oauth { access_token, .. }, Provider::Google, Tier::BusyOnly) => {
             let api = &p.config.calendar_endpoints.google_api()?;
             for cal in &conn.calendars {
-                let found =
-                    google::free_busy(fetcher, api, access_token, std::slice::from_ref(cal), window)
-                        .await?;
+                let found = google::free_busy(
+                    fetcher,
+                    api,
+                    access_token,
+                    std::slice::from_ref(cal),
+                    window,
+                )
+                .await?;
                 reads.push((cal.clone(), Read::Full(found)));
                 full_reads += 1;
             }
@@ -374,13 +380,7 @@ async fn run(
         _ => return Err(ProviderError::Protocol.into()),
     }
     let current = blocks::stored(p, scope, &conn.id).await?;
-    let plan = blocks::plan(
-        &tenant.lookup,
-        &conn.id,
-        &conn.calendars,
-        &current,
-        &reads,
-    );
+    let plan = blocks::plan(&tenant.lookup, &conn.id, &conn.calendars, &current, &reads);
     let outcome = Outcome {
         written: plan.put.len(),
         deleted: plan.delete.len(),
@@ -512,7 +512,8 @@ async fn record(
     let mut writes = Vec::new();
     match result {
         Ok((_, after)) => {
-            let state = serde_json::to_string(&after.sync_state).map_err(|_| StoreError::Integrity)?;
+            let state =
+                serde_json::to_string(&after.sync_state).map_err(|_| StoreError::Integrity)?;
             attrs = attrs
                 .number("last_success_at", now)
                 .remove("last_error")
@@ -635,26 +636,25 @@ pub async fn run_due(p: &Platform, now: i64, limit: i32, budget: Duration) -> Pa
         more: i32::try_from(due.len()).unwrap_or(i32::MAX) >= limit,
         ..PassReport::default()
     };
-    let mut running = tokio::task::JoinSet::new();
+    let mut running = FuturesUnordered::new();
     let mut queue = due.into_iter();
     loop {
         while running.len() < CONCURRENT_SYNCS && started.elapsed() < budget {
             let Some(item) = queue.next() else { break };
-            let p = p.clone();
-            running.spawn(async move {
+            running.push(async move {
                 let scope = TenantScope::from_resolved(item.tenant);
-                sync_one(&p, &scope, &item.id, now, false).await
+                sync_one(p, &scope, &item.id, now, false).await
             });
         }
-        let Some(done) = running.join_next().await else {
+        let Some(done) = running.next().await else {
             break;
         };
         match done {
-            Ok(Ok(_)) => report.synced += 1,
-            Ok(Err(SyncError::InProgress | SyncError::Broken | SyncError::NotFound)) => {
+            Ok(_) => report.synced += 1,
+            Err(SyncError::InProgress | SyncError::Broken | SyncError::NotFound) => {
                 report.skipped += 1
             }
-            Ok(Err(_)) | Err(_) => report.failed += 1,
+            Err(_) => report.failed += 1,
         }
     }
     if queue.next().is_some() {
