@@ -6,6 +6,8 @@
 
 #[path = "calendars/caldav.rs"]
 mod caldav;
+#[path = "calendars/e2e.rs"]
+mod e2e;
 #[path = "calendars/feed.rs"]
 mod feed;
 #[path = "calendars/google.rs"]
