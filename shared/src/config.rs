@@ -26,6 +26,11 @@ pub struct Config {
     pub app_base_url: String,
     /// How tenant data gets its credentials (`TENANT_ROLE_ARN`, ISO-6).
     pub tenant_credentials: crate::store::TenantCredentials,
+    /// Secrets Manager secret (name or ARN) holding the calendar providers'
+    /// OAuth clients (`CALENDAR_CLIENTS_SECRET_ID`): only its id is
+    /// configured, the value stays encrypted until read. Unset: this function
+    /// offers no OAuth calendar provider.
+    pub calendar_clients_secret: Option<String>,
 }
 
 /// A required variable is missing or empty.
@@ -58,6 +63,7 @@ impl Config {
             ses_configuration_set: optional("SES_CONFIGURATION_SET"),
             app_base_url: required("APP_BASE_URL")?,
             tenant_credentials: crate::store::TenantCredentials::from_env()?,
+            calendar_clients_secret: optional("CALENDAR_CLIENTS_SECRET_ID"),
         })
     }
 
