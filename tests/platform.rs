@@ -539,3 +539,91 @@ async fn dns_records_list_what_ses_and_receivers_need_with_the_dkim_key_split_in
         .iter()
         .any(|r| r.name == "_dmarc.mail.bookwarden.test" && r.value.contains("p=reject")));
 }
+
+/// CRY-5: the calendar providers' OAuth clients come from a Secrets Manager
+/// secret encrypted under the data key, are read once per cold start, and a
+/// malformed or missing secret is an error that shows none of its value.
+#[tokio::test]
+async fn calendar_clients_come_from_the_encrypted_secret_and_are_read_once() {
+    use bookwarden_functions::local::provision::LOCAL_CALENDAR_CLIENTS_SECRET;
+    use bookwarden_shared::calendar::clients::{CalendarClients, ClientsError};
+
+    let mut app = TestApp::new().await;
+    // The local stack's clients, for the test OAuth server.
+    let local = app.platform.calendar_clients().await.unwrap();
+    let id = |c: &CalendarClients| {
+        (
+            c.google.as_ref().map(|g| g.client_id.clone()),
+            c.microsoft.as_ref().map(|m| m.client_id.clone()),
+        )
+    };
+    assert_eq!(
+        id(local),
+        (
+            Some("google-local".to_owned()),
+            Some("microsoft-local".to_owned())
+        )
+    );
+    let described = app
+        .clients
+        .secrets
+        .describe_secret()
+        .secret_id(LOCAL_CALENDAR_CLIENTS_SECRET)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.kms_key_id(),
+        Some(app.platform.config.data_key_id.as_str())
+    );
+
+    app.set_calendar_clients(r#"{"google": {"client_id": "g1", "client_secret": "s1"}}"#)
+        .await;
+    let first = app.platform.calendar_clients().await.unwrap().clone();
+    assert_eq!(id(&first), (Some("g1".to_owned()), None));
+    assert_eq!(first.google.as_ref().unwrap().client_secret, "s1");
+
+    // A new version reaches the next cold start; a warm platform keeps what
+    // it read.
+    let warm = app.platform.clone();
+    app.set_calendar_clients(r#"{"microsoft": {"client_id": "m2", "client_secret": "s2"}}"#)
+        .await;
+    assert_eq!(warm.calendar_clients().await.unwrap(), &first);
+    assert_eq!(
+        id(app.platform.calendar_clients().await.unwrap()),
+        (None, Some("m2".to_owned()))
+    );
+
+    let logs = bookwarden_tests::LogCapture::default();
+    let guard = tracing::subscriber::set_default(bookwarden_shared::telemetry::subscriber(
+        logs.clone(),
+        bookwarden_shared::telemetry::DEFAULT_FILTER,
+    ));
+    let leaked = "do-not-print-this-secret";
+    app.set_calendar_clients(&format!(
+        r#"{{"google": {{"client_id": "g", "client_secret": "{leaked}", "tenant": "common"}}}}"#
+    ))
+    .await;
+    let refused = app.platform.calendar_clients().await.unwrap_err();
+    assert!(matches!(refused, ClientsError::Malformed(_)), "{refused:?}");
+    assert!(!format!("{refused} {refused:?}").contains(leaked));
+    let missing = app
+        .platform
+        .clone()
+        .with_calendar_clients_secret(Some("bookwarden-test/no-such-secret".to_owned()));
+    assert_eq!(
+        missing.calendar_clients().await.unwrap_err(),
+        ClientsError::Unavailable
+    );
+    drop(guard);
+    let logged = logs.text();
+    assert!(logged.contains("calendar clients"), "{logged}");
+    assert!(!logged.contains(leaked), "{logged}");
+
+    // A stack without the secret offers no OAuth provider.
+    let unconfigured = app.platform.clone().with_calendar_clients_secret(None);
+    assert_eq!(
+        unconfigured.calendar_clients().await.unwrap(),
+        &CalendarClients::default()
+    );
+}

@@ -710,3 +710,210 @@ fn only_functions_that_queue_failures_may_send_to_a_queue() {
         assert_eq!(dead_letters, scheduled_or_notified, "{name}");
     }
 }
+
+/// Runs generate.py on a functions file of the test's own, with no routes:
+/// the template it writes, or what it refused.
+fn generate_with(functions_yaml: &str) -> Result<Yaml, String> {
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "bookwarden-functions-{}-{}.yaml",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::write(&path, functions_yaml).expect("write the functions file");
+    let mut child = Command::new(python())
+        .arg(repo_root().join("infra/template/generate.py"))
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run generate.py with the venv (make venv)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"[]")
+        .expect("routes");
+    let out = child.wait_with_output().expect("generate.py exits");
+    let _ = std::fs::remove_file(&path);
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let text = String::from_utf8(out.stdout).expect("UTF-8 template");
+    Ok(YamlLoader::load_from_str(&text)
+        .expect("generated template parses")
+        .remove(0))
+}
+
+/// CRY-5 in a template: every function whose environment names the calendar
+/// clients secret may `GetSecretValue` on exactly that secret and decrypt the
+/// data key only through Secrets Manager for that secret; no other role
+/// mentions Secrets Manager or the secret. Returns the functions that read it.
+fn calendar_client_readers(doc: &Yaml) -> BTreeSet<String> {
+    let resources = doc["Resources"].as_hash().expect("Resources");
+    let mut readers = BTreeSet::new();
+    let mut reader_roles = BTreeSet::new();
+    for (name, function) in resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+    {
+        let name = name.as_str().expect("name");
+        let role = name.replace("Function", "Role");
+        let env = &function["Properties"]["Environment"]["Variables"]["CALENDAR_CLIENTS_SECRET_ID"];
+        let statements: Vec<&Yaml> = doc["Resources"][role.as_str()]["Properties"]["Policies"]
+            .as_vec()
+            .expect("policies")
+            .iter()
+            .flat_map(|p| {
+                p["PolicyDocument"]["Statement"]
+                    .as_vec()
+                    .expect("statements")
+                    .iter()
+            })
+            .collect();
+        let touching: Vec<&Yaml> = statements
+            .iter()
+            .copied()
+            .filter(|s| {
+                let text = format!("{s:?}");
+                text.contains("secretsmanager") || text.contains("CalendarClientsSecret")
+            })
+            .collect();
+        if env.is_badvalue() {
+            assert!(touching.is_empty(), "{name}: {touching:?}");
+            continue;
+        }
+        assert_eq!(env.as_str(), Some("CalendarClientsSecret"), "{name}");
+        assert_eq!(touching.len(), 2, "{name}: {touching:?}");
+        let read = touching
+            .iter()
+            .find(|s| s["Sid"].as_str() == Some("CalendarClients"))
+            .expect("the read statement");
+        assert_eq!(read["Effect"].as_str(), Some("Allow"));
+        assert_eq!(strings(&read["Action"]), ["secretsmanager:GetSecretValue"]);
+        assert_eq!(strings(&read["Resource"]), ["CalendarClientsSecret"]);
+        assert!(read["Condition"].is_badvalue());
+        let key = touching
+            .iter()
+            .find(|s| s["Sid"].as_str() == Some("CalendarClientsKey"))
+            .expect("the decrypt statement");
+        assert_eq!(strings(&key["Action"]), ["kms:Decrypt"], "{name}");
+        assert_eq!(strings(&key["Resource"]), ["DataKey.Arn"], "{name}");
+        let condition = key["Condition"]["StringEquals"]
+            .as_hash()
+            .expect("StringEquals");
+        assert_eq!(condition.len(), 2, "{name}");
+        assert_eq!(
+            key["Condition"]["StringEquals"]["kms:ViaService"].as_str(),
+            Some("secretsmanager.${AWS::Region}.amazonaws.com"),
+            "{name}"
+        );
+        assert_eq!(
+            key["Condition"]["StringEquals"]["kms:EncryptionContext:SecretARN"].as_str(),
+            Some("CalendarClientsSecret"),
+            "{name}"
+        );
+        readers.insert(name.to_owned());
+        reader_roles.insert(role);
+    }
+    // Nothing else (the tenant role, the logs roles, ...) reaches the secret.
+    for (name, role) in resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::IAM::Role"))
+    {
+        let name = name.as_str().expect("name");
+        if reader_roles.contains(name) {
+            continue;
+        }
+        let text = format!("{role:?}");
+        assert!(
+            !text.contains("secretsmanager") && !text.contains("CalendarClientsSecret"),
+            "{name}"
+        );
+    }
+    readers
+}
+
+#[test]
+fn cry5_calendar_clients_live_encrypted_in_one_secret_only_their_readers_can_open() {
+    let secret = &template()["Resources"]["CalendarClientsSecret"];
+    assert_eq!(secret["Type"].as_str(), Some("AWS::SecretsManager::Secret"));
+    let properties = &secret["Properties"];
+    assert_eq!(properties["KmsKeyId"].as_str(), Some("DataKey.Arn"));
+    // The operator puts the value; the template holds none.
+    assert_eq!(properties["SecretString"].as_str(), Some("{}"));
+    assert!(properties["GenerateSecretString"].is_badvalue());
+    assert_eq!(
+        secret["DeletionPolicy"].as_str(),
+        Some("RetainExceptOnCreate")
+    );
+    let skipped: Vec<&str> = secret["Metadata"]["checkov"]["skip"]
+        .as_vec()
+        .expect("skips")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(skipped, ["CKV2_AWS_57"], "rotation happens at the provider");
+    // Functions in the private subnets reach it through an endpoint.
+    let endpoint = &template()["Resources"]["SecretsManagerEndpoint"]["Properties"];
+    assert_eq!(endpoint["VpcEndpointType"].as_str(), Some("Interface"));
+    assert!(endpoint["ServiceName"]
+        .as_str()
+        .is_some_and(|s| s.ends_with(".secretsmanager")));
+    // The key policy leaves use of the data key to IAM (the account root),
+    // so the role statements checked below are what decides.
+    let key_policy = &template()["Resources"]["DataKey"]["Properties"]["KeyPolicy"]["Statement"];
+    assert_eq!(key_policy.as_vec().map(Vec::len), Some(1), "{key_policy:?}");
+    // Whichever functions read it, they read only it.
+    let readers = calendar_client_readers(template());
+    // Nothing in the environment but the secret's id.
+    for (name, function) in functions() {
+        let env = format!("{:?}", function["Properties"]["Environment"]);
+        assert!(!env.contains("client_secret"), "{name}");
+        assert_eq!(
+            readers.contains(name),
+            env.contains("CALENDAR_CLIENTS_SECRET_ID"),
+            "{name}"
+        );
+    }
+    assert!(
+        template()["Globals"]["Function"]["Environment"]["Variables"]["CALENDAR_CLIENTS_SECRET_ID"]
+            .is_badvalue()
+    );
+    // `sam local` against `make dev` reads the local stack's secret.
+    let text = std::fs::read_to_string(repo_root().join("infra/local/sam-local-env.json"))
+        .expect("infra/local/sam-local-env.json");
+    let env: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(
+        env["Parameters"]["CALENDAR_CLIENTS_SECRET_ID"],
+        bookwarden_functions::local::provision::LOCAL_CALENDAR_CLIENTS_SECRET
+    );
+}
+
+#[test]
+fn the_generator_gives_the_calendar_clients_secret_only_to_functions_that_declare_it() {
+    let doc = generate_with(
+        "functions:\n  Fallback: {}\n  \
+         Reads:\n    job: Reads the calendar clients\n    table: [GetItem]\n    calendar_clients: true\n  \
+         Mails:\n    job: Sends mail\n    table: [GetItem]\n    sends_mail: true\n    data_key: [Decrypt]\n  \
+         Plain:\n    job: Nothing of them\n",
+    )
+    .expect("generates");
+    assert_eq!(
+        calendar_client_readers(&doc),
+        BTreeSet::from(["ReadsFunction".to_owned()])
+    );
+    for refused in [
+        "calendar_clients: \"yes\"",
+        "calendar_clients: false",
+        "calendar_clients: [GetSecretValue]",
+        "calendar_client: true",
+    ] {
+        let err = generate_with(&format!(
+            "functions:\n  Fallback: {{}}\n  Reads:\n    job: Reads\n    {refused}\n"
+        ))
+        .expect_err(refused);
+        assert!(err.contains("Reads"), "{refused}: {err}");
+    }
+}

@@ -227,6 +227,7 @@ async fn scoped_app() -> (TestApp, Recorder) {
         sts,
         kms: app.clients.kms.clone(),
         ses: app.clients.ses.clone(),
+        secrets: app.clients.secrets.clone(),
     };
     app.platform = Platform::new(config, clients);
     assert!(app.platform.store.tenant_clients().is_scoped());

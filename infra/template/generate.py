@@ -3,7 +3,8 @@ log group and error alarm per entry of infra/template/functions.yaml.
 
 The routes come from the route table (functions/src/routes.rs) as JSON on
 stdin, a list of {"method", "path", "function"}; `make template` pipes them
-from `cargo run --bin route_table`. A test checks the committed template.yaml
+from `cargo run --bin route_table`. An argument names another functions file
+(tests use one of their own). A test checks the committed template.yaml
 is what this writes.
 
 Every function is defined here once, by kind (route, job), so a change to
@@ -129,6 +130,25 @@ def statements(name, spec):
               - !Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${MailConfigurationSet}
 """
         )
+    if spec.get("calendar_clients"):
+        # The secret, and its data key only as Secrets Manager decrypts it
+        # for this one secret (its encryption context names the secret).
+        out.append(
+            """\
+          - Sid: CalendarClients
+            Effect: Allow
+            Action: secretsmanager:GetSecretValue
+            Resource: !Ref CalendarClientsSecret
+          - Sid: CalendarClientsKey
+            Effect: Allow
+            Action: kms:Decrypt
+            Resource: !GetAtt DataKey.Arn
+            Condition:
+              StringEquals:
+                kms:ViaService: !Sub secretsmanager.${AWS::Region}.amazonaws.com
+                kms:EncryptionContext:SecretARN: !Ref CalendarClientsSecret
+"""
+        )
     if "statements" in spec:
         out.append(raw(spec["statements"], 10))
     return "".join(out)
@@ -151,7 +171,7 @@ SYNC_DLQ_SKIP = """\
 
 SPEC_KEYS = {
     "table", "due_index", "data_key", "sends_mail", "egress", "job", "events_sync",
-    "properties", "statements", "events", "error_threshold",
+    "properties", "statements", "events", "error_threshold", "calendar_clients",
 }
 
 
@@ -161,6 +181,8 @@ def function(name, spec, routes, fallback_paths):
     unknown = set(spec) - SPEC_KEYS
     if unknown:
         fail(f"{name}: unknown keys {sorted(unknown)}")
+    if "calendar_clients" in spec and spec["calendar_clients"] is not True:
+        fail(f"{name}: calendar_clients is true or left out")
     job = spec.get("job")
     if job and routes:
         fail(f"{name}: a job has no routes")
@@ -205,9 +227,11 @@ def function(name, spec, routes, fallback_paths):
     security_group = "MailFunctionSecurityGroup" if egress else "FunctionSecurityGroup"
     subnets = "[!Ref EgressSubnetA, !Ref EgressSubnetB]" if egress else "[!Ref PrivateSubnetA, !Ref PrivateSubnetB]"
     # Tenant sessions keep to the function's own DynamoDB actions (ISO-6).
-    tenant_actions = ""
+    function_env = ""
     if spec.get("table"):
-        tenant_actions = f"          TENANT_ACTIONS: {','.join(spec['table'])}\n"
+        function_env = f"          TENANT_ACTIONS: {','.join(spec['table'])}\n"
+    if spec.get("calendar_clients"):
+        function_env += "          CALENDAR_CLIENTS_SECRET_ID: !Ref CalendarClientsSecret\n"
     dead_letter_statement = ""
     if dead_letter:
         dead_letter_statement = """\
@@ -227,7 +251,7 @@ def function(name, spec, routes, fallback_paths):
       Environment:
         Variables:
           BOOKWARDEN_FUNCTION: {name}
-{tenant_actions}      VpcConfig: !If
+{function_env}      VpcConfig: !If
         - InVpc
         - SecurityGroupIds: [!Ref {security_group}]
           SubnetIds: {subnets}
@@ -321,8 +345,10 @@ def fallback_paths(routes):
 
 
 def main():
+    # Another functions file (tests try the generator on their own).
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "functions.yaml"
     routes = json.load(sys.stdin)
-    spec = yaml.safe_load((HERE / "functions.yaml").read_text())
+    spec = yaml.safe_load(path.read_text())
     functions = spec["functions"]
     by_function = {}
     for r in routes:

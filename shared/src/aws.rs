@@ -15,6 +15,9 @@ pub struct Clients {
     pub kms: aws_sdk_kms::Client,
     /// Outgoing mail.
     pub ses: aws_sdk_sesv2::Client,
+    /// Credentials the platform holds for others: the calendar providers'
+    /// OAuth clients (encrypted under the data key, never in the environment).
+    pub secrets: aws_sdk_secretsmanager::Client,
     /// Tenant-scoped credentials for the table (ISO-6).
     pub sts: aws_sdk_sts::Client,
 }
@@ -43,6 +46,7 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             kms: aws_sdk_kms::Client::new(config),
             ses: aws_sdk_sesv2::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
         }
     }

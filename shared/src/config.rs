@@ -29,6 +29,11 @@ pub struct Config {
     /// Where the calendar providers live (their published endpoints; tests
     /// point them at local peers).
     pub calendar_endpoints: crate::calendar::providers::Endpoints,
+    /// Secrets Manager secret (name or ARN) holding the calendar providers'
+    /// OAuth clients (`CALENDAR_CLIENTS_SECRET_ID`): only its id is
+    /// configured, the value stays encrypted until read. Unset: this function
+    /// offers no OAuth calendar provider.
+    pub calendar_clients_secret: Option<String>,
 }
 
 /// A required variable is missing or empty.
@@ -62,6 +67,7 @@ impl Config {
             app_base_url: required("APP_BASE_URL")?,
             tenant_credentials: crate::store::TenantCredentials::from_env()?,
             calendar_endpoints: crate::calendar::providers::Endpoints::production(),
+            calendar_clients_secret: optional("CALENDAR_CLIENTS_SECRET_ID"),
         })
     }
 

@@ -46,6 +46,13 @@ pub struct Platform {
     /// (WEB-6), built on first use: loading the platform's root
     /// certificates is only worth it in functions that call out.
     fetcher: std::sync::Arc<tokio::sync::OnceCell<net::Fetcher>>,
+    /// Reads the calendar clients secret.
+    secrets: aws_sdk_secretsmanager::Client,
+    /// The calendar providers' OAuth clients, read on first use and then
+    /// kept for the life of the process (one Secrets Manager call per cold
+    /// start of a function that needs them; a failed read is retried on the
+    /// next use).
+    calendar_clients: std::sync::Arc<tokio::sync::OnceCell<calendar::clients::CalendarClients>>,
 }
 
 impl Platform {
@@ -64,6 +71,8 @@ impl Platform {
             )),
             mailer: email::Mailer::new(clients.kms, clients.ses, config.clone()),
             fetcher: std::sync::Arc::default(),
+            secrets: clients.secrets,
+            calendar_clients: std::sync::Arc::default(),
             config,
         }
     }
@@ -73,6 +82,31 @@ impl Platform {
         self.fetcher
             .get_or_try_init(|| async { net::Fetcher::new(net::FetchPolicy::default()) })
             .await
+    }
+
+    /// The calendar providers' OAuth clients: none when this function has no
+    /// `CALENDAR_CLIENTS_SECRET_ID`, otherwise the secret's value, read once.
+    pub async fn calendar_clients(
+        &self,
+    ) -> Result<&calendar::clients::CalendarClients, calendar::clients::ClientsError> {
+        self.calendar_clients
+            .get_or_try_init(|| async {
+                match &self.config.calendar_clients_secret {
+                    None => Ok(calendar::clients::CalendarClients::default()),
+                    Some(id) => calendar::clients::load(&self.secrets, id).await,
+                }
+            })
+            .await
+    }
+
+    /// Test only: the calendar clients come from `secret_id` (read afresh on
+    /// next use), so a test can give its platform clients of its own through
+    /// Secrets Manager. Exists only with the `test-peers` feature.
+    #[cfg(any(test, feature = "test-peers"))]
+    pub fn with_calendar_clients_secret(mut self, secret_id: Option<String>) -> Self {
+        self.config.calendar_clients_secret = secret_id;
+        self.calendar_clients = std::sync::Arc::default();
+        self
     }
 
     /// Test only: outbound requests go through `fetcher` (one that may reach

@@ -237,9 +237,10 @@ async fn google_peers(app: &mut TestApp, auth_args: &[&str]) -> GooglePeers {
     endpoints.google_revoke = auth.provider.revoke_url.as_ref().map(|u| u.to_string());
     endpoints.google_api = google.api().to_string();
     endpoints.redirect_uri = Some(auth.redirect_uri.to_string());
-    app.set_calendar_clients(json!({
-        "google": { "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET }
-    }))
+    app.set_calendar_clients(
+        &json!({ "google": { "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET } })
+            .to_string(),
+    )
     .await;
     GooglePeers { auth, google }
 }

@@ -39,6 +39,9 @@ async fn keys(clients: &Clients) -> provision::Keys {
         provision::create_identity(clients, "mail.bookwarden.test")
             .await
             .expect("create SES identity");
+        provision::create_calendar_clients_secret(clients, &keys)
+            .await
+            .expect("create the calendar clients secret");
         keys
     })
     .await
@@ -212,6 +215,7 @@ impl TestApp {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb_config.build()),
             ses: admin.ses.clone(),
             sts: admin.sts.clone(),
+            secrets: admin.secrets.clone(),
         };
         let config = provision::local_config(&table, &keys, "https://app.bookwarden.test");
         Self {
@@ -275,8 +279,43 @@ impl TestApp {
             kms: self.clients.kms.clone(),
             dynamodb: self.clients.dynamodb.clone(),
             sts: self.clients.sts.clone(),
+            secrets: self.clients.secrets.clone(),
         };
         Platform::new(self.platform.config.clone(), clients)
+    }
+
+    /// Gives this app's platform the calendar clients `value` (the secret's
+    /// JSON text, see `bookwarden_shared::calendar::clients`; malformed text
+    /// too) through Secrets Manager on moto, as in AWS: a secret of this app's
+    /// own, encrypted under the data key, created on the first call and given
+    /// a new version on later ones. The platform reads it on next use;
+    /// clones taken before (a spawned gateway) keep what they had.
+    pub async fn set_calendar_clients(&mut self, value: &str) {
+        let name = format!("bookwarden-test/calendar-clients/{}", self.table);
+        if self.platform.config.calendar_clients_secret.as_deref() == Some(name.as_str()) {
+            self.clients
+                .secrets
+                .put_secret_value()
+                .secret_id(&name)
+                .secret_string(value)
+                .send()
+                .await
+                .expect("put a calendar clients version");
+        } else {
+            self.clients
+                .secrets
+                .create_secret()
+                .name(&name)
+                .kms_key_id(&self.platform.config.data_key_id)
+                .secret_string(value)
+                .send()
+                .await
+                .expect("create a calendar clients secret");
+        }
+        self.platform = self
+            .platform
+            .clone()
+            .with_calendar_clients_secret(Some(name));
     }
 
     /// Makes later requests come from another client address.

@@ -1,7 +1,7 @@
 //! `make dev`: the whole API on http://127.0.0.1:3000 against a local moto.
 //!
-//! Starts moto (serialised), provisions the table, keys and SES identity as
-//! template.yaml does, then serves every route from the in-process handlers.
+//! Starts moto (serialised), provisions the table, keys, calendar clients
+//! secret and SES identity as template.yaml does, then serves every route from the in-process handlers.
 //! Ctrl-C stops everything; moto exits with this process in any case.
 
 use bookwarden_functions::local::{gateway, moto::MotoServer, provision, sdk_config};
@@ -24,18 +24,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let table = "bookwarden-data";
     provision::create_table(&clients, table).await?;
     let keys = provision::create_keys(&clients, "bookwarden").await?;
+    provision::create_calendar_clients_secret(&clients, &keys).await?;
     let config = provision::local_config(table, &keys, &format!("http://127.0.0.1:{port}"));
     provision::create_identity(&clients, &config.mail_domain).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
 
     println!(
         "\nBookwarden is running.\n\n  API            http://127.0.0.1:{port}   (try: curl -i http://127.0.0.1:{port}/health)\n  \
-         AWS stand-in   {moto}   (moto; table {table}, keys {data} and {dkim})\n  \
+         AWS stand-in   {moto}   (moto; table {table}, keys {data} and {dkim},\n                 calendar clients secret {secret})\n  \
          Sent mail      make mail   (latest first; make mail ARGS=--all for every message)\n  \
          DNS records    make dns-records\n\nRoutes:",
         moto = moto.endpoint,
         data = keys.data,
         dkim = keys.dkim,
+        secret = provision::LOCAL_CALENDAR_CLIENTS_SECRET,
     );
     for (method, path) in gateway::served_routes() {
         println!("  {method:<6} {path}");

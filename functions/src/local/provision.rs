@@ -149,6 +149,52 @@ pub async fn create_identity(clients: &Clients, domain: &str) -> Result<(), Prov
     Ok(())
 }
 
+/// The calendar clients secret of a local stack (the template's
+/// `CalendarClientsSecret`; `infra/local/sam-local-env.json` names it too).
+pub const LOCAL_CALENDAR_CLIENTS_SECRET: &str = "bookwarden-local/calendar-clients";
+
+/// The OAuth clients a local stack is registered as, with the local test
+/// OAuth server (infra/test-peers/) standing in for Google and Microsoft:
+/// `(provider, client_id, client_secret)`. Fixed test values, so that the
+/// peer can check them; they open nothing outside the local stack.
+pub const LOCAL_OAUTH_CLIENTS: [(&str, &str, &str); 2] = [
+    ("google", "google-local", "google-local-secret"),
+    ("microsoft", "microsoft-local", "microsoft-local-secret"),
+];
+
+/// The value of a calendar clients secret naming `clients` (see
+/// `bookwarden_shared::calendar::clients`).
+pub fn calendar_clients_value(clients: &[(&str, &str, &str)]) -> String {
+    let providers: serde_json::Map<String, serde_json::Value> = clients
+        .iter()
+        .map(|(provider, id, secret)| {
+            (
+                (*provider).to_owned(),
+                serde_json::json!({"client_id": id, "client_secret": secret}),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(providers).to_string()
+}
+
+/// Creates [`LOCAL_CALENDAR_CLIENTS_SECRET`] holding [`LOCAL_OAUTH_CLIENTS`],
+/// encrypted under the data key as in AWS.
+pub async fn create_calendar_clients_secret(
+    clients: &Clients,
+    keys: &Keys,
+) -> Result<(), ProvisionError> {
+    clients
+        .secrets
+        .create_secret()
+        .name(LOCAL_CALENDAR_CLIENTS_SECRET)
+        .description("OAuth clients of the calendar providers (local test values)")
+        .kms_key_id(&keys.data)
+        .secret_string(calendar_clients_value(&LOCAL_OAUTH_CLIENTS))
+        .send()
+        .await?;
+    Ok(())
+}
+
 /// The configuration the functions get in AWS, for a local stack.
 pub fn local_config(table: &str, keys: &Keys, app_base_url: &str) -> Config {
     Config {
@@ -164,5 +210,7 @@ pub fn local_config(table: &str, keys: &Keys, app_base_url: &str) -> Config {
         // own credentials, explicitly (tests opt in to assumed roles).
         tenant_credentials: bookwarden_shared::store::TenantCredentials::FunctionRole,
         calendar_endpoints: bookwarden_shared::calendar::providers::Endpoints::production(),
+        // Provisioned by `create_calendar_clients_secret`.
+        calendar_clients_secret: Some(LOCAL_CALENDAR_CLIENTS_SECRET.to_owned()),
     }
 }

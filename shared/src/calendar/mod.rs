@@ -11,6 +11,8 @@
 //! - [`ics`]: parse an iCalendar text, expand recurrences in each event's zone
 //!   over a window, drop what does not block (CAL-2);
 //! - [`oauth`]: authorization code with PKCE, refresh and revocation;
+//! - [`clients`]: the platform's own OAuth clients with Google and Microsoft,
+//!   read from Secrets Manager;
 //! - [`google`] and [`microsoft`]: the two OAuth providers' calendar APIs, in
 //!   the busy-only and the incremental tier;
 //! - [`caldav`]: CalDAV servers (iCloud included): free-busy REPORT, or a
@@ -20,6 +22,7 @@
 
 pub mod blocks;
 pub mod caldav;
+pub mod clients;
 pub mod connect;
 pub mod connection;
 pub mod feed;
