@@ -120,7 +120,6 @@ pub enum Handler {
     RescheduleManagedBooking,
     /// `POST /v1/public/tenants/{slug}/unsubscribe`
     Unsubscribe,
-    /// Anything else: 404 or 405 as problem+json.
     /// `POST /v1/tenants/{tenant_id}/me/calendar-connections`
     StartCalendarConnection,
     /// `GET /v1/calendar-connections/oauth/callback`
@@ -139,6 +138,7 @@ pub enum Handler {
     GetPlan,
     /// `PUT /v1/tenants/{tenant_id}/plan`
     SetPlan,
+    /// Anything else: 404 or 405 as problem+json.
     Fallback,
 }
 

@@ -109,12 +109,25 @@ async fn an_ics_feed_blocks_slots_keeps_nothing_else_resyncs_for_free_and_discon
     let shop = shop(&app, "cal-ics").await;
     let feeds = start_feed_server();
     let day = future_day();
-    let url = serve_feed(&feeds, "work", &feed_body(day, 10), "text/calendar", Some("\"v1\""), None).await;
+    let url = serve_feed(
+        &feeds,
+        "work",
+        &feed_body(day, 10),
+        "text/calendar",
+        Some("\"v1\""),
+        None,
+    )
+    .await;
     let connect = json!({ "provider": "ics", "url": url.replace("https://", "webcal://") });
 
     // Free plan: no connections.
     let r = app
-        .call(As::Session(&shop.session), "POST", &connections_path(&shop.session), Some(connect.clone()))
+        .call(
+            As::Session(&shop.session),
+            "POST",
+            &connections_path(&shop.session),
+            Some(connect.clone()),
+        )
         .await;
     assert_eq!(r.status, 409, "{}", r.body);
     assert!(r.problem_type().ends_with("plan-required"));
@@ -122,7 +135,12 @@ async fn an_ics_feed_blocks_slots_keeps_nothing_else_resyncs_for_free_and_discon
     set_plan(&app, &shop, "paid").await;
     assert!(at_hour(&slots(&app, &shop, day).await, 10));
     let r = app
-        .call(As::Session(&shop.session), "POST", &connections_path(&shop.session), Some(connect))
+        .call(
+            As::Session(&shop.session),
+            "POST",
+            &connections_path(&shop.session),
+            Some(connect),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let conn = r.json();
@@ -133,11 +151,18 @@ async fn an_ics_feed_blocks_slots_keeps_nothing_else_resyncs_for_free_and_discon
 
     let open = slots(&app, &shop, day).await;
     assert!(!at_hour(&open, 10), "the meeting blocks 10:00");
-    assert!(!at_hour(&open, 9), "a 60-minute slot at 09:00 would run into it");
+    assert!(
+        !at_hour(&open, 9),
+        "a 60-minute slot at 09:00 would run into it"
+    );
     assert!(at_hour(&open, 13), "a free event does not block");
     assert!(at_hour(&open, 15), "a cancelled event does not block");
     assert_nothing_kept(&app).await;
-    assert_eq!(feed_hits(&feeds, "work").await, 2, "the check on connect and the first sync");
+    assert_eq!(
+        feed_hits(&feeds, "work").await,
+        2,
+        "the check on connect and the first sync"
+    );
 
     // The schedule's next pass: the feed answers 304, nothing is parsed or written.
     let before = table_text(&app).await;
@@ -155,26 +180,54 @@ async fn an_ics_feed_blocks_slots_keeps_nothing_else_resyncs_for_free_and_discon
     assert_eq!(blocks(&before), blocks(&table_text(&app).await));
 
     // The meeting moves upstream: the next pass follows.
-    serve_feed(&feeds, "work", &feed_body(day, 14), "text/calendar", Some("\"v2\""), None).await;
-    bookwarden_shared::calendar::sync::run_due(&app.platform, now + 1202, 50, std::time::Duration::from_secs(30)).await;
+    serve_feed(
+        &feeds,
+        "work",
+        &feed_body(day, 14),
+        "text/calendar",
+        Some("\"v2\""),
+        None,
+    )
+    .await;
+    bookwarden_shared::calendar::sync::run_due(
+        &app.platform,
+        now + 1202,
+        50,
+        std::time::Duration::from_secs(30),
+    )
+    .await;
     let open = slots(&app, &shop, day).await;
     assert!(at_hour(&open, 10) && !at_hour(&open, 14), "{open:?}");
 
     // Disconnect: connection, credential and blocks go; audited; told.
     let r = app
-        .call(As::Session(&shop.session), "DELETE", &format!("{}/{id}", connections_path(&shop.session)), None)
+        .call(
+            As::Session(&shop.session),
+            "DELETE",
+            &format!("{}/{id}", connections_path(&shop.session)),
+            None,
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
     assert!(at_hour(&slots(&app, &shop, day).await, 14));
     let text = table_text(&app).await;
-    assert!(!text.contains(&format!("#CAL#{id}")), "no block of the connection is left");
-    assert!(!text.contains(&format!("CONN#{id}")), "the connection is gone");
+    assert!(
+        !text.contains(&format!("#CAL#{id}")),
+        "no block of the connection is left"
+    );
+    assert!(
+        !text.contains(&format!("CONN#{id}")),
+        "the connection is gone"
+    );
     let actions = app.audit_actions(&shop.session).await;
     assert!(actions.iter().any(|a| a == "calendar.connected"));
     assert!(actions.iter().any(|a| a == "calendar.disconnected"));
     app.deliver_mail().await;
     let mails = app.mail_to(&shop.owner.email).await;
-    assert!(mails.iter().any(|m| decoded(m).contains("disconnected")), "a notice of the disconnection");
+    assert!(
+        mails.iter().any(|m| decoded(m).contains("disconnected")),
+        "a notice of the disconnection"
+    );
 }
 
 #[tokio::test]
@@ -191,7 +244,12 @@ async fn refused_feed_addresses_and_bad_input_answer_422_and_store_nothing() {
         json!({ "provider": "caldav", "server_url": "https://[::1]/", "username": "a", "password": "b" }),
     ] {
         let r = app
-            .call(As::Session(&shop.session), "POST", &connections_path(&shop.session), Some(body.clone()))
+            .call(
+                As::Session(&shop.session),
+                "POST",
+                &connections_path(&shop.session),
+                Some(body.clone()),
+            )
             .await;
         assert_eq!(r.status, 422, "{body}: {}", r.body);
     }
@@ -202,7 +260,12 @@ async fn refused_feed_addresses_and_bad_input_answer_422_and_store_nothing() {
         json!({ "provider": "ics", "url": "https://x", "extra": 1 }),
     ] {
         let r = app
-            .call(As::Session(&shop.session), "POST", &connections_path(&shop.session), Some(body.clone()))
+            .call(
+                As::Session(&shop.session),
+                "POST",
+                &connections_path(&shop.session),
+                Some(body.clone()),
+            )
             .await;
         assert!(matches!(r.status, 400 | 422), "{body}: {}", r.body);
     }
@@ -264,11 +327,17 @@ async fn consent(app: &TestApp, peers: &GooglePeers, session: &Session, user: &s
         .map(|(_, v)| v.into_owned())
         .unwrap();
     assert!(scopes.contains("calendar.events.readonly"), "{scopes}");
-    assert!(url.query_pairs().any(|(k, v)| k == "code_challenge_method" && v == "S256"));
+    assert!(url
+        .query_pairs()
+        .any(|(k, v)| k == "code_challenge_method" && v == "S256"));
     peers.auth.consent(&test_fetcher(), &url, user).await
 }
 
-async fn callback(app: &TestApp, session: &Session, landing: &Value) -> bookwarden_tests::TestResponse {
+async fn callback(
+    app: &TestApp,
+    session: &Session,
+    landing: &Value,
+) -> bookwarden_tests::TestResponse {
     let path = format!(
         "/v1/calendar-connections/oauth/callback?code={}&state={}",
         landing["code"].as_str().unwrap_or_default(),
@@ -289,11 +358,15 @@ async fn google_connects_with_pkce_bound_to_the_session_breaks_once_when_revoked
         .google
         .calendar(user, json!({ "summary": "Work", "primary": true }))
         .await;
-    let mut meeting = super::google::google_event("Quarterly-Board-Review", berlin(day, 11), berlin(day, 12));
+    let mut meeting =
+        super::google::google_event("Quarterly-Board-Review", berlin(day, 11), berlin(day, 12));
     meeting["description"] = json!("Confidential-Agenda-Notes");
     meeting["location"] = json!("Room-4711-Basement");
     meeting["attendees"] = json!([{ "email": "ceo.private@example.org", "displayName": "Dr-Jekyll-Consultation", "responseStatus": "accepted" }]);
-    peers.google.put_event(user, &cal, "meeting1", meeting).await;
+    peers
+        .google
+        .put_event(user, &cal, "meeting1", meeting)
+        .await;
 
     // Another session of the same user cannot finish what this one started.
     let landing = consent(&app, &peers, &shop.session, user).await;
@@ -316,16 +389,39 @@ async fn google_connects_with_pkce_bound_to_the_session_breaks_once_when_revoked
     // invalid_grant, marks the connection broken and tells the user once.
     peers.auth.revoke_user(&test_fetcher(), user).await;
     let now = bookwarden_shared::clock::now_unix();
-    let pass = |at| bookwarden_shared::calendar::sync::run_due(&app.platform, at, 50, std::time::Duration::from_secs(30));
+    let pass = |at| {
+        bookwarden_shared::calendar::sync::run_due(
+            &app.platform,
+            at,
+            50,
+            std::time::Duration::from_secs(30),
+        )
+    };
     let report = pass(now + 601).await;
     assert_eq!(report.failed, 1, "{report:?}");
-    let list = app.call(As::Session(&shop.session), "GET", &connections_path(&shop.session), None).await;
+    let list = app
+        .call(
+            As::Session(&shop.session),
+            "GET",
+            &connections_path(&shop.session),
+            None,
+        )
+        .await;
     let listed = &list.json()["connections"][0];
     assert_eq!(listed["status"], "broken", "{listed}");
     assert_eq!(listed["last_error"], "grant_revoked");
-    assert_eq!(pass(now + 1800).await, Default::default(), "a broken connection is not synced");
+    assert_eq!(
+        pass(now + 1800).await,
+        Default::default(),
+        "a broken connection is not synced"
+    );
     let r = app
-        .call(As::Session(&shop.session), "POST", &format!("{}/{id}/sync", connections_path(&shop.session)), None)
+        .call(
+            As::Session(&shop.session),
+            "POST",
+            &format!("{}/{id}/sync", connections_path(&shop.session)),
+            None,
+        )
         .await;
     assert_eq!(r.status, 409, "{}", r.body);
     app.deliver_mail().await;
@@ -340,7 +436,12 @@ async fn google_connects_with_pkce_bound_to_the_session_breaks_once_when_revoked
     // Disconnect reaches the provider's revocation endpoint.
     let revocations_before = peers.auth.stats(&test_fetcher()).await["revocations"].clone();
     let r = app
-        .call(As::Session(&shop.session), "DELETE", &format!("{}/{id}", connections_path(&shop.session)), None)
+        .call(
+            As::Session(&shop.session),
+            "DELETE",
+            &format!("{}/{id}", connections_path(&shop.session)),
+            None,
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
     let stats = peers.auth.stats(&test_fetcher()).await;
@@ -354,17 +455,30 @@ async fn parallel_callbacks_connect_once() {
     let shop = shop(&app, "cal-race").await;
     set_plan(&app, &shop, "paid").await;
     let peers = google_peers(&mut app, &[]).await;
-    peers.google.calendar("bob@example.com", json!({ "summary": "Bob" })).await;
+    peers
+        .google
+        .calendar("bob@example.com", json!({ "summary": "Bob" }))
+        .await;
     let landing = consent(&app, &peers, &shop.session, "bob@example.com").await;
-    let statuses = futures_util::future::join_all(
-        (0..6).map(|_| callback(&app, &shop.session, &landing)),
-    )
-    .await
-    .iter()
-    .map(|r| r.status)
-    .collect::<Vec<_>>();
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
-    let list = app.call(As::Session(&shop.session), "GET", &connections_path(&shop.session), None).await;
+    let statuses =
+        futures_util::future::join_all((0..6).map(|_| callback(&app, &shop.session, &landing)))
+            .await
+            .iter()
+            .map(|r| r.status)
+            .collect::<Vec<_>>();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    let list = app
+        .call(
+            As::Session(&shop.session),
+            "GET",
+            &connections_path(&shop.session),
+            None,
+        )
+        .await;
     assert_eq!(list.json()["connections"].as_array().unwrap().len(), 1);
 }
 
@@ -375,7 +489,14 @@ async fn caldav_connects_with_an_app_password_and_the_free_plan_disconnects_ever
     set_plan(&app, &shop, "paid").await;
     let radicale = start_radicale(&[(ALICE, ALICE_PASSWORD)], true);
     let day = future_day();
-    let path = make_calendar(&radicale, (ALICE, ALICE_PASSWORD), "work", "Work", &["VEVENT"]).await;
+    let path = make_calendar(
+        &radicale,
+        (ALICE, ALICE_PASSWORD),
+        "work",
+        "Work",
+        &["VEVENT"],
+    )
+    .await;
     let ics = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Tests//EN\r\nBEGIN:VEVENT\r\nUID:dav1@example.org\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:Quarterly-Board-Review\r\nLOCATION:Room-4711-Basement\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         ics_stamp(berlin(day, 12)),
@@ -404,14 +525,28 @@ async fn caldav_connects_with_an_app_password_and_the_free_plan_disconnects_ever
     assert_eq!(r.json()["status"], "active", "{}", r.body);
     assert!(!at_hour(&slots(&app, &shop, day).await, 12));
     let text = table_text(&app).await;
-    assert!(!text.contains(ALICE_PASSWORD) && !text.contains("Room-4711"), "credentials and details are not stored in the clear");
+    assert!(
+        !text.contains(ALICE_PASSWORD) && !text.contains("Room-4711"),
+        "credentials and details are not stored in the clear"
+    );
 
     // Moving to the free plan disconnects every calendar of the business.
     set_plan(&app, &shop, "free").await;
-    let list = app.call(As::Session(&shop.session), "GET", &connections_path(&shop.session), None).await;
+    let list = app
+        .call(
+            As::Session(&shop.session),
+            "GET",
+            &connections_path(&shop.session),
+            None,
+        )
+        .await;
     assert_eq!(list.json()["connections"], json!([]));
     assert!(at_hour(&slots(&app, &shop, day).await, 12));
-    assert!(app.audit_actions(&shop.session).await.iter().any(|a| a == "tenant.plan_free"));
+    assert!(app
+        .audit_actions(&shop.session)
+        .await
+        .iter()
+        .any(|a| a == "tenant.plan_free"));
 }
 
 #[tokio::test]
@@ -420,22 +555,44 @@ async fn staff_see_only_their_own_connections_and_keys_cannot_touch_them() {
     let shop = shop(&app, "cal-own").await;
     set_plan(&app, &shop, "paid").await;
     let feeds = start_feed_server();
-    let url = serve_feed(&feeds, "own", &feed_body(future_day(), 10), "text/calendar", None, None).await;
+    let url = serve_feed(
+        &feeds,
+        "own",
+        &feed_body(future_day(), 10),
+        "text/calendar",
+        None,
+        None,
+    )
+    .await;
     let r = app
-        .call(As::Session(&shop.session), "POST", &connections_path(&shop.session), Some(json!({ "provider": "ics", "url": url })))
+        .call(
+            As::Session(&shop.session),
+            "POST",
+            &connections_path(&shop.session),
+            Some(json!({ "provider": "ics", "url": url })),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let id = r.json()["id"].as_str().unwrap().to_owned();
     let (_, staff) = app.member(&shop.session, &shop.owner, "staff").await;
-    let list = app.call(As::Session(&staff), "GET", &connections_path(&staff), None).await;
+    let list = app
+        .call(As::Session(&staff), "GET", &connections_path(&staff), None)
+        .await;
     assert_eq!(list.json()["connections"], json!([]));
     for (method, suffix) in [("DELETE", ""), ("POST", "/sync"), ("GET", "/calendars")] {
         let r = app
-            .call(As::Session(&staff), method, &format!("{}/{id}{suffix}", connections_path(&staff)), None)
+            .call(
+                As::Session(&staff),
+                method,
+                &format!("{}/{id}{suffix}", connections_path(&staff)),
+                None,
+            )
             .await;
         assert_eq!(r.status, 404, "{method} {suffix}: {}", r.body);
     }
     let (key, _) = app.api_key(&shop.session, &["read", "admin"]).await;
-    let r = app.call(As::Key(&key), "GET", &connections_path(&shop.session), None).await;
+    let r = app
+        .call(As::Key(&key), "GET", &connections_path(&shop.session), None)
+        .await;
     assert_eq!(r.status, 403, "{}", r.body);
 }

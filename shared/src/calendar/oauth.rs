@@ -315,7 +315,31 @@ pub fn authorization(
 /// Exchanges the authorization `code` (with the PKCE verifier sealed when
 /// the authorization URL was made) for tokens. `redirect_uri` must be the
 /// one the authorization URL carried.
-pub async fn exchange_code(
+pub fn exchange_code<'a>(
+    fetcher: &'a Fetcher,
+    provider: &'a OAuthProvider,
+    redirect_uri: &'a Url,
+    code: &'a str,
+    pkce_verifier: &'a str,
+    now: i64,
+) -> SendFuture<'a, Result<Tokens, OAuthError>> {
+    Box::pin(exchange_code_inner(
+        fetcher,
+        provider,
+        redirect_uri,
+        code,
+        pkce_verifier,
+        now,
+    ))
+}
+
+/// A boxed `Send` future. The `oauth2` crate's request futures are generic
+/// over its client trait's lifetime, which the compiler cannot prove `Send`
+/// for every lifetime once they sit inside a route's boxed future; boxing
+/// them here, at one lifetime, settles it.
+pub type SendFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+async fn exchange_code_inner(
     fetcher: &Fetcher,
     provider: &OAuthProvider,
     redirect_uri: &Url,
@@ -323,7 +347,7 @@ pub async fn exchange_code(
     pkce_verifier: &str,
     now: i64,
 ) -> Result<Tokens, OAuthError> {
-    let http = Http(fetcher);
+    let http = Http(fetcher.clone());
     let response = token_client(provider)
         .set_redirect_uri(RedirectUrl::from_url(redirect_uri.clone()))
         .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -337,27 +361,37 @@ pub async fn exchange_code(
 /// Gets a fresh access token with `refresh_token`. Providers may rotate the
 /// refresh token (Microsoft does): [`Tokens::refresh_token`] is the new one
 /// when the server sent one, and the caller must store it.
-pub async fn refresh(
-    fetcher: &Fetcher,
-    provider: &OAuthProvider,
-    refresh_token: &str,
+pub fn refresh<'a>(
+    fetcher: &'a Fetcher,
+    provider: &'a OAuthProvider,
+    refresh_token: &'a str,
     now: i64,
-) -> Result<Tokens, OAuthError> {
-    refresh_with_scopes(fetcher, provider, refresh_token, &[], now).await
+) -> SendFuture<'a, Result<Tokens, OAuthError>> {
+    refresh_with_scopes(fetcher, provider, refresh_token, &[], now)
 }
 
 /// [`refresh`], asking for `scopes` (a subset of those granted). Microsoft's
 /// v2 token endpoint documents `scope` on the refresh request; an empty
 /// slice sends none, which RFC 6749 §6 reads as "the scopes originally
 /// granted".
-pub async fn refresh_with_scopes(
+pub fn refresh_with_scopes<'a>(
+    fetcher: &'a Fetcher,
+    provider: &'a OAuthProvider,
+    refresh_token: &'a str,
+    scopes: &'a [&'a str],
+    now: i64,
+) -> SendFuture<'a, Result<Tokens, OAuthError>> {
+    Box::pin(refresh_inner(fetcher, provider, refresh_token, scopes, now))
+}
+
+async fn refresh_inner(
     fetcher: &Fetcher,
     provider: &OAuthProvider,
     refresh_token: &str,
     scopes: &[&str],
     now: i64,
 ) -> Result<Tokens, OAuthError> {
-    let http = Http(fetcher);
+    let http = Http(fetcher.clone());
     let token = RefreshToken::new(refresh_token.to_owned());
     let response = token_client(provider)
         .exchange_refresh_token(&token)
@@ -373,7 +407,15 @@ pub async fn refresh_with_scopes(
 /// kind of token works. A token the server reports as already invalid
 /// (`invalid_token`, which Google answers for a revoked token) counts as
 /// revoked. [`OAuthError::NoRevocation`] when the provider has no endpoint.
-pub async fn revoke(
+pub fn revoke<'a>(
+    fetcher: &'a Fetcher,
+    provider: &'a OAuthProvider,
+    token: &'a str,
+) -> SendFuture<'a, Result<(), OAuthError>> {
+    Box::pin(revoke_inner(fetcher, provider, token))
+}
+
+async fn revoke_inner(
     fetcher: &Fetcher,
     provider: &OAuthProvider,
     token: &str,
@@ -382,7 +424,7 @@ pub async fn revoke(
         .revoke_url
         .clone()
         .ok_or(OAuthError::NoRevocation)?;
-    let http = Http(fetcher);
+    let http = Http(fetcher.clone());
     let result = token_client(provider)
         .set_revocation_url(RevocationUrl::from_url(revoke_url))
         .revoke_token(Unhinted(token.to_owned()))
@@ -527,10 +569,12 @@ enum HttpError {
     Unavailable,
 }
 
-/// Our [`Fetcher`] as the `oauth2` crate's HTTP client.
-struct Http<'f>(&'f Fetcher);
+/// Our [`Fetcher`] as the `oauth2` crate's HTTP client. It holds its own
+/// handle (a cheap clone: the TLS configuration is shared), so it is a client
+/// for every lifetime the crate asks for.
+struct Http(Fetcher);
 
-impl<'c, 'f: 'c> AsyncHttpClient<'c> for Http<'f> {
+impl<'c> AsyncHttpClient<'c> for Http {
     type Error = HttpError;
     type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>>;
 
