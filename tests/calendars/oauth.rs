@@ -339,7 +339,7 @@ async fn a_grant_the_user_revoked_fails_refresh_with_invalid_grant() {
     .await;
     assert_eq!(result.clone().err(), Some(OAuthError::InvalidGrant));
     assert_eq!(
-        ProviderError::from(result.err().expect("error")).class(),
+        ProviderError::from(result.expect_err("error")).class(),
         "grant_revoked"
     );
     let introspection = server.introspect(&fetcher, &alice.access_token).await;
@@ -436,7 +436,7 @@ async fn a_wrong_client_secret_is_our_configuration_not_a_revoked_grant() {
         Some(OAuthError::Rejected("invalid_client".into()))
     );
     assert_eq!(
-        ProviderError::from(result.err().expect("error")).class(),
+        ProviderError::from(result.expect_err("error")).class(),
         "protocol"
     );
 }
@@ -478,7 +478,7 @@ async fn an_unreachable_or_refused_token_endpoint_is_a_fetch_error() {
         NOW,
     )
     .await;
-    let error = result.err().expect("refused");
+    let error = result.expect_err("refused");
     assert!(
         matches!(error, OAuthError::Fetch(FetchError::Refused(_))),
         "{error:?}"

@@ -509,9 +509,9 @@ fn token_error(error: RequestTokenError<HttpError, BasicErrorResponse>) -> OAuth
     }
 }
 
-fn request_error<T: ErrorResponse + 'static>(error: RequestTokenError<HttpError, T>) -> OAuthError
+fn request_error<T>(error: RequestTokenError<HttpError, T>) -> OAuthError
 where
-    T: ServerCode,
+    T: ErrorResponse + ServerCode + 'static,
 {
     match error {
         RequestTokenError::ServerResponse(response) => {
