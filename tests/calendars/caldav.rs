@@ -78,6 +78,7 @@ pub(crate) async fn make_calendar(
     components: &[&str],
 ) -> String {
     let path = format!("/{user}/{slug}/");
+    let name = name.replace('&', "&amp;").replace('<', "&lt;");
     let comps: String = components
         .iter()
         .map(|c| format!(r#"<C:comp name="{c}"/>"#))

@@ -161,17 +161,16 @@ async fn principal(
     fetcher: &Fetcher,
     account: &CalDavAccount<'_>,
 ) -> Result<Target, ProviderError> {
-    let named = propfind(fetcher, account, account.server, "0", PRINCIPAL).await;
-    match named {
-        Ok((found, base)) => {
-            if let Some(principal) = principal_in(&found, &base) {
+    // Wrong credentials are wrong everywhere (`send` turns 401 into
+    // GrantRevoked); any other failure here (404, 405, or 403 on a path the
+    // account may not read) may be fixed by the well-known URL.
+    let named = send(fetcher, account, "PROPFIND", account.server, "0", PRINCIPAL).await?;
+    if named.status == StatusCode::MULTI_STATUS {
+        if let Ok(found) = multistatus::parse(&named.body) {
+            if let Some(principal) = principal_in(&found, &named.target) {
                 return Ok(principal);
             }
         }
-        // Wrong credentials are wrong everywhere; anything else (a 404 or
-        // 405 on a bare host name) may be fixed by the well-known URL.
-        Err(ProviderError::GrantRevoked) => return Err(ProviderError::GrantRevoked),
-        Err(_) => {}
     }
     let well_known =
         resolve(account.server, "/.well-known/caldav").ok_or(ProviderError::Protocol)?;
