@@ -127,7 +127,8 @@ impl ProviderFake {
     /// Invalidates every sync token / delta link: the next incremental read
     /// answers 410.
     pub(crate) async fn invalidate_sync(&self) {
-        self.admin(Method::POST, &["invalidate-sync"], json!({})).await;
+        self.admin(Method::POST, &["invalidate-sync"], json!({}))
+            .await;
     }
 
     /// The next `count` API requests answer 429 with `retry_after`.
@@ -149,7 +150,9 @@ impl ProviderFake {
 
 /// Unix seconds of a UTC date-time.
 pub(crate) fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> i64 {
-    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap().timestamp()
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .unwrap()
+        .timestamp()
 }
 
 /// A timed Google event in UTC.
@@ -251,25 +254,47 @@ async fn google_full_then_incremental_reports_exactly_what_changed() {
     )
     .await;
 
-    let full = read(&fake, &cal, SyncFrom::Full, chrono_tz::UTC).await.unwrap();
+    let full = read(&fake, &cal, SyncFrom::Full, chrono_tz::UTC)
+        .await
+        .unwrap();
     assert!(full.full);
     assert_eq!(full.changes.len(), 6, "{:?}", full.changes);
     let first = upserts(&full)[0];
     assert_eq!(
-        (first.source_id.as_str(), first.start, first.end, &first.summary),
+        (
+            first.source_id.as_str(),
+            first.start,
+            first.end,
+            &first.summary
+        ),
         ("keep", day(2), day(2) + 3600, &None)
     );
 
-    let quiet = read(&fake, &cal, SyncFrom::Token(&full.next_token), chrono_tz::UTC)
-        .await
-        .unwrap();
+    let quiet = read(
+        &fake,
+        &cal,
+        SyncFrom::Token(&full.next_token),
+        chrono_tz::UTC,
+    )
+    .await
+    .unwrap();
     assert!(!quiet.full);
     assert!(quiet.changes.is_empty(), "{:?}", quiet.changes);
 
-    fake.put_event("alice", &cal, "new", google_event("new", day(10), day(10) + 1800))
-        .await;
-    fake.put_event("alice", &cal, "move", google_event("move", day(11), day(11) + 3600))
-        .await;
+    fake.put_event(
+        "alice",
+        &cal,
+        "new",
+        google_event("new", day(10), day(10) + 1800),
+    )
+    .await;
+    fake.put_event(
+        "alice",
+        &cal,
+        "move",
+        google_event("move", day(11), day(11) + 3600),
+    )
+    .await;
     fake.delete_event("alice", &cal, "gone").await;
     fake.patch_event("alice", &cal, "cancel", json!({"status": "cancelled"}))
         .await;
@@ -283,8 +308,13 @@ async fn google_full_then_incremental_reports_exactly_what_changed() {
         ]}),
     )
     .await;
-    fake.patch_event("alice", &cal, "free", json!({"transparency": "transparent"}))
-        .await;
+    fake.patch_event(
+        "alice",
+        &cal,
+        "free",
+        json!({"transparency": "transparent"}),
+    )
+    .await;
     fake.patch_event(
         "alice",
         &cal,
@@ -293,9 +323,14 @@ async fn google_full_then_incremental_reports_exactly_what_changed() {
     )
     .await;
 
-    let delta = read(&fake, &cal, SyncFrom::Token(&quiet.next_token), chrono_tz::UTC)
-        .await
-        .unwrap();
+    let delta = read(
+        &fake,
+        &cal,
+        SyncFrom::Token(&quiet.next_token),
+        chrono_tz::UTC,
+    )
+    .await
+    .unwrap();
     let changed: Vec<(&str, i64)> = upserts(&delta)
         .iter()
         .map(|occurrence| (occurrence.source_id.as_str(), occurrence.start))
@@ -306,12 +341,16 @@ async fn google_full_then_incremental_reports_exactly_what_changed() {
         vec!["cancel", "decline", "free", "gone", "old"]
     );
 
-    let after = read(&fake, &cal, SyncFrom::Token(&delta.next_token), chrono_tz::UTC)
-        .await
-        .unwrap();
+    let after = read(
+        &fake,
+        &cal,
+        SyncFrom::Token(&delta.next_token),
+        chrono_tz::UTC,
+    )
+    .await
+    .unwrap();
     assert!(after.changes.is_empty());
 }
-
 
 #[tokio::test]
 async fn google_weekly_recurrence_keeps_its_local_time_across_dst() {
@@ -390,25 +429,45 @@ async fn google_pages_are_followed_to_the_sync_token() {
     let (fake, cal) = google_with_alice(&["--page-size", "2"]).await;
     for day in 1..=7 {
         let start = at(2026, 4, day, 12, 0);
-        fake.put_event("alice", &cal, &format!("e{day}"), google_event("x", start, start + 600))
-            .await;
+        fake.put_event(
+            "alice",
+            &cal,
+            &format!("e{day}"),
+            google_event("x", start, start + 600),
+        )
+        .await;
     }
-    let full = read(&fake, &cal, SyncFrom::Full, chrono_tz::UTC).await.unwrap();
-    assert_eq!(upserts(&full).len(), 7);
-    assert_eq!(fake.requests("events.list").await, 4);
-    let quiet = read(&fake, &cal, SyncFrom::Token(&full.next_token), chrono_tz::UTC)
+    let full = read(&fake, &cal, SyncFrom::Full, chrono_tz::UTC)
         .await
         .unwrap();
+    assert_eq!(upserts(&full).len(), 7);
+    assert_eq!(fake.requests("events.list").await, 4);
+    let quiet = read(
+        &fake,
+        &cal,
+        SyncFrom::Token(&full.next_token),
+        chrono_tz::UTC,
+    )
+    .await
+    .unwrap();
     assert!(quiet.changes.is_empty());
 }
 
 #[tokio::test]
 async fn google_expired_sync_token_asks_for_a_full_sync() {
     let (fake, cal) = google_with_alice(&[]).await;
-    let full = read(&fake, &cal, SyncFrom::Full, chrono_tz::UTC).await.unwrap();
+    let full = read(&fake, &cal, SyncFrom::Full, chrono_tz::UTC)
+        .await
+        .unwrap();
     fake.invalidate_sync().await;
     assert_eq!(
-        read(&fake, &cal, SyncFrom::Token(&full.next_token), chrono_tz::UTC).await,
+        read(
+            &fake,
+            &cal,
+            SyncFrom::Token(&full.next_token),
+            chrono_tz::UTC
+        )
+        .await,
         Err(ProviderError::SyncStateExpired)
     );
     assert_eq!(
@@ -437,7 +496,9 @@ async fn google_throttling_reports_the_retry_after() {
         }) => assert!((100..=120).contains(&secs), "{secs}"),
         other => panic!("expected throttling, got {other:?}"),
     }
-    assert!(read(&fake, &cal, SyncFrom::Full, chrono_tz::UTC).await.is_ok());
+    assert!(read(&fake, &cal, SyncFrom::Full, chrono_tz::UTC)
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -445,7 +506,10 @@ async fn google_free_busy_chunks_long_windows_and_merges_what_they_split() {
     let fake = ProviderFake::google(&["--freebusy-max-days", "90"]);
     fake.token("fb-token", "alice", FREEBUSY).await;
     let cal = fake
-        .calendar("alice", json!({"id": "alice@example.com", "summary": "Alice"}))
+        .calendar(
+            "alice",
+            json!({"id": "alice@example.com", "summary": "Alice"}),
+        )
         .await;
     let window = Window {
         start: at(2026, 3, 1, 0, 0),
@@ -453,29 +517,56 @@ async fn google_free_busy_chunks_long_windows_and_merges_what_they_split() {
     };
     // Straddles the first 60-day piece's end.
     let boundary = window.start + google::FREE_BUSY_SPAN_SECS;
-    fake.put_event("alice", &cal, "straddle", google_event("x", boundary - 3600, boundary + 3600))
-        .await;
-    fake.put_event("alice", &cal, "late", google_event("x", window.start + 150 * 86_400, window.start + 150 * 86_400 + 1800))
-        .await;
+    fake.put_event(
+        "alice",
+        &cal,
+        "straddle",
+        google_event("x", boundary - 3600, boundary + 3600),
+    )
+    .await;
+    fake.put_event(
+        "alice",
+        &cal,
+        "late",
+        google_event(
+            "x",
+            window.start + 150 * 86_400,
+            window.start + 150 * 86_400 + 1800,
+        ),
+    )
+    .await;
     let mut free = google_event("x", window.start + 86_400, window.start + 90_000);
     free["transparency"] = json!("transparent");
     fake.put_event("alice", &cal, "free", free).await;
 
-    let busy = google::free_busy(&fake.fetcher, &fake.api(), "fb-token", &[cal.clone()], window)
-        .await
-        .unwrap();
+    let busy = google::free_busy(
+        &fake.fetcher,
+        &fake.api(),
+        "fb-token",
+        &[cal.clone()],
+        window,
+    )
+    .await
+    .unwrap();
     let spans: Vec<(i64, i64)> = busy.iter().map(|o| (o.start, o.end)).collect();
     assert_eq!(
         spans,
         vec![
             (boundary - 3600, boundary + 3600),
-            (window.start + 150 * 86_400, window.start + 150 * 86_400 + 1800)
+            (
+                window.start + 150 * 86_400,
+                window.start + 150 * 86_400 + 1800
+            )
         ]
     );
     assert!(busy.iter().all(|o| o.summary.is_none()));
     assert_eq!(
         busy[0].source_id,
-        format!("fb/alice@example.com/{}/{}", boundary - 3600, boundary + 3600)
+        format!(
+            "fb/alice@example.com/{}/{}",
+            boundary - 3600,
+            boundary + 3600
+        )
     );
     assert_eq!(fake.requests("freeBusy.query").await, 4);
 
@@ -528,9 +619,16 @@ async fn google_scopes_are_enforced_like_the_real_api() {
 #[tokio::test]
 async fn google_calendar_list_is_read_to_the_end_with_the_primary_flag() {
     let (fake, _) = google_with_alice(&["--page-size", "2"]).await;
-    for (id, name) in [("team#x@group.calendar.google.com", "Team"), ("c2", "Two"), ("c3", "Three")] {
-        fake.calendar("alice", json!({"id": id, "summary": name, "primary": false}))
-            .await;
+    for (id, name) in [
+        ("team#x@group.calendar.google.com", "Team"),
+        ("c2", "Two"),
+        ("c3", "Three"),
+    ] {
+        fake.calendar(
+            "alice",
+            json!({"id": id, "summary": name, "primary": false}),
+        )
+        .await;
     }
     let mut calendars = google::calendars(&fake.fetcher, &fake.api(), "alice-token")
         .await
@@ -550,6 +648,12 @@ async fn google_calendar_list_is_read_to_the_end_with_the_primary_flag() {
         ]
     );
     // Ids with '#' and '@' reach the right calendar.
-    let full = read(&fake, "team#x@group.calendar.google.com", SyncFrom::Full, chrono_tz::UTC).await;
+    let full = read(
+        &fake,
+        "team#x@group.calendar.google.com",
+        SyncFrom::Full,
+        chrono_tz::UTC,
+    )
+    .await;
     assert!(full.is_ok(), "{full:?}");
 }

@@ -32,7 +32,10 @@ pub(crate) async fn graph_with_bob(args: &[&str]) -> (ProviderFake, String) {
     )
     .await;
     let calendar = fake
-        .calendar("bob", json!({"name": "Calendar", "isDefaultCalendar": true}))
+        .calendar(
+            "bob",
+            json!({"name": "Calendar", "isDefaultCalendar": true}),
+        )
         .await;
     (fake, calendar)
 }
@@ -122,23 +125,40 @@ async fn graph_delta_round_then_incremental_reports_exactly_what_changed() {
     tentative["showAs"] = json!("tentative");
     fake.put_event("bob", &cal, "maybe", tentative).await;
 
-    let full = read(&fake, &cal, DeltaFrom::Full, chrono_tz::UTC).await.unwrap();
+    let full = read(&fake, &cal, DeltaFrom::Full, chrono_tz::UTC)
+        .await
+        .unwrap();
     assert!(full.full);
     assert_eq!(upserts(&full).len(), 8);
     assert!(removed(&full).is_empty());
     assert_eq!(upserts(&full)[0].summary.as_deref(), Some("keep"));
     assert!(full.next_token.contains("$deltatoken="));
 
-    let quiet = read(&fake, &cal, DeltaFrom::Link(&full.next_token), chrono_tz::UTC)
-        .await
-        .unwrap();
+    let quiet = read(
+        &fake,
+        &cal,
+        DeltaFrom::Link(&full.next_token),
+        chrono_tz::UTC,
+    )
+    .await
+    .unwrap();
     assert!(!quiet.full);
     assert!(quiet.changes.is_empty(), "{:?}", quiet.changes);
 
-    fake.put_event("bob", &cal, "new", graph_event("new", day(10), day(10) + 1800))
-        .await;
-    fake.put_event("bob", &cal, "move", graph_event("move", day(11), day(11) + 3600))
-        .await;
+    fake.put_event(
+        "bob",
+        &cal,
+        "new",
+        graph_event("new", day(10), day(10) + 1800),
+    )
+    .await;
+    fake.put_event(
+        "bob",
+        &cal,
+        "move",
+        graph_event("move", day(11), day(11) + 3600),
+    )
+    .await;
     fake.delete_event("bob", &cal, "gone").await;
     fake.patch_event("bob", &cal, "cancel", json!({"isCancelled": true}))
         .await;
@@ -151,12 +171,22 @@ async fn graph_delta_round_then_incremental_reports_exactly_what_changed() {
     .await;
     fake.patch_event("bob", &cal, "free", json!({"showAs": "free"}))
         .await;
-    fake.patch_event("bob", &cal, "elsewhere", json!({"showAs": "workingElsewhere"}))
-        .await;
+    fake.patch_event(
+        "bob",
+        &cal,
+        "elsewhere",
+        json!({"showAs": "workingElsewhere"}),
+    )
+    .await;
 
-    let delta = read(&fake, &cal, DeltaFrom::Link(&quiet.next_token), chrono_tz::UTC)
-        .await
-        .unwrap();
+    let delta = read(
+        &fake,
+        &cal,
+        DeltaFrom::Link(&quiet.next_token),
+        chrono_tz::UTC,
+    )
+    .await
+    .unwrap();
     let changed: Vec<(&str, i64)> = upserts(&delta)
         .iter()
         .map(|occurrence| (occurrence.source_id.as_str(), occurrence.start))
@@ -187,7 +217,9 @@ async fn graph_weekly_recurrence_keeps_its_local_time_across_dst() {
         }),
     )
     .await;
-    let full = read(&fake, &cal, DeltaFrom::Full, chrono_tz::UTC).await.unwrap();
+    let full = read(&fake, &cal, DeltaFrom::Full, chrono_tz::UTC)
+        .await
+        .unwrap();
     let starts: Vec<i64> = upserts(&full).iter().map(|o| o.start).collect();
     assert_eq!(
         starts,
@@ -199,9 +231,14 @@ async fn graph_weekly_recurrence_keeps_its_local_time_across_dst() {
     );
     // Deleting the series removes every occurrence.
     fake.delete_event("bob", &cal, "sync").await;
-    let delta = read(&fake, &cal, DeltaFrom::Link(&full.next_token), chrono_tz::UTC)
-        .await
-        .unwrap();
+    let delta = read(
+        &fake,
+        &cal,
+        DeltaFrom::Link(&full.next_token),
+        chrono_tz::UTC,
+    )
+    .await
+    .unwrap();
     assert_eq!(removed(&delta).len(), 3);
 }
 
@@ -226,10 +263,17 @@ async fn graph_pages_expiry_throttling_and_foreign_links() {
     let (fake, cal) = graph_with_bob(&["--page-size", "2"]).await;
     for day in 1..=5 {
         let start = at(2026, 4, day, 12, 0);
-        fake.put_event("bob", &cal, &format!("e{day}"), graph_event("x", start, start + 600))
-            .await;
+        fake.put_event(
+            "bob",
+            &cal,
+            &format!("e{day}"),
+            graph_event("x", start, start + 600),
+        )
+        .await;
     }
-    let full = read(&fake, &cal, DeltaFrom::Full, chrono_tz::UTC).await.unwrap();
+    let full = read(&fake, &cal, DeltaFrom::Full, chrono_tz::UTC)
+        .await
+        .unwrap();
     assert_eq!(upserts(&full).len(), 5);
     assert_eq!(fake.requests("calendarView.delta").await, 3);
 
@@ -244,7 +288,14 @@ async fn graph_pages_expiry_throttling_and_foreign_links() {
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
     fake.throttle(1, &soon).await;
-    match read(&fake, &cal, DeltaFrom::Link(&full.next_token), chrono_tz::UTC).await {
+    match read(
+        &fake,
+        &cal,
+        DeltaFrom::Link(&full.next_token),
+        chrono_tz::UTC,
+    )
+    .await
+    {
         Err(ProviderError::Throttled {
             retry_after_secs: Some(secs),
         }) => assert!((40..=60).contains(&secs), "{secs}"),
@@ -253,11 +304,23 @@ async fn graph_pages_expiry_throttling_and_foreign_links() {
 
     fake.invalidate_sync().await;
     assert_eq!(
-        read(&fake, &cal, DeltaFrom::Link(&full.next_token), chrono_tz::UTC).await,
+        read(
+            &fake,
+            &cal,
+            DeltaFrom::Link(&full.next_token),
+            chrono_tz::UTC
+        )
+        .await,
         Err(ProviderError::SyncStateExpired)
     );
     assert_eq!(
-        read(&fake, "AAMkNoSuchCalendar=", DeltaFrom::Full, chrono_tz::UTC).await,
+        read(
+            &fake,
+            "AAMkNoSuchCalendar=",
+            DeltaFrom::Full,
+            chrono_tz::UTC
+        )
+        .await,
         Err(ProviderError::NotFound)
     );
 }
@@ -270,8 +333,13 @@ async fn graph_schedule_reads_the_users_own_busy_time_in_chunks() {
         end: at(2026, 3, 1, 0, 0) + 150 * 86_400,
     };
     let boundary = window.start + microsoft::SCHEDULE_SPAN_SECS;
-    fake.put_event("bob", &cal, "straddle", graph_event("x", boundary - 1800, boundary + 1800))
-        .await;
+    fake.put_event(
+        "bob",
+        &cal,
+        "straddle",
+        graph_event("x", boundary - 1800, boundary + 1800),
+    )
+    .await;
     for (id, show_as, day) in [
         ("oof", "oof", 100),
         ("tentative", "tentative", 101),
@@ -296,7 +364,10 @@ async fn graph_schedule_reads_the_users_own_busy_time_in_chunks() {
             (on(101), on(101) + 3600),
         ]
     );
-    assert_eq!(busy[1].source_id, format!("fb/{}/{}", on(100), on(100) + 3600));
+    assert_eq!(
+        busy[1].source_id,
+        format!("fb/{}/{}", on(100), on(100) + 3600)
+    );
     assert_eq!(fake.requests("getSchedule").await, 3);
 
     // Without a mail address the user principal name is asked for.
@@ -313,11 +384,17 @@ async fn graph_permissions_are_enforced_like_the_real_api() {
     let (fake, cal) = graph_with_bob(&[]).await;
     // Calendars.ReadBasic reads calendars and events, but without User.Read
     // the user's own address cannot be looked up.
-    fake.token("basic", "bob", "https://graph.microsoft.com/Calendars.ReadBasic")
-        .await;
+    fake.token(
+        "basic",
+        "bob",
+        "https://graph.microsoft.com/Calendars.ReadBasic",
+    )
+    .await;
     fake.token("profile", "bob", "User.Read").await;
     let api = fake.api();
-    assert!(microsoft::calendars(&fake.fetcher, &api, "basic").await.is_ok());
+    assert!(microsoft::calendars(&fake.fetcher, &api, "basic")
+        .await
+        .is_ok());
     let events = microsoft::events(
         &fake.fetcher,
         &api,

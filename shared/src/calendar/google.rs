@@ -115,14 +115,17 @@ pub async fn calendars(
                 query.append_pair("pageToken", token);
             }
         }
-        let page: Page = rest::call_json(fetcher, Method::GET, &url, access_token, &[], None).await?;
-        found.extend(page.items.into_iter().map(|entry| CalendarInfo {
-            name: entry
-                .summary_override
-                .or(entry.summary)
-                .unwrap_or_else(|| entry.id.clone()),
-            id: entry.id,
-            primary: entry.primary,
+        let page: Page =
+            rest::call_json(fetcher, Method::GET, &url, access_token, &[], None).await?;
+        found.extend(page.items.into_iter().map(|entry| {
+            CalendarInfo {
+                name: entry
+                    .summary_override
+                    .or(entry.summary)
+                    .unwrap_or_else(|| entry.id.clone()),
+                id: entry.id,
+                primary: entry.primary,
+            }
         }));
         match page.next_page_token.filter(|token| !token.is_empty()) {
             Some(token) => page_token = Some(token),
@@ -193,7 +196,8 @@ pub async fn free_busy(
                     });
                 }
                 for period in &calendar.busy {
-                    let start = rest::parse_rfc3339(&period.start).ok_or(ProviderError::Protocol)?;
+                    let start =
+                        rest::parse_rfc3339(&period.start).ok_or(ProviderError::Protocol)?;
                     let end = rest::parse_rfc3339(&period.end).ok_or(ProviderError::Protocol)?;
                     if end > start {
                         periods.push((start, end));
@@ -202,12 +206,16 @@ pub async fn free_busy(
             }
         }
         for (id, periods) in ids.iter().zip(busy) {
-            occurrences.extend(rest::merge(periods).into_iter().map(|(start, end)| Occurrence {
-                source_id: format!("fb/{id}/{start}/{end}"),
-                start,
-                end,
-                summary: None,
-            }));
+            occurrences.extend(
+                rest::merge(periods)
+                    .into_iter()
+                    .map(|(start, end)| Occurrence {
+                        source_id: format!("fb/{id}/{start}/{end}"),
+                        start,
+                        end,
+                        summary: None,
+                    }),
+            );
         }
     }
     Ok(occurrences)
@@ -218,6 +226,8 @@ pub async fn free_busy(
 /// stopped blocking, or moved out of the window, as removals). All-day events
 /// span local midnights in `zone`; summaries are kept only when
 /// `keep_summary`.
+// The signature is the one the sync is written against: every input is a
+// distinct decision of the caller.
 #[allow(clippy::too_many_arguments)]
 pub async fn events(
     fetcher: &Fetcher,
@@ -263,7 +273,8 @@ pub async fn events(
                 query.append_pair("pageToken", token);
             }
         }
-        let page: Page = rest::call_json(fetcher, Method::GET, &url, access_token, &[], None).await?;
+        let page: Page =
+            rest::call_json(fetcher, Method::GET, &url, access_token, &[], None).await?;
         for item in page.items {
             let change = match item.verdict(zone, keep_summary)? {
                 Verdict::Busy(occurrence) if window.overlaps(occurrence.start, occurrence.end) => {
@@ -438,10 +449,16 @@ mod tests {
         let mut ooo = timed.clone();
         ooo["eventType"] = serde_json::json!("outOfOffice");
         ooo["attendees"] = serde_json::json!([{"self": false, "responseStatus": "declined"}]);
-        assert!(matches!(item(ooo).verdict(zone, false), Ok(Verdict::Busy(_))));
+        assert!(matches!(
+            item(ooo).verdict(zone, false),
+            Ok(Verdict::Busy(_))
+        ));
         // A cancelled instance in an incremental read carries no times.
         let gone = item(serde_json::json!({"id": "b", "status": "cancelled"}));
-        assert_eq!(gone.verdict(zone, false).unwrap(), Verdict::Free("b".into()));
+        assert_eq!(
+            gone.verdict(zone, false).unwrap(),
+            Verdict::Free("b".into())
+        );
     }
 
     #[test]
@@ -467,6 +484,9 @@ mod tests {
         let empty = item(serde_json::json!({
             "id": "z", "start": {"dateTime": "2026-03-02T09:00:00Z"}, "end": {"dateTime": "2026-03-02T09:00:00Z"},
         }));
-        assert_eq!(empty.verdict(chrono_tz::UTC, false).unwrap(), Verdict::Free("z".into()));
+        assert_eq!(
+            empty.verdict(chrono_tz::UTC, false).unwrap(),
+            Verdict::Free("z".into())
+        );
     }
 }

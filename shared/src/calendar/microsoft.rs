@@ -206,7 +206,11 @@ pub async fn schedule(
             Some(body),
         )
         .await?;
-        let information = page.value.into_iter().next().ok_or(ProviderError::Protocol)?;
+        let information = page
+            .value
+            .into_iter()
+            .next()
+            .ok_or(ProviderError::Protocol)?;
         if let Some(error) = information.error {
             let code = error
                 .get("responseCode")
@@ -245,6 +249,8 @@ pub async fn schedule(
 /// ([`DeltaFrom::Full`], only what blocks, as upserts) or the changes since a
 /// stored delta link (what stopped blocking, was removed or moved out of the
 /// window, as removals). `next_token` is the round's final delta link.
+// The signature is the one the sync is written against: every input is a
+// distinct decision of the caller.
 #[allow(clippy::too_many_arguments)]
 pub async fn events(
     fetcher: &Fetcher,
@@ -259,8 +265,10 @@ pub async fn events(
     let full = from == DeltaFrom::Full;
     let mut url = match from {
         DeltaFrom::Full => {
-            let mut url =
-                rest::endpoint(api, &["me", "calendars", calendar_id, "calendarView", "delta"])?;
+            let mut url = rest::endpoint(
+                api,
+                &["me", "calendars", calendar_id, "calendarView", "delta"],
+            )?;
             url.query_pairs_mut()
                 .append_pair("startDateTime", &rest::rfc3339(window.start))
                 .append_pair("endDateTime", &rest::rfc3339(window.end));
@@ -424,7 +432,10 @@ mod tests {
             ("isCancelled", serde_json::json!(true)),
             ("showAs", serde_json::json!("free")),
             ("showAs", serde_json::json!("workingElsewhere")),
-            ("responseStatus", serde_json::json!({"response": "declined"})),
+            (
+                "responseStatus",
+                serde_json::json!({"response": "declined"}),
+            ),
             ("type", serde_json::json!("seriesMaster")),
             ("@removed", serde_json::json!({"reason": "deleted"})),
         ] {
@@ -439,10 +450,16 @@ mod tests {
         for (field, value) in [("showAs", "tentative"), ("showAs", "oof")] {
             let mut json = meeting();
             json[field] = serde_json::json!(value);
-            assert!(matches!(item(json).verdict(zone, false), Ok(Verdict::Busy(_))));
+            assert!(matches!(
+                item(json).verdict(zone, false),
+                Ok(Verdict::Busy(_))
+            ));
         }
         let removed = item(serde_json::json!({"id": "x", "@removed": {"reason": "deleted"}}));
-        assert_eq!(removed.verdict(zone, false).unwrap(), Verdict::Free("x".into()));
+        assert_eq!(
+            removed.verdict(zone, false).unwrap(),
+            Verdict::Free("x".into())
+        );
     }
 
     #[test]
