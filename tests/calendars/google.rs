@@ -543,7 +543,7 @@ async fn google_free_busy_chunks_long_windows_and_merges_what_they_split() {
         &fake.fetcher,
         &fake.api(),
         "fb-token",
-        &[cal.clone()],
+        std::slice::from_ref(&cal),
         window,
     )
     .await

@@ -226,6 +226,8 @@ pub async fn free_busy(
 /// stopped blocking, or moved out of the window, as removals). All-day events
 /// span local midnights in `zone`; summaries are kept only when
 /// `keep_summary`.
+// The signature is the one the sync is written against: every input is a
+// distinct decision of the caller.
 #[allow(clippy::too_many_arguments)]
 pub async fn events(
     fetcher: &Fetcher,

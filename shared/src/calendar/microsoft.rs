@@ -249,6 +249,8 @@ pub async fn schedule(
 /// ([`DeltaFrom::Full`], only what blocks, as upserts) or the changes since a
 /// stored delta link (what stopped blocking, was removed or moved out of the
 /// window, as removals). `next_token` is the round's final delta link.
+// The signature is the one the sync is written against: every input is a
+// distinct decision of the caller.
 #[allow(clippy::too_many_arguments)]
 pub async fn events(
     fetcher: &Fetcher,

@@ -288,6 +288,51 @@ mod tests {
         assert_eq!(url.path(), "/v1.0/me/calendars/a%2Fb%23c@d");
     }
 
+    fn answer(status: u16, retry: Option<&'static str>, body: &str) -> ProviderError {
+        let mut headers = HeaderMap::new();
+        if let Some(retry) = retry {
+            headers.insert(RETRY_AFTER, HeaderValue::from_static(retry));
+        }
+        error_for(&Response {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body: body.as_bytes().to_vec(),
+            target: Target::parse("https://api.example/x").unwrap(),
+        })
+    }
+
+    #[test]
+    fn statuses_map_to_the_classes_a_sync_acts_on() {
+        let limit = r#"{"error":{"code":403,"errors":[{"domain":"usageLimits","reason":"userRateLimitExceeded"}]}}"#;
+        let denied = r#"{"error":{"code":403,"errors":[{"domain":"global","reason":"insufficientPermissions"}]}}"#;
+        assert_eq!(
+            answer(403, Some("5"), limit),
+            ProviderError::Throttled {
+                retry_after_secs: Some(5)
+            }
+        );
+        assert_eq!(answer(403, None, denied), ProviderError::GrantRevoked);
+        assert_eq!(answer(403, None, "not json"), ProviderError::GrantRevoked);
+        assert_eq!(answer(401, None, ""), ProviderError::GrantRevoked);
+        assert_eq!(answer(404, None, ""), ProviderError::NotFound);
+        assert_eq!(answer(410, None, ""), ProviderError::SyncStateExpired);
+        assert_eq!(
+            answer(429, None, ""),
+            ProviderError::Throttled {
+                retry_after_secs: None
+            }
+        );
+        assert_eq!(
+            answer(503, Some("9"), ""),
+            ProviderError::Throttled {
+                retry_after_secs: Some(9)
+            }
+        );
+        assert_eq!(answer(503, None, ""), ProviderError::Unavailable);
+        assert_eq!(answer(500, None, ""), ProviderError::Unavailable);
+        assert_eq!(answer(400, None, ""), ProviderError::Protocol);
+    }
+
     #[test]
     fn merge_joins_touching_and_overlapping() {
         assert_eq!(
