@@ -28,6 +28,15 @@
 //! VEVENT's position in the text, `/` and that start. A free-busy period is
 //! `fb/<start>/<end>`.
 //!
+//! Reading: content lines are read in place ([`lines`]) and only the
+//! properties above are unfolded and copied ([`components`]). The
+//! `icalendar` crate's `parser` feature was measured on the 2.7 MB feed of
+//! `make bench`: its parse alone (unfold and `read_calendar`) took about 1.5×
+//! as long as this module's parse, expansion and minimising together, and
+//! would add `nom`; it builds a full tree of every property, descriptions
+//! and attendees included, which this module never holds. RRULEs go through
+//! the `rrule` crate (on the workspace's chrono 0.4 and chrono-tz 0.10).
+//!
 //! Bounds: a text may yield at most [`MAX_OCCURRENCES`] occurrences in the
 //! window and spend at most [`MAX_EXPANSION_STEPS`] generated instances;
 //! past either it is refused, as a whole, rather than read partly.
@@ -111,10 +120,15 @@ pub fn busy_occurrences(text: &str, options: &IcsOptions<'_>) -> Result<Vec<Occu
             reader.busy_period(period)?;
         }
     }
+    // The same event written twice yields one occurrence per source id.
     let mut found = reader.found;
-    found.sort_by(|a, b| (a.start, a.end, &a.source_id).cmp(&(b.start, b.end, &b.source_id)));
-    let mut seen = HashSet::with_capacity(found.len());
-    found.retain(|o| seen.insert(o.source_id.clone()));
+    found.sort_unstable_by(|a, b| a.source_id.cmp(&b.source_id).then(a.start.cmp(&b.start)));
+    found.dedup_by(|a, b| a.source_id == b.source_id);
+    found.sort_unstable_by(|a, b| {
+        (a.start, a.end)
+            .cmp(&(b.start, b.end))
+            .then_with(|| a.source_id.cmp(&b.source_id))
+    });
     Ok(found)
 }
 

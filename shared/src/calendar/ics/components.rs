@@ -116,8 +116,11 @@ pub(super) fn parse(text: &str, own_addresses: &[String], keep_summary: bool) ->
         own_addresses,
         keep_summary,
     };
-    for line in Lines::new(text) {
-        if let Some(line) = ContentLine::parse(&line) {
+    for raw in Lines::new(text) {
+        if raw.name().is_some_and(|name| !walk.wants(name)) {
+            continue;
+        }
+        if let Some(line) = ContentLine::parse(&raw.unfold()) {
             walk.line(&line);
         }
     }
@@ -126,7 +129,45 @@ pub(super) fn parse(text: &str, own_addresses: &[String], keep_summary: bool) ->
     walk.parsed
 }
 
+/// The VEVENT properties that decide busy time.
+const EVENT_PROPERTIES: &[&str] = &[
+    "DTSTART",
+    "DTEND",
+    "DURATION",
+    "UID",
+    "RRULE",
+    "RDATE",
+    "EXDATE",
+    "RECURRENCE-ID",
+    "TRANSP",
+    "STATUS",
+    "X-MICROSOFT-CDO-BUSYSTATUS",
+];
+
 impl Walk<'_> {
+    /// Whether a property is worth unfolding and reading here (a cheap
+    /// check that skips descriptions, attendees and the like).
+    fn wants(&self, name: &str) -> bool {
+        let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
+        if is("BEGIN") || is("END") {
+            return true;
+        }
+        if self.overflow > 0 {
+            return false;
+        }
+        match self.stack.last() {
+            Some(Kind::Event) => {
+                EVENT_PROPERTIES.iter().any(|p| is(p))
+                    || (is("ATTENDEE") && !self.own_addresses.is_empty())
+                    || (is("SUMMARY") && self.keep_summary)
+            }
+            Some(Kind::FreeBusy) => is("FREEBUSY"),
+            Some(Kind::Timezone) => is("TZID") || is("X-LIC-LOCATION"),
+            Some(Kind::Standard) => is("TZOFFSETTO"),
+            _ => false,
+        }
+    }
+
     fn line(&mut self, line: &ContentLine<'_>) {
         if line.is("BEGIN") {
             return self.begin(line.value);
@@ -139,12 +180,10 @@ impl Walk<'_> {
         }
         match self.stack.last() {
             Some(Kind::Event) => self.event_property(line),
-            Some(Kind::FreeBusy) => {
-                if line.is("FREEBUSY") && blocks(line.param("FBTYPE")) {
-                    self.parsed.busy.push(RawBusy {
-                        periods: line.value.to_owned(),
-                    });
-                }
+            Some(Kind::FreeBusy) if line.is("FREEBUSY") && blocks(line.param("FBTYPE")) => {
+                self.parsed.busy.push(RawBusy {
+                    periods: line.value.to_owned(),
+                });
             }
             Some(Kind::Timezone) => {
                 if let Some((tzid, definition)) = self.zone.as_mut() {

@@ -32,27 +32,67 @@ fn continues(text: &str) -> bool {
     text.starts_with(' ') || text.starts_with('\t')
 }
 
-impl<'a> Iterator for Lines<'a> {
-    type Item = Cow<'a, str>;
+/// One unfolded content line, still in place in the text: its name can be
+/// read without copying, and only lines that matter are joined.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct RawLine<'a> {
+    /// The first physical line.
+    first: &'a str,
+    /// The whole span, continuation lines and breaks included.
+    span: &'a str,
+    folded: bool,
+}
 
-    fn next(&mut self) -> Option<Cow<'a, str>> {
-        while !self.rest.is_empty() {
-            let (first, rest) = split_line(self.rest);
-            self.rest = rest;
-            let line = if continues(self.rest) {
-                let mut joined = String::from(first);
-                while continues(self.rest) {
-                    let (more, rest) = split_line(self.rest);
-                    // The first character is the one-byte space or tab.
-                    joined.push_str(more.get(1..).unwrap_or(""));
-                    self.rest = rest;
-                }
-                Cow::Owned(joined)
+impl<'a> RawLine<'a> {
+    /// The property name when the first physical line holds all of it.
+    pub(super) fn name(&self) -> Option<&'a str> {
+        let end = self.first.find([';', ':'])?;
+        self.first.get(..end)
+    }
+
+    /// The line with its folds removed.
+    pub(super) fn unfold(&self) -> Cow<'a, str> {
+        if !self.folded {
+            return Cow::Borrowed(self.first);
+        }
+        let mut joined = String::with_capacity(self.span.len());
+        let mut rest = self.span;
+        let mut first = true;
+        while !rest.is_empty() {
+            let (line, after) = split_line(rest);
+            // A continuation's first character is the one-byte space or tab.
+            joined.push_str(if first {
+                line
             } else {
-                Cow::Borrowed(first)
-            };
-            if !line.is_empty() {
-                return Some(line);
+                line.get(1..).unwrap_or("")
+            });
+            first = false;
+            rest = after;
+        }
+        Cow::Owned(joined)
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = RawLine<'a>;
+
+    fn next(&mut self) -> Option<RawLine<'a>> {
+        while !self.rest.is_empty() {
+            let start = self.rest;
+            let (first, mut rest) = split_line(start);
+            let mut folded = false;
+            while continues(rest) {
+                folded = true;
+                rest = split_line(rest).1;
+            }
+            self.rest = rest;
+            let span = start.get(..start.len() - rest.len()).unwrap_or(first);
+            if !first.is_empty() || folded {
+                return Some(RawLine {
+                    first,
+                    span,
+                    folded,
+                });
             }
         }
         None
@@ -141,7 +181,9 @@ mod tests {
     #[test]
     fn folded_lines_are_joined_and_breaks_of_either_kind_accepted() {
         let text = "\u{feff}BEGIN:VCALENDAR\r\nSUMMARY:Stand\r\n up\r\n\tmeeting\n\nEND:VCALENDAR";
-        let lines: Vec<_> = Lines::new(text).collect();
+        let lines: Vec<_> = Lines::new(text).map(|l| l.unfold()).collect();
+        let names: Vec<_> = Lines::new(text).map(|l| l.name()).collect();
+        assert_eq!(names, [Some("BEGIN"), Some("SUMMARY"), Some("END")]);
         assert_eq!(
             lines,
             ["BEGIN:VCALENDAR", "SUMMARY:Standupmeeting", "END:VCALENDAR"]
