@@ -671,11 +671,8 @@ pub async fn calendars(
     id: &str,
 ) -> Result<Vec<CalendarChoice>, Problem> {
     let conn = own_connection(p, scope, caller, id).await?;
-    let mut found = available(p, scope, &conn).await?;
-    // Google's "primary" alias is how a new connection names the main calendar.
-    if conn.provider == Provider::Google && conn.calendars.iter().any(|c| c == "primary") {
-        found.retain(|c| !(c.primary && !conn.calendars.contains(&c.id)) || c.id == "primary");
-    }
+    let found = available(p, scope, &conn).await?;
+    // A new Google connection names the main calendar by Google's alias.
     Ok(found
         .into_iter()
         .map(|c| CalendarChoice {
@@ -716,11 +713,11 @@ pub async fn select(
         ));
     }
     let offered = available(p, scope, &conn).await?;
-    if let Some(unknown) = wanted.iter().find(|w| {
-        !offered.iter().any(|o| &o.id == *w)
-            && !(w.as_str() == "primary" && conn.provider == Provider::Google)
-    }) {
-        let _ = unknown;
+    let offered_or_alias = |w: &String| {
+        offered.iter().any(|o| &o.id == w)
+            || (w.as_str() == "primary" && conn.provider == Provider::Google)
+    };
+    if !wanted.iter().all(offered_or_alias) {
         return Err(validation(
             "calendar_ids",
             "not a calendar of this connection",
