@@ -418,7 +418,6 @@ async fn subjects_are_read_by_calendar_query_even_where_free_busy_works() {
 }
 
 #[tokio::test]
-#[ignore = "needs ics expansion"]
 async fn calendar_query_expands_recurrences_zones_and_all_day_events() {
     let (peer, work) = seeded(false, &seed_events()).await;
     let fetcher = test_fetcher();

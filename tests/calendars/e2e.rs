@@ -59,8 +59,13 @@ fn feed_body(day: NaiveDate, hour: u32) -> String {
     )
 }
 
-fn at_hour(slots: &[String], hour: u32) -> bool {
-    slots.iter().any(|s| s.contains(&format!("T{hour:02}:00")))
+/// Whether a slot starts at `hour` o'clock, Berlin time, on `day`.
+fn open_at(slots: &[String], day: NaiveDate, hour: u32) -> bool {
+    let start = chrono::DateTime::from_timestamp(berlin(day, hour), 0)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    slots.iter().any(|s| *s == start)
 }
 
 async fn set_plan(app: &TestApp, shop: &Shop, plan: &str) {
@@ -133,7 +138,7 @@ async fn an_ics_feed_blocks_slots_keeps_nothing_else_resyncs_for_free_and_discon
     assert!(r.problem_type().ends_with("plan-required"));
 
     set_plan(&app, &shop, "paid").await;
-    assert!(at_hour(&slots(&app, &shop, day).await, 10));
+    assert!(open_at(&slots(&app, &shop, day).await, day, 10));
     let r = app
         .call(
             As::Session(&shop.session),
@@ -150,13 +155,13 @@ async fn an_ics_feed_blocks_slots_keeps_nothing_else_resyncs_for_free_and_discon
     let id = conn["id"].as_str().unwrap().to_owned();
 
     let open = slots(&app, &shop, day).await;
-    assert!(!at_hour(&open, 10), "the meeting blocks 10:00");
+    assert!(!open_at(&open, day, 10), "the meeting blocks 10:00");
     assert!(
-        !at_hour(&open, 9),
+        !open_at(&open, day, 9),
         "a 60-minute slot at 09:00 would run into it"
     );
-    assert!(at_hour(&open, 13), "a free event does not block");
-    assert!(at_hour(&open, 15), "a cancelled event does not block");
+    assert!(open_at(&open, day, 13), "a free event does not block");
+    assert!(open_at(&open, day, 15), "a cancelled event does not block");
     assert_nothing_kept(&app).await;
     assert_eq!(
         feed_hits(&feeds, "work").await,
@@ -197,7 +202,10 @@ async fn an_ics_feed_blocks_slots_keeps_nothing_else_resyncs_for_free_and_discon
     )
     .await;
     let open = slots(&app, &shop, day).await;
-    assert!(at_hour(&open, 10) && !at_hour(&open, 14), "{open:?}");
+    assert!(
+        open_at(&open, day, 10) && !open_at(&open, day, 14),
+        "{open:?}"
+    );
 
     // Disconnect: connection, credential and blocks go; audited; told.
     let r = app
@@ -209,7 +217,7 @@ async fn an_ics_feed_blocks_slots_keeps_nothing_else_resyncs_for_free_and_discon
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
-    assert!(at_hour(&slots(&app, &shop, day).await, 14));
+    assert!(open_at(&slots(&app, &shop, day).await, day, 14));
     let text = table_text(&app).await;
     assert!(
         !text.contains(&format!("#CAL#{id}")),
@@ -382,7 +390,7 @@ async fn google_connects_with_pkce_bound_to_the_session_breaks_once_when_revoked
     assert_eq!(r.status, 400, "{}", r.body);
 
     let open = slots(&app, &shop, day).await;
-    assert!(!at_hour(&open, 11), "{open:?}");
+    assert!(!open_at(&open, day, 11), "{open:?}");
     assert_nothing_kept(&app).await;
 
     // The user removes our access at Google: the next pass refreshes, gets
@@ -446,7 +454,7 @@ async fn google_connects_with_pkce_bound_to_the_session_breaks_once_when_revoked
     assert_eq!(r.status, 204, "{}", r.body);
     let stats = peers.auth.stats(&test_fetcher()).await;
     assert_ne!(stats["revocations"], revocations_before, "{stats}");
-    assert!(at_hour(&slots(&app, &shop, day).await, 11));
+    assert!(open_at(&slots(&app, &shop, day).await, day, 11));
 }
 
 #[tokio::test]
@@ -523,7 +531,7 @@ async fn caldav_connects_with_an_app_password_and_the_free_plan_disconnects_ever
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.json()["status"], "active", "{}", r.body);
-    assert!(!at_hour(&slots(&app, &shop, day).await, 12));
+    assert!(!open_at(&slots(&app, &shop, day).await, day, 12));
     let text = table_text(&app).await;
     assert!(
         !text.contains(ALICE_PASSWORD) && !text.contains("Room-4711"),
@@ -541,7 +549,7 @@ async fn caldav_connects_with_an_app_password_and_the_free_plan_disconnects_ever
         )
         .await;
     assert_eq!(list.json()["connections"], json!([]));
-    assert!(at_hour(&slots(&app, &shop, day).await, 12));
+    assert!(open_at(&slots(&app, &shop, day).await, day, 12));
     assert!(app
         .audit_actions(&shop.session)
         .await

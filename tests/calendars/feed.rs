@@ -360,7 +360,6 @@ async fn a_slow_feed_times_out_and_a_huge_one_is_refused() {
 }
 
 #[tokio::test]
-#[ignore = "needs ics expansion"]
 async fn a_feed_with_a_recurring_series_blocks_each_instance() {
     let peer = start_feed_server();
     let body = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Feed//EN\r\n\
