@@ -607,7 +607,19 @@ async fn available(
     conn: &Connection,
 ) -> Result<Vec<CalendarInfo>, Problem> {
     let fetcher = p.fetcher().await.map_err(|_| Problem::ServiceUnavailable)?;
-    let secret = conn.secret(p, scope).await.map_err(store_problem)?;
+    let secret = match conn.provider {
+        Provider::Google | Provider::Microsoft => {
+            sync::fresh_secret(p, scope, conn, crate::clock::now_unix())
+                .await
+                .map_err(|e| match e {
+                    SyncError::Provider(ProviderError::GrantRevoked) => {
+                        Problem::Conflict("connection-broken")
+                    }
+                    other => other.into(),
+                })?
+        }
+        Provider::Caldav | Provider::Ics => conn.secret(p, scope).await.map_err(store_problem)?,
+    };
     let single = |id: &str, name: &str| {
         vec![CalendarInfo {
             id: id.to_owned(),

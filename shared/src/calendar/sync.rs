@@ -496,6 +496,38 @@ async fn refresh_if_needed(
     }))
 }
 
+/// The connection's credential with an access token that is good for a while:
+/// refreshed (and the refresh stored) when it is about to expire, so a
+/// listing outside a sync never fails on an expired token.
+pub async fn fresh_secret(
+    p: &Platform,
+    scope: &TenantScope,
+    conn: &Connection,
+    now: i64,
+) -> Result<Secret, SyncError> {
+    let secret = conn.secret(p, scope).await?;
+    let Some(fresh) = refresh_if_needed(p, conn.provider, &secret, now).await? else {
+        return Ok(secret);
+    };
+    let key = conn.key(scope);
+    let sealed = connection::seal(p, scope, &key, &fresh).await?;
+    match p
+        .store
+        .transact(vec![Write::Update(
+            key,
+            Attrs::new()
+                .bytes("secret", sealed)
+                .number("version", conn.version.saturating_add(1)),
+            Condition::ExistsWithNumber("version", conn.version),
+        )])
+        .await
+    {
+        // Changed meanwhile (a sync stored its own refresh): ours still works.
+        Ok(()) | Err(StoreError::Conflict) => Ok(fresh),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Records a sync's outcome on the connection and schedules the next one.
 async fn record(
     p: &Platform,
