@@ -214,8 +214,55 @@ const MATRIX: &[Expect] = &[
         allowed: "O",
         ok: 415,
     },
+    Expect {
+        method: "GET",
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections",
+        allowed: "OAS",
+        ok: 200,
+    },
+    Expect {
+        method: "POST",
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections",
+        allowed: "OAS",
+        ok: 415,
+    },
+    Expect {
+        method: "GET",
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}/calendars",
+        allowed: "OAS",
+        ok: 404,
+    },
+    Expect {
+        method: "PUT",
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}/calendars",
+        allowed: "OAS",
+        ok: 415,
+    },
+    Expect {
+        method: "POST",
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}/sync",
+        allowed: "OAS",
+        ok: 404,
+    },
+    Expect {
+        method: "DELETE",
+        path: "/v1/tenants/{tenant_id}/me/calendar-connections/{connection_id}",
+        allowed: "OAS",
+        ok: 404,
+    },
+    Expect {
+        method: "GET",
+        path: "/v1/tenants/{tenant_id}/plan",
+        allowed: "O",
+        ok: 200,
+    },
+    Expect {
+        method: "PUT",
+        path: "/v1/tenants/{tenant_id}/plan",
+        allowed: "O",
+        ok: 415,
+    },
 ];
-
 /// Unknown but well-formed ids, so allowed callers reach "not found" and change nothing.
 fn concrete(path: &str, tenant_id: &str) -> String {
     let unknown = "0000000000000000000000000z";
@@ -225,6 +272,7 @@ fn concrete(path: &str, tenant_id: &str) -> String {
         .replace("{key_id}", unknown)
         .replace("{service_id}", unknown)
         .replace("{booking_id}", unknown)
+        .replace("{connection_id}", unknown)
 }
 
 #[test]
