@@ -263,7 +263,9 @@ async fn refused_feed_addresses_and_bad_input_answer_422_and_store_nothing() {
     }
     for body in [
         json!({ "provider": "outlook" }),
-        json!({ "provider": "google" }),
+        json!({ "provider": "ics" }),
+        json!({ "provider": "google", "url": "https://calendar.example.org/x.ics" }),
+        json!({ "provider": "caldav", "server_url": "https://dav.example.org/" }),
         json!({ "provider": "google", "tier": "everything" }),
         json!({ "provider": "ics", "url": "https://x", "extra": 1 }),
     ] {

@@ -37,35 +37,42 @@ pub const MAX_CALENDARS: usize = 20;
 /// provider is the API's base URL followed by it).
 pub const CALLBACK_PATH: &str = "/v1/calendar-connections/oauth/callback";
 
-/// `POST /v1/tenants/{tenant_id}/me/calendar-connections`.
+/// `POST /v1/tenants/{tenant_id}/me/calendar-connections`: `provider` and
+/// the fields that provider needs.
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(tag = "provider", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ConnectInput {
-    /// Google Calendar: answers with the URL to send the browser to.
-    Google {
-        /// `busy_only` (free/busy queries) or `incremental` (events with sync tokens).
-        tier: Tier,
-    },
-    /// Microsoft 365: answers with the URL to send the browser to.
-    Microsoft {
-        /// `busy_only` (getSchedule) or `incremental` (calendarView delta).
-        tier: Tier,
-    },
-    /// A CalDAV server (iCloud: `https://caldav.icloud.com/` and an
-    /// app-specific password).
-    Caldav {
-        /// The server's https URL.
-        server_url: String,
-        /// The account name.
-        username: String,
-        /// An app-specific password.
-        password: String,
-    },
-    /// An ICS feed by its https (or webcal) URL.
-    Ics {
-        /// The feed's secret URL.
-        url: String,
-    },
+#[serde(deny_unknown_fields)]
+pub struct ConnectInput {
+    /// `google`, `microsoft`, `caldav` or `ics`.
+    pub provider: Provider,
+    /// Google and Microsoft: `busy_only` (free/busy queries, the default) or
+    /// `incremental` (events with sync tokens or delta links; needed for
+    /// subjects).
+    pub tier: Option<Tier>,
+    /// ICS: the feed's https or webcal URL (a secret: it is sealed).
+    pub url: Option<String>,
+    /// CalDAV: the server's https URL (iCloud: `https://caldav.icloud.com/`).
+    pub server_url: Option<String>,
+    /// CalDAV: the account name.
+    pub username: Option<String>,
+    /// CalDAV: an app-specific password (sealed).
+    pub password: Option<String>,
+}
+
+fn required<'a>(value: &'a Option<String>, field: &'static str) -> Result<&'a str, Problem> {
+    match value.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() && v.len() <= 2048 => Ok(v),
+        _ => Err(validation(
+            field,
+            "required for this provider (at most 2048 characters)",
+        )),
+    }
+}
+
+fn absent(value: &Option<String>, field: &'static str) -> Result<(), Problem> {
+    match value {
+        None => Ok(()),
+        Some(_) => Err(validation(field, "not used by this provider")),
+    }
 }
 
 /// What starting a connection answers.
@@ -194,30 +201,30 @@ pub async fn start(
         return Err(Problem::Conflict("too-many-connections"));
     }
     let now = crate::clock::now_unix();
-    match input {
-        ConnectInput::Google { tier } => {
-            begin_oauth(p, scope, caller, Provider::Google, tier, now).await
-        }
-        ConnectInput::Microsoft { tier } => {
-            begin_oauth(p, scope, caller, Provider::Microsoft, tier, now).await
-        }
-        ConnectInput::Caldav {
-            server_url,
-            username,
-            password,
-        } => {
-            let server = crate::net::Target::parse(server_url.trim())
-                .map_err(|_| validation("server_url", "must be an https URL of a public server"))?;
-            if username.is_empty()
-                || username.len() > 256
-                || password.is_empty()
-                || password.len() > 256
-            {
-                return Err(validation(
-                    "password",
-                    "username and password are 1 to 256 characters",
-                ));
+    match input.provider {
+        Provider::Google | Provider::Microsoft => {
+            for (value, field) in [
+                (&input.url, "url"),
+                (&input.server_url, "server_url"),
+                (&input.username, "username"),
+                (&input.password, "password"),
+            ] {
+                absent(value, field)?;
             }
+            let tier = input.tier.unwrap_or(Tier::BusyOnly);
+            begin_oauth(p, scope, caller, input.provider, tier, now).await
+        }
+        Provider::Caldav => {
+            absent(&input.url, "url")?;
+            let server_url = required(&input.server_url, "server_url")?;
+            let username = required(&input.username, "username")?.to_owned();
+            let password = input
+                .password
+                .clone()
+                .filter(|p| !p.is_empty() && p.len() <= 256)
+                .ok_or_else(|| validation("password", "1 to 256 characters"))?;
+            let server = crate::net::Target::parse(server_url)
+                .map_err(|_| validation("server_url", "must be an https URL of a public server"))?;
             let fetcher = p.fetcher().await.map_err(|_| Problem::ServiceUnavailable)?;
             let account = caldav::CalDavAccount {
                 server: &server,
@@ -256,8 +263,16 @@ pub async fn start(
             )
             .await
         }
-        ConnectInput::Ics { url } => {
-            let target = crate::net::Target::parse(url.trim()).map_err(|_| {
+        Provider::Ics => {
+            for (value, field) in [
+                (&input.server_url, "server_url"),
+                (&input.username, "username"),
+                (&input.password, "password"),
+            ] {
+                absent(value, field)?;
+            }
+            let url = required(&input.url, "url")?;
+            let target = crate::net::Target::parse(url).map_err(|_| {
                 validation("url", "must be an https or webcal URL of a public server")
             })?;
             let fetcher = p.fetcher().await.map_err(|_| Problem::ServiceUnavailable)?;
