@@ -216,48 +216,6 @@ async fn run(
                 full_reads += 1;
             }
         }
-        (Secret::Oauth { access_token, .. }, Provider::Google, Tier::Incremental) => {
-            let api = &p.config.calendar_endpoints.google_api()?;
-            for cal in &conn.calendars {
-                let token = state_token(&state, cal).filter(|_| !needs_full);
-                let from = match &token {
-                    Some(t) => google::SyncFrom::Token(t),
-                    None => google::SyncFrom::Full,
-                };
-                let delta = match google::events(
-                    fetcher,
-                    api,
-                    access_token,
-                    cal,
-                    from,
-                    full_window,
-                    tenant.zone,
-                    tenant.subjects,
-                )
-                .await
-                {
-                    Err(ProviderError::SyncStateExpired) => {
-                        google::events(
-                            fetcher,
-                            api,
-                            access_token,
-                            cal,
-                            google::SyncFrom::Full,
-                            full_window,
-                            tenant.zone,
-                            tenant.subjects,
-                        )
-                        .await?
-                    }
-                    other => other?,
-                };
-                if delta.full {
-                    full_reads += 1;
-                }
-                state.insert(cal.clone(), json!(delta.next_token));
-                reads.push((cal.clone(), as_read(delta.full, delta.changes)));
-            }
-        }
         (Secret::Oauth { access_token, .. }, Provider::Microsoft, Tier::BusyOnly) => {
             let api = &p.config.calendar_endpoints.graph_api()?;
             let found = microsoft::schedule(fetcher, api, access_token, window).await?;
@@ -266,39 +224,60 @@ async fn run(
             }
             full_reads += 1;
         }
-        (Secret::Oauth { access_token, .. }, Provider::Microsoft, Tier::Incremental) => {
-            let api = &p.config.calendar_endpoints.graph_api()?;
+        (
+            Secret::Oauth { access_token, .. },
+            provider @ (Provider::Google | Provider::Microsoft),
+            Tier::Incremental,
+        ) => {
+            let endpoints = &p.config.calendar_endpoints;
+            let api = match provider {
+                Provider::Google => endpoints.google_api()?,
+                _ => endpoints.graph_api()?,
+            };
+            let (zone, subjects) = (tenant.zone, tenant.subjects);
             for cal in &conn.calendars {
-                let link = state_token(&state, cal).filter(|_| !needs_full);
-                let from = match &link {
-                    Some(l) => microsoft::DeltaFrom::Link(l),
-                    None => microsoft::DeltaFrom::Full,
-                };
-                let delta = match microsoft::events(
-                    fetcher,
-                    api,
-                    access_token,
-                    cal,
-                    from,
-                    full_window,
-                    tenant.zone,
-                    tenant.subjects,
-                )
-                .await
-                {
-                    Err(ProviderError::SyncStateExpired) => {
-                        microsoft::events(
-                            fetcher,
-                            api,
-                            access_token,
-                            cal,
-                            microsoft::DeltaFrom::Full,
-                            full_window,
-                            tenant.zone,
-                            tenant.subjects,
-                        )
-                        .await?
+                // From the stored sync token or delta link, or in full when
+                // there is none, the window moved, or it expired (410).
+                let read = |position: Option<String>| {
+                    let api = &api;
+                    async move {
+                        match (provider, position.as_deref()) {
+                            (Provider::Google, from) => {
+                                let from =
+                                    from.map_or(google::SyncFrom::Full, google::SyncFrom::Token);
+                                google::events(
+                                    fetcher,
+                                    api,
+                                    access_token,
+                                    cal,
+                                    from,
+                                    full_window,
+                                    zone,
+                                    subjects,
+                                )
+                                .await
+                            }
+                            (_, from) => {
+                                let from = from
+                                    .map_or(microsoft::DeltaFrom::Full, microsoft::DeltaFrom::Link);
+                                microsoft::events(
+                                    fetcher,
+                                    api,
+                                    access_token,
+                                    cal,
+                                    from,
+                                    full_window,
+                                    zone,
+                                    subjects,
+                                )
+                                .await
+                            }
+                        }
                     }
+                };
+                let position = state_token(&state, cal).filter(|_| !needs_full);
+                let delta = match read(position).await {
+                    Err(ProviderError::SyncStateExpired) => read(None).await?,
                     other => other?,
                 };
                 if delta.full {
