@@ -65,7 +65,7 @@ fn open_at(slots: &[String], day: NaiveDate, hour: u32) -> bool {
         .unwrap()
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
-    slots.iter().any(|s| *s == start)
+    slots.contains(&start)
 }
 
 async fn set_plan(app: &TestApp, shop: &Shop, plan: &str) {
