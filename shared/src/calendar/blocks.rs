@@ -240,14 +240,25 @@ pub fn plan(
     out
 }
 
+/// Who may still write blocks: a sync writes only while its connection
+/// exists and it holds the connection's lease, so a disconnect that lands
+/// mid-sync leaves no block behind (the sync's next transaction fails).
+#[derive(Clone, Copy, Debug)]
+pub struct Guard {
+    /// The lease the sync took (`lease_until` as it set it).
+    pub lease_until: i64,
+}
+
 /// Writes `plan` for `staff`'s connection, in transactions of at most 100
-/// items. Subjects are sealed (CRY-2).
+/// items (with `guard`, each carries a check that the connection still
+/// exists under that lease). Subjects are sealed (CRY-2).
 pub async fn apply(
     p: &Platform,
     scope: &TenantScope,
     connection: &str,
     staff: &UserId,
     plan: Plan,
+    guard: Option<Guard>,
 ) -> Result<(), StoreError> {
     let mut writes = Vec::with_capacity(plan.writes());
     for id in &plan.delete {
@@ -286,11 +297,18 @@ pub async fn apply(
         }
         writes.push(Write::Put(key, attrs, Condition::None));
     }
+    let per_transaction = WRITES_PER_TRANSACTION - usize::from(guard.is_some());
     while !writes.is_empty() {
-        let rest = writes.split_off(writes.len().min(WRITES_PER_TRANSACTION));
-        p.store
-            .transact(std::mem::replace(&mut writes, rest))
-            .await?;
+        let rest = writes.split_off(writes.len().min(per_transaction));
+        let mut batch = std::mem::replace(&mut writes, rest);
+        if let Some(guard) = guard {
+            batch.push(Write::Update(
+                TenantKey::new(scope, Entity::CalendarConnection(connection)),
+                Attrs::new().number("lease_until", guard.lease_until),
+                Condition::ExistsWithNumber("lease_until", guard.lease_until),
+            ));
+        }
+        p.store.transact(batch).await?;
     }
     Ok(())
 }

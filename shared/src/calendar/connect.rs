@@ -908,6 +908,7 @@ async fn remove(
             put: Vec::new(),
             delete: stored.into_iter().map(|b| b.id).collect(),
         },
+        None,
     )
     .await
 }

@@ -125,8 +125,8 @@ pub async fn sync_one(
     {
         return Err(SyncError::InProgress);
     }
-    claim(p, scope, &conn, now).await?;
-    let result = run(p, scope, &conn, now).await;
+    let lease = claim(p, scope, &conn, now).await?;
+    let result = run(p, scope, &conn, now, lease).await;
     record(p, scope, &conn, now, &result).await?;
     result.map(|(outcome, _)| outcome)
 }
@@ -137,17 +137,18 @@ async fn claim(
     scope: &TenantScope,
     conn: &Connection,
     now: i64,
-) -> Result<(), SyncError> {
+) -> Result<blocks::Guard, SyncError> {
+    let lease_until = now.saturating_add(LEASE_SECS);
     let write = Write::Update(
         conn.key(scope),
-        Attrs::new().number("lease_until", now.saturating_add(LEASE_SECS)),
+        Attrs::new().number("lease_until", lease_until),
         Condition::All(vec![
             Condition::ExistsWithNumberAtMost("lease_until", now),
             Condition::ExistsWithString("status", "active".into()),
         ]),
     );
     match p.store.transact(vec![write]).await {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(blocks::Guard { lease_until }),
         Err(StoreError::Conflict) => Err(SyncError::InProgress),
         Err(e) => Err(e.into()),
     }
@@ -165,6 +166,7 @@ async fn run(
     scope: &TenantScope,
     conn: &Connection,
     now: i64,
+    lease: blocks::Guard,
 ) -> Result<(Outcome, After), SyncError> {
     let tenant = tenant_view(p, scope).await?;
     let fetcher = p
@@ -365,7 +367,7 @@ async fn run(
         deleted: plan.delete.len(),
         full_reads,
     };
-    blocks::apply(p, scope, &conn.id, &conn.staff_id, plan).await?;
+    blocks::apply(p, scope, &conn.id, &conn.staff_id, plan, Some(lease)).await?;
     let window_end = if needs_full {
         full_window.end
     } else {
