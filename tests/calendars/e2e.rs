@@ -606,3 +606,97 @@ async fn staff_see_only_their_own_connections_and_keys_cannot_touch_them() {
         .await;
     assert_eq!(r.status, 403, "{}", r.body);
 }
+
+#[tokio::test]
+async fn microsoft_incremental_follows_moves_deletions_and_an_expired_delta_link() {
+    let mut app = TestApp::new().await;
+    let shop = shop(&app, "cal-graph").await;
+    set_plan(&app, &shop, "paid").await;
+    let auth = AuthServer::start(&[]);
+    let introspect = auth.peer.url("/introspect");
+    let client = format!("{}:{}", INTROSPECTOR.0, INTROSPECTOR.1);
+    let graph =
+        super::microsoft::graph(&["--introspect", &introspect, "--introspect-client", &client]);
+    let endpoints = &mut app.platform.config.calendar_endpoints;
+    endpoints.microsoft_authorize = auth.provider.authorize_url.to_string();
+    endpoints.microsoft_token = auth.provider.token_url.to_string();
+    endpoints.graph_api = graph.api().to_string();
+    endpoints.redirect_uri = Some(auth.redirect_uri.to_string());
+    app.set_calendar_clients(
+        &json!({ "microsoft": { "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET } })
+            .to_string(),
+    )
+    .await;
+    let user = "carol@example.com";
+    let cal = graph
+        .calendar(
+            user,
+            json!({ "name": "Calendar", "isDefaultCalendar": true }),
+        )
+        .await;
+    let day = future_day();
+    let mut meeting =
+        super::microsoft::graph_event("Quarterly-Board-Review", berlin(day, 14), berlin(day, 15));
+    meeting["location"] = json!({ "displayName": "Room-4711-Basement" });
+    meeting["body"] = json!({ "contentType": "text", "content": "Confidential-Agenda-Notes" });
+    meeting["attendees"] = json!([{ "emailAddress": { "address": "ceo.private@example.org", "name": "Dr-Jekyll-Consultation" }, "type": "required" }]);
+    graph.put_event(user, &cal, "m1", meeting).await;
+
+    let r = app
+        .call(
+            As::Session(&shop.session),
+            "POST",
+            &connections_path(&shop.session),
+            Some(json!({ "provider": "microsoft", "tier": "incremental" })),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let url = url::Url::parse(r.json()["authorization_url"].as_str().unwrap()).unwrap();
+    let landing = auth.consent(&test_fetcher(), &url, user).await;
+    let r = callback(&app, &shop.session, &landing).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.json()["calendars"],
+        json!([cal]),
+        "the default calendar is selected"
+    );
+    assert!(!open_at(&slots(&app, &shop, day).await, day, 14));
+    assert_nothing_kept(&app).await;
+
+    // Moved upstream, then the delta link expires: a full read follows.
+    graph
+        .patch_event(
+            user,
+            &cal,
+            "m1",
+            super::microsoft::graph_event(
+                "Quarterly-Board-Review",
+                berlin(day, 16),
+                berlin(day, 17),
+            ),
+        )
+        .await;
+    let now = bookwarden_shared::clock::now_unix();
+    let pass = |at| {
+        bookwarden_shared::calendar::sync::run_due(
+            &app.platform,
+            at,
+            50,
+            std::time::Duration::from_secs(30),
+        )
+    };
+    assert_eq!(pass(now + 601).await.synced, 1);
+    let open = slots(&app, &shop, day).await;
+    assert!(
+        open_at(&open, day, 14) && !open_at(&open, day, 16),
+        "{open:?}"
+    );
+    graph.delete_event(user, &cal, "m1").await;
+    graph.invalidate_sync().await;
+    assert_eq!(pass(now + 1202).await.synced, 1);
+    assert!(
+        open_at(&slots(&app, &shop, day).await, day, 16),
+        "deleted upstream, gone here"
+    );
+    assert_nothing_kept(&app).await;
+}
