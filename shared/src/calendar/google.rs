@@ -35,7 +35,7 @@ use http::Method;
 use serde::Deserialize;
 use url::Url;
 
-use super::rest::{self, Body, MAX_CHANGES, MAX_PAGES};
+use super::rest::{self, Body, Verdict, MAX_CHANGES, MAX_PAGES};
 use super::{CalendarInfo, Change, Occurrence, ProviderError, Window};
 use crate::net::Fetcher;
 
@@ -349,13 +349,6 @@ struct Attendee {
     response_status: Option<String>,
 }
 
-/// Whether an item blocks time.
-#[derive(Debug, PartialEq, Eq)]
-enum Verdict {
-    Busy(Occurrence),
-    Free(String),
-}
-
 impl Moment {
     fn seconds(&self, zone: Tz) -> Option<i64> {
         match (&self.date_time, &self.date) {
@@ -389,15 +382,8 @@ impl Item {
         let (Some(start), Some(end)) = (start, end) else {
             return Err(ProviderError::Protocol);
         };
-        if end <= start {
-            return Ok(Verdict::Free(self.id));
-        }
-        Ok(Verdict::Busy(Occurrence {
-            source_id: self.id,
-            start,
-            end,
-            summary: if keep_summary { self.summary } else { None },
-        }))
+        let summary = if keep_summary { self.summary } else { None };
+        Ok(Verdict::timed(self.id, start, end, summary))
     }
 }
 

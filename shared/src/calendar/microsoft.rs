@@ -37,7 +37,7 @@ use serde::Deserialize;
 use url::Url;
 
 pub use super::google::EventDelta;
-use super::rest::{self, Body, MAX_CHANGES, MAX_PAGES};
+use super::rest::{self, Body, Verdict, MAX_CHANGES, MAX_PAGES};
 use super::{CalendarInfo, Change, Occurrence, ProviderError, Window};
 use crate::net::Fetcher;
 
@@ -352,13 +352,6 @@ struct Response {
     response: Option<String>,
 }
 
-/// Whether an item blocks time.
-#[derive(Debug, PartialEq, Eq)]
-enum Verdict {
-    Busy(Occurrence),
-    Free(String),
-}
-
 impl Item {
     fn verdict(self, zone: Tz, keep_summary: bool) -> Result<Verdict, ProviderError> {
         if self.id.is_empty() {
@@ -391,15 +384,8 @@ impl Item {
         } else {
             (start, end)
         };
-        if end <= start {
-            return Ok(Verdict::Free(self.id));
-        }
-        Ok(Verdict::Busy(Occurrence {
-            source_id: self.id,
-            start,
-            end,
-            summary: if keep_summary { self.subject } else { None },
-        }))
+        let summary = if keep_summary { self.subject } else { None };
+        Ok(Verdict::timed(self.id, start, end, summary))
     }
 }
 

@@ -229,6 +229,31 @@ pub(crate) fn merge(mut intervals: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
     merged
 }
 
+/// Whether a provider's item blocks time.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Verdict {
+    /// It does, over this occurrence.
+    Busy(super::Occurrence),
+    /// It does not (free, cancelled, declined, empty); its id, so an
+    /// incremental read can remove what it blocked before.
+    Free(String),
+}
+
+impl Verdict {
+    /// A timed item: busy over `[start, end)`, free when that is empty.
+    pub(super) fn timed(id: String, start: i64, end: i64, summary: Option<String>) -> Self {
+        if end <= start {
+            return Verdict::Free(id);
+        }
+        Verdict::Busy(super::Occurrence {
+            source_id: id,
+            start,
+            end,
+            summary,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
