@@ -700,3 +700,152 @@ async fn microsoft_incremental_follows_moves_deletions_and_an_expired_delta_link
     );
     assert_nothing_kept(&app).await;
 }
+
+#[tokio::test]
+async fn restricted_sessions_and_extreme_values_are_refused_and_change_nothing() {
+    let app = TestApp::new().await;
+    let shop = shop(&app, "cal-edge").await;
+    set_plan(&app, &shop, "paid").await;
+    let feeds = start_feed_server();
+    let url = serve_feed(
+        &feeds,
+        "edge",
+        &feed_body(future_day(), 10),
+        "text/calendar",
+        None,
+        None,
+    )
+    .await;
+    let r = app
+        .call(
+            As::Session(&shop.session),
+            "POST",
+            &connections_path(&shop.session),
+            Some(json!({ "provider": "ics", "url": url })),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let before = table_text(&app).await.matches("\"busy\"").count();
+
+    // A session that must first enrol a second factor cannot touch calendars.
+    app.set_settings(&shop.session, json!({ "mfa_required_for_admins": true }))
+        .await;
+    let r = app
+        .login_attempt(&shop.owner.slug, &shop.owner.email, &shop.owner.password)
+        .await;
+    assert_eq!(r.json()["status"], "mfa_enrolment_required", "{}", r.body);
+    let restricted = bookwarden_tests::identity::session_from(&r);
+    for (method, path, body) in [
+        ("GET", connections_path(&restricted), None),
+        (
+            "POST",
+            connections_path(&restricted),
+            Some(json!({ "provider": "ics", "url": "https://calendar.example.org/x.ics" })),
+        ),
+        (
+            "POST",
+            format!("{}/{id}/sync", connections_path(&restricted)),
+            None,
+        ),
+        (
+            "DELETE",
+            format!("{}/{id}", connections_path(&restricted)),
+            None,
+        ),
+        (
+            "GET",
+            "/v1/calendar-connections/oauth/callback?state=x&code=y".to_owned(),
+            None,
+        ),
+    ] {
+        let r = app
+            .call(As::Session(&restricted), method, &path, body)
+            .await;
+        assert_eq!(r.status, 403, "{method} {path}: {}", r.body);
+        assert!(r.problem_type().ends_with("step-required"), "{}", r.body);
+    }
+
+    // Extreme values: a 404 or a 422, never a 5xx, and nothing changes.
+    let long = "x".repeat(5_000);
+    let many: Vec<String> = (0..25).map(|i| format!("cal-{i}")).collect();
+    for (method, path, body, status) in [
+        (
+            "GET",
+            format!(
+                "{}/{}/calendars",
+                connections_path(&shop.session),
+                "a".repeat(500)
+            ),
+            None,
+            404,
+        ),
+        (
+            "DELETE",
+            format!("{}/{}", connections_path(&shop.session), "%00%ff"),
+            None,
+            404,
+        ),
+        (
+            "PUT",
+            format!("{}/{id}/calendars", connections_path(&shop.session)),
+            Some(json!({ "calendar_ids": many })),
+            422,
+        ),
+        (
+            "PUT",
+            format!("{}/{id}/calendars", connections_path(&shop.session)),
+            Some(json!({ "calendar_ids": [long.clone()] })),
+            422,
+        ),
+        (
+            "PUT",
+            format!("{}/{id}/calendars", connections_path(&shop.session)),
+            Some(json!({ "calendar_ids": [] })),
+            422,
+        ),
+        (
+            "POST",
+            connections_path(&shop.session),
+            Some(json!({ "provider": "ics", "url": format!("https://example.org/{long}") })),
+            422,
+        ),
+        (
+            "POST",
+            connections_path(&shop.session),
+            Some(
+                json!({ "provider": "caldav", "server_url": "https://dav.example.org/", "username": "a", "password": long.clone() }),
+            ),
+            422,
+        ),
+        (
+            "GET",
+            format!("/v1/calendar-connections/oauth/callback?state={long}&code=c"),
+            None,
+            400,
+        ),
+    ] {
+        let r = app
+            .call(As::Session(&shop.session), method, &path, body)
+            .await;
+        assert_eq!(
+            r.status,
+            status,
+            "{method} {}: {}",
+            &path[..path.len().min(80)],
+            r.body
+        );
+    }
+    let list = app
+        .call(
+            As::Session(&shop.session),
+            "GET",
+            &connections_path(&shop.session),
+            None,
+        )
+        .await;
+    let listed = &list.json()["connections"];
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["calendars"], json!(["feed"]));
+    assert_eq!(table_text(&app).await.matches("\"busy\"").count(), before);
+}
