@@ -11,4 +11,5 @@ pub mod jobs;
 pub mod lambda;
 pub mod local;
 pub mod openapi;
+pub mod pages;
 pub mod routes;

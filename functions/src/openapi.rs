@@ -580,6 +580,70 @@ fn spec(handler: Handler) -> Spec {
             200,
             Some(plan()),
         ),
+        BookPage => Spec {
+            query: vec![
+                ("service", false, "the chosen service"),
+                ("staff", false, "a staff member's id, or any"),
+                ("date", false, "the day to show (YYYY-MM-DD)"),
+                ("tz", false, "the reader's IANA time zone"),
+                ("lang", false, "en, de, fr, ja or ko"),
+            ],
+            ..s("The public booking page (HTML).", Caller::Anyone, None, 200, None)
+        },
+        BookPagePost => s(
+            "Books from the booking page's form; answers with the confirmation page.",
+            Caller::Anyone,
+            Some(form_fields(&[
+                "service", "staff", "tz", "lang", "date", "start", "name", "email", "phone",
+                "idempotency_key",
+            ])),
+            200,
+            None,
+        ),
+        ManagePage => s("The manage-booking link's page (HTML).", Caller::Anyone, None, 200, None),
+        ManagePagePost => s(
+            "Shows, moves or cancels the booking of the posted manage token.",
+            Caller::Anyone,
+            Some(form_fields(&["token", "action", "date", "tz", "start", "lang"])),
+            200,
+            None,
+        ),
+        VerifyEmailPage | ResetPasswordPage | AcceptInvitationPage | ConfirmEmailChangePage
+        | EmailPreferencesPage => s(
+            "The page an emailed link leads to (HTML); the link's secret stays in the fragment.",
+            Caller::Anyone,
+            None,
+            200,
+            None,
+        ),
+        VerifyEmailPagePost | ConfirmEmailChangePagePost => s(
+            "Confirms with the posted token; answers with the result page.",
+            Caller::Anyone,
+            Some(form_fields(&["token", "lang"])),
+            200,
+            None,
+        ),
+        ResetPasswordPagePost | AcceptInvitationPagePost => s(
+            "Sets the password with the posted token; answers with the result page.",
+            Caller::Anyone,
+            Some(form_fields(&["token", "password", "lang"])),
+            200,
+            None,
+        ),
+        EmailPreferencesPagePost => s(
+            "Turns reminders off for the posted signed recipient; answers with the result page.",
+            Caller::Anyone,
+            Some(form_fields(&["tenant", "recipient", "sig", "lang"])),
+            200,
+            None,
+        ),
+        Asset => s(
+            "A static file of the pages, by its content-hashed name (cached for a year).",
+            Caller::Anyone,
+            None,
+            200,
+            None,
+        ),
         Fallback => s(
             "Anything else: 404 or 405.",
             Caller::Anyone,
@@ -616,6 +680,41 @@ fn http_method(m: &Method) -> HttpMethod {
         Method::DELETE => HttpMethod::Delete,
         _ => HttpMethod::Get,
     }
+}
+
+/// A page form's fields, all text.
+fn form_fields(fields: &[&'static str]) -> RefOr<Schema> {
+    let mut o = ObjectBuilder::new();
+    for name in fields {
+        o = o.property(*name, ObjectBuilder::new().schema_type(Type::String));
+    }
+    o.into()
+}
+
+/// The page routes: HTML answers (errors included) and form posts.
+fn is_page(handler: Handler) -> bool {
+    use Handler::*;
+    matches!(
+        handler,
+        BookPage
+            | BookPagePost
+            | ManagePage
+            | ManagePagePost
+            | VerifyEmailPage
+            | VerifyEmailPagePost
+            | ResetPasswordPage
+            | ResetPasswordPagePost
+            | AcceptInvitationPage
+            | AcceptInvitationPagePost
+            | ConfirmEmailChangePage
+            | ConfirmEmailChangePagePost
+            | EmailPreferencesPage
+            | EmailPreferencesPagePost
+    )
+}
+
+fn html_content() -> utoipa::openapi::Content {
+    json_content(ObjectBuilder::new().schema_type(Type::String).into())
 }
 
 fn json_content(schema: RefOr<Schema>) -> utoipa::openapi::Content {
@@ -677,7 +776,11 @@ fn operation(route: &Route) -> utoipa::openapi::path::Operation {
         );
     }
     if let Some(body) = spec.body {
-        let content_type = "application/json";
+        let content_type = if is_page(route.handler) {
+            "application/x-www-form-urlencoded"
+        } else {
+            "application/json"
+        };
         op = op.request_body(Some(
             RequestBodyBuilder::new()
                 .content(content_type, json_content(body))
@@ -701,6 +804,14 @@ fn operation(route: &Route) -> utoipa::openapi::path::Operation {
                 .parameter(parameter, format!("$response.body#/{from}"))
                 .build(),
         );
+    }
+    if is_page(route.handler) {
+        ok = ok.content("text/html", html_content());
+    }
+    if route.handler == Handler::Asset {
+        for kind in ["text/css", "text/javascript", "image/svg+xml"] {
+            ok = ok.content(kind, html_content());
+        }
     }
     if route.handler == Handler::OpenApi {
         ok = ok.content(
@@ -731,6 +842,11 @@ fn operation(route: &Route) -> utoipa::openapi::path::Operation {
                 .build(),
         );
     }
+    let problem = if is_page(route.handler) {
+        problem.content("text/html", html_content())
+    } else {
+        problem
+    };
     op = op.response("default", problem.build());
     match spec.caller {
         Caller::Anyone => {}

@@ -138,6 +138,36 @@ pub enum Handler {
     GetPlan,
     /// `PUT /v1/tenants/{tenant_id}/plan`
     SetPlan,
+    /// `GET /book/{slug}`: the public booking page
+    BookPage,
+    /// `POST /book/{slug}`: a booking from the page's form
+    BookPagePost,
+    /// `GET /manage`: the manage-booking link's page
+    ManagePage,
+    /// `POST /manage`: view, move or cancel from the manage page
+    ManagePagePost,
+    /// `GET /verify-email`: the verification link's page
+    VerifyEmailPage,
+    /// `POST /verify-email`: confirms from the verification page
+    VerifyEmailPagePost,
+    /// `GET /reset-password`: the reset link's page
+    ResetPasswordPage,
+    /// `POST /reset-password`: sets the password from the reset page
+    ResetPasswordPagePost,
+    /// `GET /accept-invitation`: the invitation link's page
+    AcceptInvitationPage,
+    /// `POST /accept-invitation`: accepts from the invitation page
+    AcceptInvitationPagePost,
+    /// `GET /confirm-email-change`: the new address's confirmation page
+    ConfirmEmailChangePage,
+    /// `POST /confirm-email-change`: confirms from the email-change page
+    ConfirmEmailChangePagePost,
+    /// `GET /email-preferences`: the email preferences page
+    EmailPreferencesPage,
+    /// `POST /email-preferences`: turns reminders off from the preferences page
+    EmailPreferencesPagePost,
+    /// `GET /assets/{name}`: a static file of the pages
+    Asset,
     /// Anything else: 404 or 405 as problem+json.
     Fallback,
 }
@@ -538,6 +568,96 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tenant_id}/plan",
         handler: Handler::SetPlan,
         function: "SetPlanFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/book/{slug}",
+        handler: Handler::BookPage,
+        function: "BookPageFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/book/{slug}",
+        handler: Handler::BookPagePost,
+        function: "BookPagePostFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/manage",
+        handler: Handler::ManagePage,
+        function: "ManagePageFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/manage",
+        handler: Handler::ManagePagePost,
+        function: "ManagePagePostFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/verify-email",
+        handler: Handler::VerifyEmailPage,
+        function: "VerifyEmailPageFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/verify-email",
+        handler: Handler::VerifyEmailPagePost,
+        function: "VerifyEmailPagePostFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/reset-password",
+        handler: Handler::ResetPasswordPage,
+        function: "ResetPasswordPageFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/reset-password",
+        handler: Handler::ResetPasswordPagePost,
+        function: "ResetPasswordPagePostFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/accept-invitation",
+        handler: Handler::AcceptInvitationPage,
+        function: "AcceptInvitationPageFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/accept-invitation",
+        handler: Handler::AcceptInvitationPagePost,
+        function: "AcceptInvitationPagePostFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/confirm-email-change",
+        handler: Handler::ConfirmEmailChangePage,
+        function: "ConfirmEmailChangePageFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/confirm-email-change",
+        handler: Handler::ConfirmEmailChangePagePost,
+        function: "ConfirmEmailChangePagePostFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/email-preferences",
+        handler: Handler::EmailPreferencesPage,
+        function: "EmailPreferencesPageFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/email-preferences",
+        handler: Handler::EmailPreferencesPagePost,
+        function: "EmailPreferencesPagePostFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/assets/{name}",
+        handler: Handler::Asset,
+        function: "AssetFunction",
     },
 ];
 

@@ -57,7 +57,7 @@ fn invalid(field: &'static str, message: &str) -> Problem {
 }
 
 /// The business as booking sees it, from one Query.
-async fn context(p: &Platform, scope: &TenantScope) -> Result<TenantContext, Problem> {
+pub(crate) async fn context(p: &Platform, scope: &TenantScope) -> Result<TenantContext, Problem> {
     TenantContext::load(p, scope)
         .await
         .map_err(store_problem)?
@@ -67,13 +67,19 @@ async fn context(p: &Platform, scope: &TenantScope) -> Result<TenantContext, Pro
 /// The verified tenant behind a public slug and its booking context: one
 /// lookup of the slug and one Query (a business not yet verified or cancelled
 /// does not exist for the public).
-async fn public_context(
+pub(crate) async fn public_context(
     p: &Platform,
     req: &Request,
 ) -> Result<(TenantScope, TenantContext), Problem> {
-    let slug: Slug = path_param(req, "slug")?
-        .parse()
-        .map_err(|_| Problem::NotFound)?;
+    public_context_of(p, &path_param(req, "slug")?).await
+}
+
+/// [`public_context`] for a slug from elsewhere than the path (a page's form).
+pub(crate) async fn public_context_of(
+    p: &Platform,
+    slug: &str,
+) -> Result<(TenantScope, TenantContext), Problem> {
+    let slug: Slug = slug.parse().map_err(|_| Problem::NotFound)?;
     let resolved = p
         .store
         .resolve_slug(&slug)
@@ -352,7 +358,10 @@ pub struct ManageInput {
 }
 
 /// Customers may change a booking only until the tenant's cancellation window.
-fn within_window(ctx: &TenantContext, booking: &bookings::Booking) -> Result<(), Problem> {
+pub(crate) fn within_window(
+    ctx: &TenantContext,
+    booking: &bookings::Booking,
+) -> Result<(), Problem> {
     let window = ctx.tenant.policy.cancellation_window_hours;
     let start = booking.record.number("start").map_err(store_problem)?;
     if bookwarden_shared::clock::now_unix() > start - window * 3600 {

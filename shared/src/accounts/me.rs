@@ -528,7 +528,7 @@ pub async fn request_email_change(
                 name: name.clone(),
                 business: String::new(),
                 url: format!(
-                    "{}/confirm-email#token={}",
+                    "{}/confirm-email-change#token={}",
                     p.config.app_base_url.trim_end_matches('/'),
                     token.expose()
                 ),

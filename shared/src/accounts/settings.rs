@@ -51,6 +51,43 @@ pub struct SettingsInput {
     /// Import the subject line of staff members' calendar events besides
     /// their busy time (sealed at rest). Off by default.
     pub calendar_subjects: Option<bool>,
+    /// Up to 10 origins (`https://host[:port]`, no path) whose pages may
+    /// embed the booking page in a frame; an empty list allows none.
+    #[schema(max_items = 10, example = json!(["https://www.example.com"]))]
+    pub embed_origins: Option<Vec<String>>,
+}
+
+/// Most origins a business may allow to frame its booking page.
+pub const MAX_EMBED_ORIGINS: usize = 10;
+
+/// An origin a browser would send: `https://` (or `http://localhost` for
+/// development), a lower-case host of letters, digits, dots and hyphens, an
+/// optional port, nothing else. Anything else could smuggle a CSP directive.
+pub fn parse_embed_origin(value: &str) -> Option<String> {
+    let value = value.trim().to_ascii_lowercase();
+    let rest = value.strip_prefix("https://").or_else(|| {
+        value
+            .strip_prefix("http://")
+            .filter(|r| r.split(':').next() == Some("localhost"))
+    })?;
+    let (host, port) = match rest.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok_and(|n| n > 0));
+    (host_ok && port_ok).then_some(value)
 }
 
 /// The current policy.
@@ -154,6 +191,22 @@ pub async fn update(
             );
         }
     }
+    if let Some(origins) = &input.embed_origins {
+        let parsed: Option<Vec<String>> = origins.iter().map(|o| parse_embed_origin(o)).collect();
+        match parsed {
+            Some(mut list) if list.len() <= MAX_EMBED_ORIGINS => {
+                list.sort();
+                list.dedup();
+                attrs = attrs.strings("embed_origins", list);
+            }
+            _ => errors.push(FieldError {
+                field: "embed_origins",
+                message: format!(
+                    "at most {MAX_EMBED_ORIGINS} origins like https://www.example.com (no path)"
+                ),
+            }),
+        }
+    }
     if let Some(required) = input.mfa_required_for_admins {
         attrs = attrs.boolean("mfa_required_for_admins", required);
     }
@@ -182,4 +235,53 @@ pub async fn update(
         ])
         .await?;
     get(p, scope).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_embed_origin;
+
+    #[test]
+    fn embed_origins_are_bare_https_origins_and_nothing_that_could_extend_a_csp() {
+        for (given, expected) in [
+            ("https://www.example.com", "https://www.example.com"),
+            ("HTTPS://Shop.Example.COM", "https://shop.example.com"),
+            ("https://example.com:8443", "https://example.com:8443"),
+            ("http://localhost:8080", "http://localhost:8080"),
+        ] {
+            assert_eq!(parse_embed_origin(given).as_deref(), Some(expected));
+        }
+        for hostile in [
+            "",
+            "*",
+            "'none'",
+            "https://",
+            "https://*.example.com",
+            "https://example.com/",
+            "https://example.com/path",
+            "https://example.com; script-src *",
+            "https://example.com 'unsafe-inline'",
+            "https://exa mple.com",
+            "https://example.com:0",
+            "https://example.com:99999",
+            "https://example.com:",
+            "https://-example.com",
+            "https://user@example.com",
+            "http://example.com",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "https://example.com\r\nx-injected: 1",
+        ] {
+            assert_eq!(parse_embed_origin(hostile), None, "{hostile:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_accepted_origin_is_one_csp_source_token(value in "\\PC{0,80}") {
+            if let Some(origin) = parse_embed_origin(&value) {
+                proptest::prop_assert!(origin.bytes().all(|b| b.is_ascii_alphanumeric() || b":/.-".contains(&b)));
+            }
+        }
+    }
 }

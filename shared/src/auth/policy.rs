@@ -52,6 +52,9 @@ pub struct TenantPolicy {
     /// Whether connected calendars import event subjects besides busy time
     /// (CAL-2; off unless the owner turns it on).
     pub calendar_subjects: bool,
+    /// Origins (`https://host[:port]`) whose pages may frame the booking
+    /// page; it feeds the page's CSP `frame-ancestors` (none when empty).
+    pub embed_origins: Vec<String>,
 }
 
 impl Default for TenantPolicy {
@@ -69,6 +72,7 @@ impl Default for TenantPolicy {
             language: crate::i18n::Language::default().tag().to_owned(),
             reminder_offsets_minutes: crate::booking::context::DEFAULT_REMINDER_OFFSETS.to_vec(),
             calendar_subjects: false,
+            embed_origins: Vec::new(),
         }
     }
 }
@@ -93,6 +97,7 @@ impl TenantPolicy {
                 .to_owned(),
             reminder_offsets_minutes: crate::booking::context::reminder_offsets_of(profile),
             calendar_subjects: profile.flag("calendar_subjects"),
+            embed_origins: profile.strings("embed_origins"),
         }
     }
 

@@ -75,7 +75,7 @@ pub fn confirmation(
         start: when(ctx, start),
         end: when(ctx, end),
         manage_url: format!(
-            "{}/manage-booking#token={}",
+            "{}/manage#token={}",
             p.config.app_base_url.trim_end_matches('/'),
             token.expose()
         ),
@@ -164,17 +164,14 @@ pub async fn reminder(
     booking: &Booking,
 ) -> Result<Queued, BookingError> {
     let (name, email) = booking.customer(p, scope).await?;
-    let url = super::preferences::unsubscribe_url(p, scope, &email).await?;
+    let links = super::preferences::unsubscribe_links(p, scope, &email).await?;
     let mail = Mail::Reminder {
         name: name.clone(),
         business: ctx.tenant.name().to_owned(),
         start: when(ctx, booking.record.number("start")?),
-        unsubscribe_url: format!(
-            "{}/email-preferences",
-            p.config.app_base_url.trim_end_matches('/')
-        ),
+        unsubscribe_url: links.page,
     };
     let mut message = Queued::mail_to_address(&email, &name, ctx.language(), mail);
-    message.list_unsubscribe = Some(url);
+    message.list_unsubscribe = Some(links.one_click);
     Ok(message)
 }

@@ -33,12 +33,22 @@ fn signature(key: &crate::crypto::LookupKey, recipient: &str) -> String {
     key.digest(&format!("unsubscribe:{recipient}"))
 }
 
-/// The one-click URL for a recipient of this tenant.
-pub async fn unsubscribe_url(
+/// The links that turn a recipient's reminders off.
+pub struct UnsubscribeLinks {
+    /// RFC 8058 one-click address for `List-Unsubscribe` (POSTed by the
+    /// mail client).
+    pub one_click: String,
+    /// The email-preferences page, with the signed recipient in the
+    /// fragment, for the link in the message's text.
+    pub page: String,
+}
+
+/// The unsubscribe links for a recipient of this tenant.
+pub async fn unsubscribe_links(
     p: &Platform,
     scope: &TenantScope,
     email: &EmailAddress,
-) -> Result<String, BookingError> {
+) -> Result<UnsubscribeLinks, BookingError> {
     let key = lookup(p, scope).await?;
     let slug = user::tenant(p, scope)
         .await
@@ -48,11 +58,12 @@ pub async fn unsubscribe_url(
         .unwrap_or_default()
         .to_owned();
     let r = recipient(&key, email);
-    Ok(format!(
-        "{}/v1/public/tenants/{slug}/unsubscribe?recipient={r}&sig={}",
-        p.config.app_base_url.trim_end_matches('/'),
-        signature(&key, &r)
-    ))
+    let sig = signature(&key, &r);
+    let base = p.config.app_base_url.trim_end_matches('/');
+    Ok(UnsubscribeLinks {
+        one_click: format!("{base}/v1/public/tenants/{slug}/unsubscribe?recipient={r}&sig={sig}"),
+        page: format!("{base}/email-preferences#tenant={slug}&recipient={r}&sig={sig}"),
+    })
 }
 
 /// Whether the recipient unsubscribed from this tenant's reminders.

@@ -9,7 +9,7 @@ mod json;
 mod meta;
 mod problem;
 
-pub use headers::{apply_security_headers, SECURITY_HEADERS};
+pub use headers::{apply_security_headers, PagePolicy, SECURITY_HEADERS};
 pub use json::{json_response, parse_json, parse_optional_json, MAX_BODY_BYTES};
 pub use meta::RequestMeta;
 pub use problem::{parse_field, FieldError, Problem, ProblemDocument};
@@ -22,7 +22,11 @@ pub fn finish(outcome: Result<Response<Body>, Problem>, meta: &RequestMeta) -> R
         Ok(r) => r,
         Err(problem) => problem.into_response(meta),
     };
+    let page = response.extensions_mut().remove::<PagePolicy>();
     apply_security_headers(response.headers_mut());
+    if let Some(page) = page {
+        page.apply(response.headers_mut());
+    }
     if let Ok(v) = http::HeaderValue::from_str(&meta.request_id) {
         response.headers_mut().insert("x-request-id", v);
     }

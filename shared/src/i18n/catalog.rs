@@ -16,11 +16,31 @@ type Bundle = FluentBundle<FluentResource>;
 /// time.
 pub(super) fn source(lang: Language) -> &'static str {
     match lang {
-        Language::En => include_str!("locales/en.ftl"),
-        Language::De => include_str!("locales/de.ftl"),
-        Language::Fr => include_str!("locales/fr.ftl"),
-        Language::Ja => include_str!("locales/ja.ftl"),
-        Language::Ko => include_str!("locales/ko.ftl"),
+        Language::En => concat!(
+            include_str!("locales/en.ftl"),
+            "\n",
+            include_str!("locales/pages/en.ftl")
+        ),
+        Language::De => concat!(
+            include_str!("locales/de.ftl"),
+            "\n",
+            include_str!("locales/pages/en.ftl") /*PLACEHOLDER-de*/
+        ),
+        Language::Fr => concat!(
+            include_str!("locales/fr.ftl"),
+            "\n",
+            include_str!("locales/pages/en.ftl") /*PLACEHOLDER-fr*/
+        ),
+        Language::Ja => concat!(
+            include_str!("locales/ja.ftl"),
+            "\n",
+            include_str!("locales/pages/en.ftl") /*PLACEHOLDER-ja*/
+        ),
+        Language::Ko => concat!(
+            include_str!("locales/ko.ftl"),
+            "\n",
+            include_str!("locales/pages/en.ftl") /*PLACEHOLDER-ko*/
+        ),
     }
 }
 

@@ -308,6 +308,38 @@ pub fn preferences_footer(lang: Language, preferences_url: &str) -> String {
     })
 }
 
+/// A page text (`locales/pages/*.ftl`) in `lang`, with its arguments; the
+/// English text when the lookup fails (logged by id, never a value). Pages
+/// insert it HTML-escaped.
+pub fn text(lang: Language, id: &'static str, args: &[(&'static str, &str)]) -> String {
+    Catalog::global().with_fallback(lang, id, |r| {
+        let mut fluent = FluentArgs::new();
+        for (name, value) in args {
+            fluent.set(*name, *value);
+        }
+        r.value(id, (!args.is_empty()).then_some(&fluent))
+    })
+}
+
+/// A calendar day as pages show it ("Tuesday, 1 December 2026"), in `lang`.
+pub fn day_label(lang: Language, day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    Catalog::global().with_fallback(lang, "day", |r| {
+        let mut args = FluentArgs::new();
+        args.set(
+            "weekday",
+            r.value(
+                &format!("weekday-{}", day.weekday().number_from_monday()),
+                None,
+            ),
+        );
+        args.set("month", r.value(&format!("month-{}", day.month()), None));
+        args.set("day", day.day());
+        args.set("year", day.year().to_string());
+        r.value("day", Some(&args))
+    })
+}
+
 /// The title of the appointment in the attached iCalendar file, which the
 /// customer's calendar shows.
 pub fn calendar_summary(lang: Language, business: &str) -> String {
