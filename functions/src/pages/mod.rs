@@ -248,3 +248,81 @@ pub(crate) fn or_problem_page(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Message ids the templates and page modules name (quoted words with a
+    /// page prefix).
+    fn ids_in_use() -> Vec<String> {
+        const PREFIXES: [&str; 9] = [
+            "page-", "book-", "manage-", "verify-", "reset-", "accept-", "confirm-", "prefs-",
+            "field-",
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut ids = Vec::new();
+        for dir in ["templates", "src/pages"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                for quoted in text.split('"').skip(1).step_by(2) {
+                    let looks_like_id = PREFIXES.iter().any(|p| quoted.starts_with(p))
+                        && !quoted.ends_with('-')
+                        && quoted
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                    if looks_like_id {
+                        ids.push(quoted.to_owned());
+                    }
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    #[test]
+    fn every_text_the_pages_use_exists_in_every_language() {
+        let ids = ids_in_use();
+        assert!(ids.len() > 40, "{ids:?}");
+        for id in ids {
+            let id: &'static str = Box::leak(id.into_boxed_str());
+            for lang in Language::ALL {
+                let text = i18n::text(lang, id, &[]);
+                assert!(!text.trim().is_empty(), "{id} is empty in {}", lang.tag());
+            }
+        }
+    }
+
+    #[test]
+    fn public_forms_are_accepted_only_from_our_pages_or_from_programs() {
+        let base = "https://app.example";
+        let request = |headers: &[(&str, &str)]| {
+            let mut req = Request::default();
+            for (k, v) in headers {
+                req.headers_mut().insert(
+                    http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            req
+        };
+        assert!(from_our_pages(&request(&[]), base));
+        assert!(from_our_pages(&request(&[("origin", base)]), base));
+        assert!(from_our_pages(
+            &request(&[("sec-fetch-site", "same-origin")]),
+            base
+        ));
+        for refused in [
+            vec![("origin", "https://evil.example")],
+            vec![("origin", "null")],
+            vec![("origin", "https://app.example.evil.example")],
+            vec![("sec-fetch-site", "cross-site")],
+            vec![("sec-fetch-site", "same-site"), ("origin", base)],
+            vec![("sec-fetch-site", "none")],
+        ] {
+            assert!(!from_our_pages(&request(&refused), base), "{refused:?}");
+        }
+    }
+}
