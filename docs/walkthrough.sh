@@ -82,4 +82,6 @@ echo "== The business lists bookings by RFC 3339 instants (not dates: a range ca
 call 200 "${H[@]}" "$API/v1/tenants/$T/bookings?from=$(day 7)T00:00:00Z&to=$(day 14)T00:00:00Z"
 call 200 "${H[@]}" "$API/v1/tenants/$T/bookings/$BOOKING"
 call 204 "${H[@]}" -X POST "$API/v1/tenants/$T/bookings/$BOOKING/cancel"
+echo "== Customers book in a browser at $API/book/$SLUG (the manage link in their mail opens $API/manage)"
+call 200 "$API/book/$SLUG?service=$SERVICE" | grep -c 'class="slot"'
 echo "== Done: business $SLUG, booking $BOOKING made and cancelled"
