@@ -50,13 +50,6 @@
     }
   });
 
-  // Choosing a service, person or day shows its times at once.
-  document.querySelectorAll("[data-autosubmit]").forEach(function (field) {
-    field.addEventListener("change", function () {
-      if (field.form && field.checkValidity()) field.form.requestSubmit();
-    });
-  });
-
   // One submit per form: a double click sends one request (the server would
   // also answer a repeat with the same booking, by its idempotency key).
   document.querySelectorAll("form[data-once]").forEach(function (form) {

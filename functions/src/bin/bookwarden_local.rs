@@ -31,6 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
     println!(
         "\nBookwarden is running.\n\n  API            http://127.0.0.1:{port}   (try: curl -i http://127.0.0.1:{port}/health)\n  \
+         Pages          http://127.0.0.1:{port}/book/<slug>   (a business's booking page; emailed links open here too)\n  \
          AWS stand-in   {moto}   (moto; table {table}, keys {data} and {dkim},\n                 calendar clients secret {secret})\n  \
          Sent mail      make mail   (latest first; make mail ARGS=--all for every message)\n  \
          DNS records    make dns-records\n\nRoutes:",
