@@ -3,6 +3,7 @@
 //! uses, and helpers to inspect what moto stored and sent.
 
 pub mod booking;
+pub mod browser;
 pub mod identity;
 pub mod peers;
 pub mod raw_http;
