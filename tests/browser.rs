@@ -368,3 +368,45 @@ async fn the_page_checks_catch_a_csp_violation_and_an_axe_violation() {
     assert!(reported(&run, "axe_caught").contains("select-name"));
     assert_eq!(reported(&run, "axe_replay_caught"), "select-name");
 }
+
+/// The booking page's headers earn an A+ from the MDN HTTP Observatory
+/// (`@mdn/mdn-http-observatory`, pinned in infra/browser/package.json), as
+/// served over HTTPS by a local TLS front with HTTP redirecting to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observatory_grades_the_booking_page_a_plus() {
+    let (_app, s, base) = served_shop("observatory").await;
+    let result =
+        bookwarden_tests::browser::observatory_scan(&base, &format!("/book/{}", s.owner.slug))
+            .await;
+    let scan = &result["scan"];
+    println!(
+        "observatory: grade {} score {} ({} of {} tests pass)",
+        scan["grade"], scan["score"], scan["testsPassed"], scan["testsQuantity"]
+    );
+    let tests = result["tests"].as_object().expect("the scan's tests");
+    for (name, test) in tests {
+        println!(
+            "  {name}: {} {} ({:+})",
+            if test["pass"] == true { "pass" } else { "FAIL" },
+            test["result"].as_str().unwrap_or("?"),
+            test["scoreModifier"].as_i64().unwrap_or(0)
+        );
+    }
+    assert_eq!(
+        scan["statusCode"], 200,
+        "the page itself was scanned: {scan}"
+    );
+    assert_eq!(
+        scan["responseHeaders"]["content-type"], "text/html; charset=utf-8",
+        "{scan}"
+    );
+    assert_eq!(tests.len(), 10, "every test ran");
+    assert_eq!(
+        tests["strict-transport-security"]["result"],
+        "hsts-implemented-max-age-at-least-six-months",
+        "the certificate was trusted (an untrusted one makes this hsts-invalid-cert)"
+    );
+    assert_eq!(tests["redirection"]["result"], "redirection-to-https");
+    assert_eq!(scan["testsFailed"], 0, "{result}");
+    assert_eq!(scan["grade"], "A+", "{result}");
+}

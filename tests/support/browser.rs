@@ -129,3 +129,70 @@ pub async fn run_flow(flow: &str, base: &str, args: &[(&str, &str)]) -> FlowRun 
     println!("browser flow `{flow}`: {took:.1?}\n{stdout}");
     FlowRun { stdout, took }
 }
+
+/// The MDN HTTP Observatory's scan of `path` on a served stack (`base`, from
+/// [`TestApp::serve`]), through `infra/browser/tls_front.py`: HTTPS on
+/// `localhost:443` with a throwaway CA the scanner trusts via
+/// `NODE_EXTRA_CA_CERTS`, and port 80 redirecting to it. The scanner takes a
+/// host name and builds `https://<host>/` and `http://<host>/` from it, so
+/// `localhost<path>` scans that page. Returns the scanner's JSON (`scan`
+/// with grade and score, and `tests`); the JSON and the front's log are kept
+/// in `target/browser-artifacts/observatory/`.
+///
+/// Needs ports 80 and 443 (root, as CI runs) and `make browser-tools`.
+pub async fn observatory_scan(base: &str, path: &str) -> serde_json::Value {
+    use tokio::io::AsyncBufReadExt;
+    let dir = artifacts("observatory");
+    let front_log = std::fs::File::create(dir.join("tls_front.log")).expect("front log");
+    let mut front = tokio::process::Command::new(python())
+        .arg(repo_root().join("infra/browser/tls_front.py"))
+        .args(["--upstream", base, "--lifetime", "300", "--certs"])
+        .arg(&dir)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(front_log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start infra/browser/tls_front.py (run `make browser-tools` first)");
+    let mut lines = tokio::io::BufReader::new(front.stdout.take().expect("front stdout")).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("the TLS front starts within a minute");
+    let log = || std::fs::read_to_string(dir.join("tls_front.log")).unwrap_or_default();
+    assert!(
+        matches!(&ready, Ok(Some(line)) if line.starts_with("ready")),
+        "the TLS front did not start: {ready:?}\n{}",
+        log()
+    );
+    let scanner =
+        repo_root().join("infra/browser/node_modules/@mdn/mdn-http-observatory/src/scan.js");
+    let started = Instant::now();
+    let out = tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::process::Command::new(
+            std::env::var_os("BOOKWARDEN_NODE").unwrap_or_else(|| "node".into()),
+        )
+        .arg(&scanner)
+        .arg(format!("localhost{path}"))
+        .env("NODE_EXTRA_CA_CERTS", dir.join("ca.pem"))
+        .kill_on_drop(true)
+        .output(),
+    )
+    .await
+    .expect("the scan ends within two minutes")
+    .unwrap_or_else(|e| panic!("run node {} ({e})", scanner.display()));
+    let took = started.elapsed();
+    front.kill().await.ok();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    std::fs::write(dir.join("observatory.json"), stdout.as_bytes()).expect("keep the scan");
+    assert!(
+        out.status.success(),
+        "the scan failed ({}):\n{stdout}\n{}\n--- front\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        log()
+    );
+    println!("observatory scan of localhost{path}: {took:.1?}");
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("scan output is not JSON ({e}): {stdout}"))
+}
