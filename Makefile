@@ -12,6 +12,13 @@ VENV_STAMP  := $(VENV)/.installed-$(shell sha256sum $(REQS) | cut -c1-16)
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_REQS  := infra/checkov-requirements.txt
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell sha256sum $(CHECKOV_REQS) | cut -c1-16)
+BROWSER_VENV  := .venv-browser
+BROWSER_REQS  := infra/browser/requirements.txt
+BROWSER_STAMP := $(BROWSER_VENV)/.installed-$(shell sha256sum $(BROWSER_REQS) | cut -c1-16)
+BROWSER_NODE  := infra/browser/node_modules
+BROWSER_LOCK  := infra/browser/package-lock.json
+BROWSER_NODE_STAMP := $(BROWSER_NODE)/.installed-$(shell sha256sum $(BROWSER_LOCK) | cut -c1-16)
+CHROMIUM      := /usr/bin/chromium
 TOOLS       := .local
 AUDIT_VERSION := 0.22.2
 CARGO_AUDIT := $(TOOLS)/bin/cargo-audit
@@ -20,7 +27,7 @@ ADVISORY_DB := ../shared/advisory-db
 export BOOKWARDEN_PYTHON := $(abspath $(PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: fuzz openapi help dev test venv fmt-check clippy cargo-test lint-template template audit dns-records mail bench release-size package
+.PHONY: fuzz openapi help dev test venv browser-tools browser fmt-check clippy cargo-test lint-template template audit dns-records mail bench release-size package
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,8 +54,37 @@ fmt-check:
 clippy:
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-cargo-test: venv
+cargo-test: venv browser-tools
 	cargo test --workspace --locked
+
+browser-tools: $(CHROMIUM) $(BROWSER_STAMP) $(BROWSER_NODE_STAMP) ## Install what the browser tests use: Debian's Chromium, Playwright (.venv-browser), axe-core and the HTTP Observatory
+
+browser: venv browser-tools ## Run the browser tests (screenshots in target/browser-artifacts/)
+	cargo test --locked -p bookwarden-tests --test browser
+
+# Debian's Chromium and its driver, when the machine has none. Playwright
+# drives this build; `playwright install` (a download of its own) is never run.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "make browser-tools: $(CHROMIUM) is missing; install the Debian packages chromium and chromium-driver as root (no sudo here)" >&2; exit 1; fi; \
+	$$sudo apt-get update -q; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+
+$(BROWSER_STAMP): $(BROWSER_REQS)
+	rm -rf $(BROWSER_VENV)
+	python3 -m venv $(BROWSER_VENV)
+	$(BROWSER_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(BROWSER_REQS)
+	touch $@
+
+# --ignore-scripts: the scanner's install scripts download Chromium's HSTS
+# preload list and Mozilla's CA bundle, which a scan of a local host needs
+# neither of; it reads the preload list at run time, so an empty one stands
+# in (no host counts as preloaded). npm ci starts from an empty node_modules.
+$(BROWSER_NODE_STAMP): $(BROWSER_LOCK) infra/browser/package.json
+	npm ci --prefix infra/browser --ignore-scripts --no-audit --no-fund --loglevel=error
+	echo '{}' > $(BROWSER_NODE)/@mdn/mdn-http-observatory/conf/hsts-preload.json
+	touch $@
 
 $(CHECKOV_STAMP): $(CHECKOV_REQS)
 	rm -rf $(CHECKOV_VENV)
