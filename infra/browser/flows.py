@@ -414,6 +414,12 @@ def flow_slot_taken(run, args):
 
 def flow_manage(run, args):
     context = run.context()
+    # The link page as it is before the script posts the fragment.
+    page = context.new_page()
+    run.goto(page, args.base + "/manage", "manage-link-page")
+    ensure(page.locator("form#load[data-fragment]").count() == 1, "no form#load[data-fragment]")
+    run.check(page, "manage-link-page")
+    page.close()
     page = context.new_page()
     baseline = page.evaluate("() => history.length")
     run.goto(page, args.link, "manage-link")
@@ -461,9 +467,11 @@ def flow_manage(run, args):
     run.report("back_to", page.url)
 
 
-def token_page(run, args, form_id, name, password=None):
+def token_page(run, args, form_id, name, password=None, weak=None):
     """A page an emailed link opens: the fragment fills the form and leaves
-    the address bar; the reader confirms with the button."""
+    the address bar; the reader confirms with the button. With `weak`, a
+    password the server refuses first: the page answers 422 with the error
+    summary (focused, linking to the field) and keeps the link's values."""
     page = run.context().new_page()
     baseline = page.evaluate("() => history.length")
     run.goto(page, args.link, name)
@@ -477,6 +485,15 @@ def token_page(run, args, form_id, name, password=None):
         ensure(field.input_value() != "", f"{field.get_attribute('name')} was not filled from the link")
     assert_one_more_entry(page, baseline, name)
     run.check(page, name)
+    if weak is not None:
+        page.fill("#password", weak)
+        run.submit(page, f"#{form_id}-submit", expect_status=422)
+        expect_error_summary(page, name + " (weak password)", field="password")
+        ensure(
+            form.locator("input[name=token]").input_value() != "",
+            "the token was not kept after the refusal",
+        )
+        run.check(page, name + "-refused")
     if password is not None:
         page.fill("#password", password)
     run.submit(page, f"#{form_id}-submit")
@@ -485,12 +502,34 @@ def token_page(run, args, form_id, name, password=None):
     return page
 
 
+def expect_error_summary(page, name, field=None):
+    """The error summary: an alert, focused, linking to the field."""
+    summary = page.locator("#error-summary[role=alert]")
+    ensure(summary.count() == 1, f"{name}: no #error-summary[role=alert]")
+    ensure(
+        page.evaluate("() => document.activeElement && document.activeElement.id") == "error-summary",
+        f"{name}: the error summary does not have the focus",
+    )
+    if field is not None:
+        link = summary.locator(f"a[href='#{field}']")
+        ensure(link.count() == 1, f"{name}: the summary does not link to #{field}")
+        ensure(page.locator(f"#{field}").count() == 1, f"{name}: the summary links to no field")
+    return " ".join(summary.inner_text().split())
+
+
 def flow_verify_email(run, args):
     token_page(run, args, "verify", "verify-email")
+    # The link once more: it was used, and the page says so.
+    page = run.context().new_page()
+    run.goto(page, args.link, "verify-email-again")
+    run.submit(page, "#verify-submit", expect_status=400)
+    ensure(page.locator("#done").count() == 0, "a used link confirmed again")
+    run.report("used_link", expect_error_summary(page, "verify-email (used link)"))
+    run.check(page, "verify-email-used")
 
 
 def flow_reset_password(run, args):
-    token_page(run, args, "reset", "reset-password", password=args.password)
+    token_page(run, args, "reset", "reset-password", password=args.password, weak="password")
 
 
 def flow_accept_invitation(run, args):
