@@ -150,6 +150,29 @@ struct MessagePage<'a> {
     message: String,
 }
 
+/// A finished action: what happened, in the reader's language.
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DonePage<'a> {
+    frame: &'a Frame,
+    title: String,
+    message: String,
+}
+
+/// The page that confirms a finished action.
+pub(crate) fn done_page(
+    frame: &Frame,
+    title: &'static str,
+    message: String,
+) -> Result<Response<Body>, Problem> {
+    let body = render(&DonePage {
+        frame,
+        title: frame.t(title),
+        message,
+    })?;
+    Ok(html(200, body, Vec::new()))
+}
+
 /// An error page for a problem, in the reader's language, with the problem's
 /// status (4xx for anything the request did wrong).
 pub(crate) fn problem_page(frame: &Frame, problem: &Problem) -> Result<Response<Body>, Problem> {
