@@ -305,11 +305,11 @@ async fn the_manage_page_moves_and_cancels_by_form_posts_and_refuses_stale_links
     assert!(japanese.body.contains("<html lang=\"ja\">"));
     assert!(japanese.body.contains("Haircut"));
     assert!(
-        !japanese
-            .body
-            .split("href=\"")
-            .skip(1)
-            .any(|href| href.split('"').next().unwrap_or_default().contains(&token)),
+        !japanese.body.split("href=\"").skip(1).any(|href| href
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .contains(&token)),
         "no link on the page carries the token"
     );
     let choices = slot_values(&view.body);
