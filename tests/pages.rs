@@ -137,6 +137,11 @@ async fn the_booking_page_books_by_plain_form_posts_once_per_form_under_a_strict
     assert!(page.header("strict-transport-security").is_some());
     assert!(!page.body.contains("<script>") && !page.body.contains(" style="));
     assert!(page.body.contains("<html lang=\"en\">"));
+    assert!(
+        page.body
+            .contains(&format!("service={}&#38;date=", s.service_id)),
+        "language links keep what was chosen"
+    );
 
     // Static files: hashed names, cached for a year; old names are gone.
     for asset in page
@@ -294,6 +299,18 @@ async fn the_manage_page_moves_and_cancels_by_form_posts_and_refuses_stale_links
     assert!(
         view.body.contains("Asia/Tokyo"),
         "times in the reader's zone"
+    );
+    // Switching language re-posts the token from the page, never in a URL.
+    let japanese = post_form(&app, "/manage", &[("token", &token), ("lang", "ja")]).await;
+    assert!(japanese.body.contains("<html lang=\"ja\">"));
+    assert!(japanese.body.contains("Haircut"));
+    assert!(
+        !japanese.body.split("href=\"").skip(1).any(|href| href
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .contains(&token)),
+        "no link on the page carries the token"
     );
     let choices = slot_values(&view.body);
     assert!(

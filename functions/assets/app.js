@@ -23,6 +23,19 @@
     }
   }
 
+  // The reader's own zone, when the page has not been told one.
+  const zone = detectedZone();
+  const params = new URLSearchParams(window.location.search);
+  document.querySelectorAll("input[data-detect-zone]").forEach(function (input) {
+    if (!zone) return;
+    if (input.type === "hidden") {
+      if (!input.value) input.value = zone;
+    } else if (!params.has("tz") && input.value !== zone) {
+      input.value = zone;
+      if (params.has("service") && input.form) input.form.requestSubmit();
+    }
+  });
+
   const fragment = readFragment();
   document.querySelectorAll("form[data-fragment]").forEach(function (form) {
     if (!fragment) return;
@@ -35,19 +48,6 @@
       }
     });
     if (filled && form.hasAttribute("data-autosubmit-fragment")) form.requestSubmit();
-  });
-
-  // The reader's own zone, when the page has not been told one.
-  const zone = detectedZone();
-  const params = new URLSearchParams(window.location.search);
-  document.querySelectorAll("input[data-detect-zone]").forEach(function (input) {
-    if (!zone) return;
-    if (input.type === "hidden") {
-      if (!input.value) input.value = zone;
-    } else if (!params.has("tz") && input.value !== zone) {
-      input.value = zone;
-      if (params.has("service") && input.form) input.form.requestSubmit();
-    }
   });
 
   // One submit per form: a double click sends one request (the server would

@@ -162,8 +162,20 @@ pub async fn get(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
         Ok(found) => found,
         Err(problem) => return super::problem_page(&fallback, &problem),
     };
-    let frame = Frame::new(language(req, None, Some(ctx.language())), &page_path(&slug));
     let q = req.query_string_parameters();
+    let kept: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            ["service", "staff", "date", "tz"]
+                .iter()
+                .filter_map(|name| Some((*name, q.first(name)?))),
+        )
+        .finish();
+    let here = if kept.is_empty() {
+        page_path(&slug)
+    } else {
+        format!("{}?{kept}", page_path(&slug))
+    };
+    let frame = Frame::new(language(req, None, Some(ctx.language())), &here);
     let chosen = picker::zone(q.first("tz"), ctx.tz).and_then(|tz| {
         Ok(Chosen {
             service: q.first("service").unwrap_or_default().to_owned(),

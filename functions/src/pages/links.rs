@@ -152,14 +152,6 @@ impl LinkPage<'_> {
     }
 }
 
-#[derive(Template)]
-#[template(path = "done.html")]
-struct DonePage<'a> {
-    frame: &'a Frame,
-    title: String,
-    message: String,
-}
-
 /// `GET` of a link page.
 pub async fn get(link: Link, req: &Request) -> Outcome {
     let frame = Frame::new(language(req, None, None), link.path());
@@ -184,14 +176,11 @@ pub async fn post(link: Link, p: &Platform, req: &Request, meta: &RequestMeta) -
         return super::problem_page(&frame, &Problem::CrossSiteRequest);
     }
     match act(link, p, &form, meta, frame.lang).await {
-        Ok(message) => {
-            let body = render(&DonePage {
-                frame: &frame,
-                title: frame.t(link.text("done-title")),
-                message: message.unwrap_or_else(|| frame.t(link.text("done"))),
-            })?;
-            Ok(html(200, body, Vec::new()))
-        }
+        Ok(message) => super::done_page(
+            &frame,
+            link.text("done-title"),
+            message.unwrap_or_else(|| frame.t(link.text("done"))),
+        ),
         Err(problem) if problem.status() < 500 => {
             let body = render(&LinkPage {
                 frame: &frame,

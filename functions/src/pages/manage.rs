@@ -45,14 +45,6 @@ struct ManagePage<'a> {
     issues: Vec<Issue>,
 }
 
-#[derive(Template)]
-#[template(path = "done.html")]
-struct DonePage<'a> {
-    frame: &'a Frame,
-    title: String,
-    message: String,
-}
-
 /// `GET /manage`: the form the script fills from the link's fragment.
 pub async fn get(_p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
     let frame = Frame::new(language(req, None, None), PATH);
@@ -100,7 +92,8 @@ async fn act(p: &Platform, frame: &Frame, form: &Form) -> Outcome {
             bookings::cancel(p, &scope, &ctx, &booking)
                 .await
                 .map_err(booking_problem)?;
-            it.done(
+            super::done_page(
+                frame,
                 "manage-cancelled-title",
                 i18n::text(
                     frame.lang,
@@ -115,7 +108,8 @@ async fn act(p: &Platform, frame: &Frame, form: &Form) -> Outcome {
             match bookings::reschedule(p, &scope, &ctx, ctx.horizon(), &booking, start).await {
                 Ok(moved) => {
                     let when = it.when(&moved.start)?;
-                    it.done(
+                    super::done_page(
+                        frame,
                         "manage-moved-title",
                         i18n::text(frame.lang, "manage-moved-done", &[("when", &when)]),
                     )
@@ -163,15 +157,6 @@ impl Appointment<'_> {
             zone: self.tz,
         }
         .format(self.frame.lang))
-    }
-
-    fn done(&self, title: &'static str, message: String) -> Outcome {
-        let body = render(&DonePage {
-            frame: self.frame,
-            title: self.frame.t(title),
-            message,
-        })?;
-        Ok(html(200, body, Vec::new()))
     }
 
     async fn page(

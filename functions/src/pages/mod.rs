@@ -27,7 +27,8 @@ pub(crate) use form::Form;
 pub struct Frame {
     /// The page's language.
     pub lang: Language,
-    /// The page's path, for the language links.
+    /// The page's address (path and query, without `lang`), for the
+    /// language links.
     pub path: String,
     /// The hashed stylesheet address.
     pub css: &'static str,
@@ -57,6 +58,12 @@ impl Frame {
     /// A text with one argument.
     pub fn t1(&self, id: &'static str, name: &'static str, value: &str) -> String {
         i18n::text(self.lang, id, &[(name, value)])
+    }
+
+    /// The page's address in another language.
+    pub fn lang_href(&self, tag: &str) -> String {
+        let separator = if self.path.contains('?') { '&' } else { '?' };
+        format!("{}{separator}lang={tag}", self.path)
     }
 
     /// The `lang` tag for `<html lang>`.
@@ -141,6 +148,29 @@ struct MessagePage<'a> {
     frame: &'a Frame,
     title: String,
     message: String,
+}
+
+/// A finished action: what happened, in the reader's language.
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DonePage<'a> {
+    frame: &'a Frame,
+    title: String,
+    message: String,
+}
+
+/// The page that confirms a finished action.
+pub(crate) fn done_page(
+    frame: &Frame,
+    title: &'static str,
+    message: String,
+) -> Result<Response<Body>, Problem> {
+    let body = render(&DonePage {
+        frame,
+        title: frame.t(title),
+        message,
+    })?;
+    Ok(html(200, body, Vec::new()))
 }
 
 /// An error page for a problem, in the reader's language, with the problem's

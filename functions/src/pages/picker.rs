@@ -37,8 +37,6 @@ pub struct Choice {
     pub id: String,
     /// Local time ("14:30"), with the day when the list spans days.
     pub label: String,
-    /// Whether it is selected.
-    pub checked: bool,
 }
 
 /// What the picker shows.
@@ -114,15 +112,9 @@ pub async fn load(
             value: slot.start.clone(),
             id: format!("slot-{i}"),
             label: at.with_timezone(&ask.tz).format("%H:%M").to_string(),
-            checked: false,
         })
         .collect();
-    Ok(Picker {
-        days: day_list(&days, shown, ask.lang),
-        date: shown.to_string(),
-        date_label: i18n::day_label(ask.lang, shown),
-        slots: choices,
-    })
+    Ok(Picker::new(&days, shown, ask.lang, choices))
 }
 
 /// The open times nearest to `taken`, closest first, each with its day.
@@ -152,16 +144,10 @@ pub async fn nearest(
                     i18n::day_label(ask.lang, local.date_naive()),
                     local.format("%H:%M")
                 ),
-                checked: false,
             }
         })
         .collect();
-    Ok(Picker {
-        days: day_list(&days, shown, ask.lang),
-        date: shown.to_string(),
-        date_label: i18n::day_label(ask.lang, shown),
-        slots: choices,
-    })
+    Ok(Picker::new(&days, shown, ask.lang, choices))
 }
 
 fn today(tz: Tz) -> NaiveDate {
@@ -215,12 +201,21 @@ fn days_of(slots: &[(Slot, DateTime<Utc>)], tz: Tz) -> Vec<NaiveDate> {
     days
 }
 
-fn day_list(days: &[NaiveDate], shown: NaiveDate, lang: Language) -> Vec<Day> {
-    days.iter()
-        .map(|d| Day {
-            value: d.to_string(),
-            label: i18n::day_label(lang, *d),
-            current: *d == shown,
-        })
-        .collect()
+impl Picker {
+    /// The days with open times, `shown` among them, and its choices.
+    fn new(days: &[NaiveDate], shown: NaiveDate, lang: Language, slots: Vec<Choice>) -> Self {
+        Picker {
+            days: days
+                .iter()
+                .map(|d| Day {
+                    value: d.to_string(),
+                    label: i18n::day_label(lang, *d),
+                    current: *d == shown,
+                })
+                .collect(),
+            date: shown.to_string(),
+            date_label: i18n::day_label(lang, shown),
+            slots,
+        }
+    }
 }

@@ -24,22 +24,22 @@ pub(super) fn source(lang: Language) -> &'static str {
         Language::De => concat!(
             include_str!("locales/de.ftl"),
             "\n",
-            include_str!("locales/pages/en.ftl") /*PLACEHOLDER-de*/
+            include_str!("locales/pages/de.ftl")
         ),
         Language::Fr => concat!(
             include_str!("locales/fr.ftl"),
             "\n",
-            include_str!("locales/pages/en.ftl") /*PLACEHOLDER-fr*/
+            include_str!("locales/pages/fr.ftl")
         ),
         Language::Ja => concat!(
             include_str!("locales/ja.ftl"),
             "\n",
-            include_str!("locales/pages/en.ftl") /*PLACEHOLDER-ja*/
+            include_str!("locales/pages/ja.ftl")
         ),
         Language::Ko => concat!(
             include_str!("locales/ko.ftl"),
             "\n",
-            include_str!("locales/pages/en.ftl") /*PLACEHOLDER-ko*/
+            include_str!("locales/pages/ko.ftl")
         ),
     }
 }
