@@ -172,10 +172,10 @@ class Run:
         path = self.shot(page, name)
         ensure(page.locator("html[lang]").count() == 1, f"{name}: <html lang> is missing")
         ensure(page.locator("main#main").count() == 1, f"{name}: <main id=main> is missing")
-        ensure(
-            page.locator("nav#languages a[href*='lang=']").count() >= 5,
-            f"{name}: the language switcher is missing",
-        )
+        # Links to ?lang=..., or (on pages reached by a post) buttons that
+        # post the page again with `lang`.
+        switcher = page.locator("#languages a[href*='lang='], #languages button[name=lang]")
+        ensure(switcher.count() >= 5, f"{name}: the language switcher is missing")
         self.assert_no_violation(name)
         if page.context not in self.no_js_contexts:
             result = self.axe_in_page(page)
@@ -316,6 +316,12 @@ def open_times(run, page, link, date, name):
     return slots
 
 
+def choose(page, slot):
+    """Picks a time as a person does: by its label (the radio is hidden)."""
+    page.locator(f"label[for='{slot.get_attribute('id')}']").click()
+    ensure(slot.is_checked(), f"clicking the label of {slot.get_attribute('value')} did not select it")
+
+
 def fill_details(page, name, email):
     page.fill("#name", name)
     page.fill("#email", email)
@@ -334,11 +340,17 @@ def expect_booked(run, page, name):
 # ------------------------------------------------------------------ flows
 def flow_book(run, args):
     page = run.context().new_page()
-    slots = open_times(run, page, args.link, args.date, "book")
+    # The language switcher, then back to English for the booking.
+    run.goto(page, args.link, "book-de")
+    with page.expect_navigation():
+        page.click("#languages a[hreflang=de]")
+    ensure(page.locator("html[lang=de]").count() == 1, "the page did not switch to German")
+    run.check(page, "book-de")
+    slots = open_times(run, page, args.link + "?lang=en", args.date, "book")
     first = slots.first
     start = first.get_attribute("value")
     label = page.locator(f"label[for='{first.get_attribute('id')}']").inner_text()
-    first.check()
+    choose(page, first)
     fill_details(page, "Cora Customer", args.email)
     run.submit(page, "#book-submit")
     summary = expect_booked(run, page, "booked")
@@ -357,7 +369,7 @@ def flow_no_js(run, args):
     page = run.no_js_context().new_page()
     slots = open_times(run, page, args.link, args.date, "no-js")
     start = slots.first.get_attribute("value")
-    slots.first.check()
+    choose(page, slots.first)
     fill_details(page, "Nora Noscript", args.email)
     run.submit(page, "#book-submit")
     expect_booked(run, page, "no-js-booked")
@@ -368,7 +380,7 @@ def flow_double_click(run, args):
     page = run.context().new_page()
     slots = open_times(run, page, args.link, args.date, "double-click")
     start = slots.first.get_attribute("value")
-    slots.first.check()
+    choose(page, slots.first)
     fill_details(page, "Dora Double", args.email)
     requests = []
     page.on(
@@ -392,7 +404,7 @@ def flow_slot_taken(run, args):
     start = slots_a.first.get_attribute("value")
     ensure(slots_b.first.get_attribute("value") == start, "the tabs list different first times")
     for tab, who in ((tab_a, "Alice First"), (tab_b, "Bert Second")):
-        tab.locator(f"input.slot[value='{start}']").check()
+        choose(tab, tab.locator(f"input.slot[value='{start}']"))
         fill_details(tab, who, args.email if tab is tab_a else args.email_b)
     run.submit(tab_a, "#book-submit")
     expect_booked(run, tab_a, "tab-a-booked")
@@ -431,12 +443,17 @@ def flow_manage(run, args):
     assert_one_more_entry(page, baseline, "manage")
     before = page.inner_text("#when")
     run.check(page, "manage")
+    # Another language: the switcher posts the page again, token included.
+    run.submit(page, "#languages button[name=lang][value=de]")
+    ensure(page.locator("html[lang=de]").count() == 1, "the page did not switch to German")
+    ensure(page.locator("#booking").count() == 1, "the booking is gone after switching language")
+    run.check(page, "manage-de")
     ensure(page.locator("form#reschedule nav#days").count() == 1, "no days to move to")
     slots = page.locator("form#reschedule input.slot[name=start]")
     ensure(slots.count() > 0, "no time to move to")
     target = slots.last
     moved_to = target.get_attribute("value")
-    target.check()
+    choose(page, target)
     run.submit(page, "#reschedule-submit")
     ensure(page.locator("#done h1").count() == 1, "no #done after moving")
     run.check(page, "moved")
