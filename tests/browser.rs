@@ -353,8 +353,8 @@ async fn without_javascript_a_booking_completes_by_form_posts() {
 }
 
 /// The checks every flow relies on are not vacuous: a Trusted Types
-/// violation and a select without a label, made on purpose, fail them (with
-/// JavaScript on, and replayed with it off).
+/// violation, an inline style and a select without a label, made on
+/// purpose, fail them (with JavaScript on and off).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_checks_catch_a_csp_violation_and_an_axe_violation() {
     let (_app, s, base) = served_shop("browser-canary").await;
@@ -367,6 +367,7 @@ async fn the_page_checks_catch_a_csp_violation_and_an_axe_violation() {
     assert!(reported(&run, "csp_caught").contains("Trusted"));
     assert!(reported(&run, "axe_caught").contains("select-name"));
     assert_eq!(reported(&run, "axe_replay_caught"), "select-name");
+    assert_eq!(reported(&run, "csp_no_js_caught"), "style-src");
 }
 
 /// The booking page's headers earn an A+ from the MDN HTTP Observatory

@@ -558,8 +558,8 @@ def flow_unsubscribe(run, args):
 
 
 def flow_checks_catch_problems(run, args):
-    """The checks are not vacuous: a Trusted Types violation and a missing
-    label, made on purpose, each fail the page check."""
+    """The checks are not vacuous: a Trusted Types violation, an inline style
+    and a missing label, made on purpose, each fail the page check."""
     page = run.context().new_page()
     run.goto(page, args.link, "canary")
     run.check(page, "canary-clean")
@@ -593,6 +593,23 @@ def flow_checks_catch_problems(run, args):
     except FlowFailed as caught:
         ensure("select-name" in str(caught), f"unexpected failure: {caught}")
         run.report("axe_replay_caught", "select-name")
+    # Without JavaScript the browser's own console report is what catches a
+    # violation: the real page, served with an inline style added.
+    page = run.no_js_context().new_page()
+
+    def with_inline_style(route):
+        response = route.fetch()
+        body = response.text().replace("</main>", '<p style="color: red">x</p></main>')
+        route.fulfill(response=response, body=body)
+
+    page.route(args.link, with_inline_style)
+    run.goto(page, args.link, "canary-no-js-csp")
+    try:
+        run.check(page, "canary-no-js-csp")
+        raise AssertionError("an inline style passed the CSP check without JavaScript")
+    except FlowFailed as caught:
+        ensure("style-src" in str(caught), f"unexpected failure: {caught}")
+        run.report("csp_no_js_caught", "style-src")
 
 
 FLOWS = {
