@@ -214,6 +214,38 @@ async fn accept_invitation_link_sets_the_new_users_password() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirm_email_change_link_moves_the_sign_in_to_the_new_address() {
+    let (app, s, base) = served_shop("browser-newmail").await;
+    let new_email = unique_email("moved");
+    let origin = [("origin", base.as_str())];
+    let asked = app
+        .call(
+            As::SessionWith(&s.session, &origin),
+            "POST",
+            &format!("/v1/tenants/{}/me/email", s.owner.tenant_id),
+            Some(json!({ "new_email": new_email, "password": s.owner.password })),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let token = token_from_mail(
+        app.mail_to(&new_email)
+            .await
+            .last()
+            .expect("mail to the new address"),
+    );
+    let link = format!("{base}/confirm-email-change#token={token}");
+    run_flow("confirm-email-change", &base, &[("--link", &link)]).await;
+    let new = app
+        .login_attempt(&s.owner.slug, &new_email, &s.owner.password)
+        .await;
+    assert_eq!(new.status, 200, "{}", new.body);
+    let old = app
+        .login_attempt(&s.owner.slug, &s.owner.email, &s.owner.password)
+        .await;
+    assert_eq!(old.status, 401, "the old address no longer signs in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsubscribe_link_turns_reminders_off() {
     use bookwarden_shared::booking::reminders::{pending, send_due};
     let (app, s, base) = served_shop("browser-unsub").await;

@@ -553,6 +553,10 @@ def flow_accept_invitation(run, args):
     token_page(run, args, "accept", "accept-invitation", password=args.password)
 
 
+def flow_confirm_email_change(run, args):
+    token_page(run, args, "confirm", "confirm-email-change")
+
+
 def flow_unsubscribe(run, args):
     token_page(run, args, "unsubscribe", "unsubscribe")
 
@@ -618,6 +622,7 @@ FLOWS = {
     "verify-email": flow_verify_email,
     "reset-password": flow_reset_password,
     "accept-invitation": flow_accept_invitation,
+    "confirm-email-change": flow_confirm_email_change,
     "unsubscribe": flow_unsubscribe,
     "double-click": flow_double_click,
     "slot-taken": flow_slot_taken,
