@@ -69,7 +69,7 @@ $(CHROMIUM):
 	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
 	else echo "make browser-tools: $(CHROMIUM) is missing; install the Debian packages chromium and chromium-driver as root (no sudo here)" >&2; exit 1; fi; \
 	$$sudo apt-get update -q; \
-	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-noto-cjk
 
 $(BROWSER_STAMP): $(BROWSER_REQS)
 	rm -rf $(BROWSER_VENV)
