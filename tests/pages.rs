@@ -519,3 +519,25 @@ async fn hostile_page_input_gets_a_4xx_page_and_changes_nothing() {
     assert_eq!(json.status, 415);
     assert_eq!(count_bookings(&app, &s).await, 0);
 }
+
+#[tokio::test]
+async fn on_a_stage_address_every_link_form_and_asset_keeps_the_stage_prefix() {
+    let mut app = TestApp::new().await;
+    let s = shop(&app, "stage").await;
+    app.platform.config.app_base_url = format!("{ORIGIN}/live");
+    let page = get(&app, &booking_page(&s)).await;
+    assert_eq!(page.status, 200);
+    for attribute in ["href=\"/", "action=\"/", "src=\"/"] {
+        for found in page.body.split(attribute).skip(1) {
+            assert!(
+                found.starts_with("live/"),
+                "{attribute}{}",
+                &found[..found.len().min(40)]
+            );
+        }
+    }
+    let shell = get(&app, "/manage").await;
+    assert!(shell.body.contains("action=\"/live/manage\""));
+    let reset = get(&app, "/reset-password").await;
+    assert!(reset.body.contains("action=\"/live/reset-password\""));
+}

@@ -157,7 +157,7 @@ fn page_path(slug: &str) -> String {
 /// `GET /book/{slug}?service=&staff=&date=&tz=&lang=`
 pub async fn get(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
     let slug = path_param(req, "slug")?;
-    let fallback = Frame::new(language(req, None, None), &page_path(&slug));
+    let fallback = Frame::new(p, language(req, None, None), &page_path(&slug));
     let (scope, ctx) = match public_context(p, req).await {
         Ok(found) => found,
         Err(problem) => return super::problem_page(&fallback, &problem),
@@ -175,7 +175,7 @@ pub async fn get(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
     } else {
         format!("{}?{kept}", page_path(&slug))
     };
-    let frame = Frame::new(language(req, None, Some(ctx.language())), &here);
+    let frame = Frame::new(p, language(req, None, Some(ctx.language())), &here);
     let chosen = picker::zone(q.first("tz"), ctx.tz).and_then(|tz| {
         Ok(Chosen {
             service: q.first("service").unwrap_or_default().to_owned(),
@@ -204,7 +204,7 @@ pub async fn get(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
 /// `POST /book/{slug}`: books the chosen time.
 pub async fn post(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
     let slug = path_param(req, "slug")?;
-    let fallback = Frame::new(language(req, None, None), &page_path(&slug));
+    let fallback = Frame::new(p, language(req, None, None), &page_path(&slug));
     let (scope, ctx) = match public_context(p, req).await {
         Ok(found) => found,
         Err(problem) => return super::problem_page(&fallback, &problem),
@@ -214,6 +214,7 @@ pub async fn post(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
         Err(problem) => return super::problem_page(&fallback, &problem),
     };
     let frame = Frame::new(
+        p,
         language(req, form.get("lang"), Some(ctx.language())),
         &page_path(&slug),
     );

@@ -153,8 +153,8 @@ impl LinkPage<'_> {
 }
 
 /// `GET` of a link page.
-pub async fn get(link: Link, req: &Request) -> Outcome {
-    let frame = Frame::new(language(req, None, None), link.path());
+pub async fn get(link: Link, p: &Platform, req: &Request) -> Outcome {
+    let frame = Frame::new(p, language(req, None, None), link.path());
     let body = render(&LinkPage {
         frame: &frame,
         kind: link,
@@ -166,12 +166,12 @@ pub async fn get(link: Link, req: &Request) -> Outcome {
 
 /// `POST` of a link page.
 pub async fn post(link: Link, p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
-    let fallback = Frame::new(language(req, None, None), link.path());
+    let fallback = Frame::new(p, language(req, None, None), link.path());
     let form = match Form::parse(req, |n| link.accepts(n)) {
         Ok(form) => form,
         Err(problem) => return super::problem_page(&fallback, &problem),
     };
-    let frame = Frame::new(language(req, form.get("lang"), None), link.path());
+    let frame = Frame::new(p, language(req, form.get("lang"), None), link.path());
     if !from_our_pages(req, &p.config.app_base_url) {
         return super::problem_page(&frame, &Problem::CrossSiteRequest);
     }
@@ -254,8 +254,8 @@ async fn act(
 macro_rules! link_routes {
     ($($link:ident => $get:ident, $post:ident;)*) => {$(
         #[doc = concat!("`GET` of the ", stringify!($link), " page.")]
-        pub async fn $get(_p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
-            get(Link::$link, req).await
+        pub async fn $get(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
+            get(Link::$link, p, req).await
         }
         #[doc = concat!("`POST` of the ", stringify!($link), " page.")]
         pub async fn $post(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {

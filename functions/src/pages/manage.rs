@@ -46,20 +46,20 @@ struct ManagePage<'a> {
 }
 
 /// `GET /manage`: the form the script fills from the link's fragment.
-pub async fn get(_p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
-    let frame = Frame::new(language(req, None, None), PATH);
+pub async fn get(p: &Platform, req: &Request, _meta: &RequestMeta) -> Outcome {
+    let frame = Frame::new(p, language(req, None, None), PATH);
     Ok(html(200, render(&LinkPage { frame: &frame })?, Vec::new()))
 }
 
 /// `POST /manage` with the token and `action`: `view` (the default, also for
 /// another day), `cancel` or `move`.
 pub async fn post(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
-    let fallback = Frame::new(language(req, None, None), PATH);
+    let fallback = Frame::new(p, language(req, None, None), PATH);
     let form = match Form::parse(req, |n| FIELDS.contains(&n)) {
         Ok(form) => form,
         Err(problem) => return super::problem_page(&fallback, &problem),
     };
-    let frame = Frame::new(language(req, form.get("lang"), None), PATH);
+    let frame = Frame::new(p, language(req, form.get("lang"), None), PATH);
     if !from_our_pages(req, &p.config.app_base_url) {
         return super::problem_page(&frame, &Problem::CrossSiteRequest);
     }

@@ -18,6 +18,7 @@ mod picker;
 use askama::Template;
 use bookwarden_shared::http::{PagePolicy, Problem, RequestMeta};
 use bookwarden_shared::i18n::{self, Language};
+use bookwarden_shared::Platform;
 use lambda_http::{Body, Request, RequestExt, Response};
 
 pub(crate) use form::Form;
@@ -27,26 +28,32 @@ pub(crate) use form::Form;
 pub struct Frame {
     /// The page's language.
     pub lang: Language,
+    /// The path `APP_BASE_URL` adds before every page's own (empty on a
+    /// custom domain, `/<stage>` on a development stack's execute-api
+    /// address), so the pages' links, forms and assets work on both.
+    pub base: String,
     /// The page's address (path and query, without `lang`), for the
     /// language links.
     pub path: String,
     /// The hashed stylesheet address.
-    pub css: &'static str,
+    pub css: String,
     /// The hashed script address.
-    pub js: &'static str,
+    pub js: String,
     /// The hashed icon address.
-    pub icon: &'static str,
+    pub icon: String,
 }
 
 impl Frame {
-    /// The frame of a page at `path` in `lang`.
-    pub fn new(lang: Language, path: &str) -> Self {
+    /// The frame of a page at `path` (below the base) in `lang`.
+    pub fn new(p: &Platform, lang: Language, path: &str) -> Self {
+        let base = base_path(&p.config.app_base_url);
         Self {
             lang,
-            path: path.to_owned(),
-            css: assets::url(assets::Asset::Css),
-            js: assets::url(assets::Asset::Js),
-            icon: assets::url(assets::Asset::Icon),
+            path: format!("{base}{path}"),
+            css: format!("{base}{}", assets::url(assets::Asset::Css)),
+            js: format!("{base}{}", assets::url(assets::Asset::Js)),
+            icon: format!("{base}{}", assets::url(assets::Asset::Icon)),
+            base,
         }
     }
 
@@ -78,6 +85,17 @@ impl Frame {
             .map(|l| (l.tag(), native_name(*l), *l == self.lang))
             .collect()
     }
+}
+
+/// The path part of `APP_BASE_URL`, without a trailing slash: what API
+/// Gateway's stage adds before every route on an execute-api address.
+pub fn base_path(app_base_url: &str) -> String {
+    let origin = bookwarden_shared::auth::origin_of(app_base_url);
+    app_base_url
+        .strip_prefix(origin)
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 fn native_name(lang: Language) -> &'static str {
@@ -323,6 +341,17 @@ mod tests {
                 assert!(!text.trim().is_empty(), "{id} is empty in {}", lang.tag());
             }
         }
+    }
+
+    #[test]
+    fn pages_live_below_the_base_urls_path() {
+        assert_eq!(base_path("https://book.example.com"), "");
+        assert_eq!(base_path("https://book.example.com/"), "");
+        assert_eq!(
+            base_path("https://abc.execute-api.eu-west-1.amazonaws.com/live"),
+            "/live"
+        );
+        assert_eq!(base_path("http://127.0.0.1:3000/live/"), "/live");
     }
 
     #[test]
