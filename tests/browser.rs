@@ -159,14 +159,7 @@ async fn verify_email_link_confirms_a_new_business() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_password_link_sets_a_password_that_signs_in() {
     let (app, s, base) = served_shop("browser-reset").await;
-    let r = app
-        .post_json(
-            "/v1/auth/password-reset",
-            &json!({ "tenant": s.owner.slug, "email": s.owner.email }),
-        )
-        .await;
-    assert_eq!(r.status, 202, "{}", r.body);
-    let token = token_from_mail(app.mail_to(&s.owner.email).await.last().unwrap());
+    let token = app.reset_token(&s.owner).await;
     let link = format!("{base}/reset-password#token={token}");
     let password = "lantern meadow copper 4417";
     run_flow(
@@ -313,49 +306,42 @@ async fn unsubscribe_link_turns_reminders_off() {
     assert_eq!((report.sent, report.skipped), (0, 1), "{report:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn double_click_on_book_makes_one_booking() {
-    let (app, s, base) = served_shop("browser-double").await;
-    let email = unique_email("dora");
+/// Runs a booking flow on a fresh shop and checks that it made exactly one
+/// booking, at the time the page reported, and one confirmation to `email`.
+async fn books_once(flow: &str, tag: &str, email: &str, extra: &[(&str, &str)]) -> TestApp {
+    let (app, s, base) = served_shop(tag).await;
     let day = future_day();
-    let run = run_flow(
-        "double-click",
-        &base,
-        &[
-            ("--link", &book_page(&base, &s)),
-            ("--date", &day.to_string()),
-            ("--email", &email),
-        ],
-    )
-    .await;
+    let (link, date) = (book_page(&base, &s), day.to_string());
+    let mut args = vec![
+        ("--link", link.as_str()),
+        ("--date", date.as_str()),
+        ("--email", email),
+    ];
+    args.extend_from_slice(extra);
+    let run = run_flow(flow, &base, &args).await;
     only_booking_at(
         &bookings_around(&app, &s, day).await,
         reported(&run, "start"),
     );
-    assert_eq!(app.mail_to(&email).await.len(), 1, "one confirmation");
+    assert_eq!(app.mail_to(email).await.len(), 1, "one confirmation");
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn double_click_on_book_makes_one_booking() {
+    books_once("double-click", "browser-double", &unique_email("dora"), &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_time_taken_in_another_tab_is_refused_with_the_nearest_open_times() {
-    let (app, s, base) = served_shop("browser-taken").await;
-    let (first, second) = (unique_email("alice"), unique_email("bert"));
-    let day = future_day();
-    let run = run_flow(
+    let second = unique_email("bert");
+    let app = books_once(
         "slot-taken",
-        &base,
-        &[
-            ("--link", &book_page(&base, &s)),
-            ("--date", &day.to_string()),
-            ("--email", &first),
-            ("--email-b", &second),
-        ],
+        "browser-taken",
+        &unique_email("alice"),
+        &[("--email-b", &second)],
     )
     .await;
-    only_booking_at(
-        &bookings_around(&app, &s, day).await,
-        reported(&run, "start"),
-    );
-    assert_eq!(app.mail_to(&first).await.len(), 1);
     assert!(
         app.mail_to(&second).await.is_empty(),
         "the second tab booked nothing"
@@ -364,24 +350,7 @@ async fn a_time_taken_in_another_tab_is_refused_with_the_nearest_open_times() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_javascript_a_booking_completes_by_form_posts() {
-    let (app, s, base) = served_shop("browser-nojs").await;
-    let email = unique_email("nora");
-    let day = future_day();
-    let run = run_flow(
-        "no-js",
-        &base,
-        &[
-            ("--link", &book_page(&base, &s)),
-            ("--date", &day.to_string()),
-            ("--email", &email),
-        ],
-    )
-    .await;
-    only_booking_at(
-        &bookings_around(&app, &s, day).await,
-        reported(&run, "start"),
-    );
-    assert_eq!(app.mail_to(&email).await.len(), 1);
+    books_once("no-js", "browser-nojs", &unique_email("nora"), &[]).await;
 }
 
 /// The checks every flow relies on are not vacuous: a Trusted Types
@@ -398,8 +367,8 @@ async fn the_page_checks_catch_a_csp_violation_and_an_axe_violation() {
     .await;
     assert!(reported(&run, "csp_caught").contains("Trusted"));
     assert!(reported(&run, "axe_caught").contains("select-name"));
-    assert_eq!(reported(&run, "axe_replay_caught"), "select-name");
-    assert_eq!(reported(&run, "csp_no_js_caught"), "style-src");
+    assert!(reported(&run, "axe_replay_caught").contains("select-name"));
+    assert!(reported(&run, "csp_no_js_caught").contains("style-src"));
 }
 
 /// The booking page's headers earn an A+ from the MDN HTTP Observatory

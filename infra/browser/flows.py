@@ -338,6 +338,18 @@ def expect_booked(run, page, name):
 
 
 # ------------------------------------------------------------------ flows
+def expect_caught(run, page, step, needle, what, key):
+    """Runs the page checks where a violation was made on purpose: they must
+    fail, and name `needle` in their failure."""
+    try:
+        run.check(page, step)
+    except FlowFailed as caught:
+        ensure(needle in str(caught).lower(), f"unexpected failure: {caught}")
+        run.report(key, " ".join(str(caught).split())[:160])
+        return
+    raise AssertionError(f"{what} passed the checks")
+
+
 def flow_book(run, args):
     page = run.context().new_page()
     # The language switcher, then back to English for the booking.
@@ -572,31 +584,18 @@ def flow_checks_catch_problems(run, args):
     except PlaywrightError:
         pass  # Trusted Types refuse the assignment: that is the violation.
     page.wait_for_timeout(200)
-    try:
-        run.check(page, "canary-csp")
-        raise AssertionError("a Trusted Types violation passed the CSP check")
-    except FlowFailed as caught:
-        ensure("trusted" in str(caught).lower(), f"unexpected failure: {caught}")
-        run.report("csp_caught", " ".join(str(caught).split())[:160])
+    expect_caught(run, page, "canary-csp", "trusted", "a Trusted Types violation", "csp_caught")
     run.violations.clear()
     page = run.context().new_page()
     run.goto(page, args.link, "canary-axe")
     page.evaluate("() => document.querySelector('label[for=service]').remove()")
-    try:
-        run.check(page, "canary-axe")
-        raise AssertionError("an unlabelled select passed the axe check")
-    except FlowFailed as caught:
-        ensure("select-name" in str(caught), f"unexpected failure: {caught}")
-        run.report("axe_caught", " ".join(str(caught).split())[:160])
+    expect_caught(run, page, "canary-axe", "select-name", "an unlabelled select", "axe_caught")
     page = run.no_js_context().new_page()
     run.goto(page, args.link, "canary-no-js")
     page.evaluate("() => document.querySelector('label[for=service]').remove()")
-    try:
-        run.check(page, "canary-no-js")
-        raise AssertionError("an unlabelled select passed the replayed axe check")
-    except FlowFailed as caught:
-        ensure("select-name" in str(caught), f"unexpected failure: {caught}")
-        run.report("axe_replay_caught", "select-name")
+    expect_caught(
+        run, page, "canary-no-js", "select-name", "an unlabelled select (replayed)", "axe_replay_caught"
+    )
     # Without JavaScript the browser's own console report is what catches a
     # violation: the real page, served with an inline style added.
     page = run.no_js_context().new_page()
@@ -608,12 +607,9 @@ def flow_checks_catch_problems(run, args):
 
     page.route(args.link, with_inline_style)
     run.goto(page, args.link, "canary-no-js-csp")
-    try:
-        run.check(page, "canary-no-js-csp")
-        raise AssertionError("an inline style passed the CSP check without JavaScript")
-    except FlowFailed as caught:
-        ensure("style-src" in str(caught), f"unexpected failure: {caught}")
-        run.report("csp_no_js_caught", "style-src")
+    expect_caught(
+        run, page, "canary-no-js-csp", "style-src", "an inline style without JavaScript", "csp_no_js_caught"
+    )
 
 
 FLOWS = {

@@ -109,6 +109,23 @@ impl TestApp {
         }
     }
 
+    /// Asks for a password reset of `account` and returns the emailed token.
+    pub async fn reset_token(&self, account: &Account) -> String {
+        let r = self
+            .post_json(
+                "/v1/auth/password-reset",
+                &json!({ "tenant": account.slug, "email": account.email }),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        token_from_mail(
+            self.mail_to(&account.email)
+                .await
+                .last()
+                .expect("reset mail"),
+        )
+    }
+
     /// A login attempt.
     pub async fn login_attempt(&self, slug: &str, email: &str, password: &str) -> TestResponse {
         self.post_json(
