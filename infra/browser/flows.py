@@ -345,7 +345,7 @@ def expect_caught(run, page, step, needle, what, key):
         run.check(page, step)
     except FlowFailed as caught:
         ensure(needle in str(caught).lower(), f"unexpected failure: {caught}")
-        run.report(key, " ".join(str(caught).split())[:160])
+        run.report(key, needle + ": " + " ".join(str(caught).split())[:160])
         return
     raise AssertionError(f"{what} passed the checks")
 
