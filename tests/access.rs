@@ -168,6 +168,12 @@ const MATRIX: &[Expect] = &[
     },
     Expect {
         method: "DELETE",
+        path: "/v1/tenants/{tenant_id}/me",
+        allowed: "OAS",
+        ok: 415,
+    },
+    Expect {
+        method: "DELETE",
         path: "/v1/tenants/{tenant_id}/users/{user_id}",
         allowed: "OA",
         ok: 415,

@@ -33,57 +33,57 @@ fn forms(value: &str) -> Vec<String> {
     ]
 }
 
-/// An owner deletes a staff member who signed in on two devices and enrolled
-/// an authenticator: afterwards no item but the audit trail (which names
-/// users by id only) mentions them, every item that did is gone, their email
-/// and authenticator secret appear in no form, and their email's lookup hash
-/// is gone too. Delivered mail keeps no sealed copy of its message.
-#[tokio::test]
-async fn deleting_a_user_erases_their_account_sessions_second_factor_and_lookups() {
-    let app = TestApp::new().await;
-    let owner = app.owner("erase").await;
-    let owner_session = app.login(&owner).await;
-    let (staff, staff_session) = app.member(&owner_session, &owner, "staff").await;
-    let (totp_secret, _codes, _rotated) = app.enrol_totp(&staff_session).await;
-    let user_id = staff_session.user_id.clone();
-    app.deliver_mail().await;
+/// What an account leaves before its deletion: the keys of every item
+/// outside the audit trail that names the user, and their email's lookup
+/// hashes.
+struct Footprint {
+    user_id: String,
+    items: BTreeSet<(String, String)>,
+    values: Vec<String>,
+}
 
+async fn footprint(app: &TestApp, user_id: &str, values: &[&str]) -> Footprint {
     let before = app.scan().await;
-    let theirs: BTreeSet<(String, String)> = before
+    let items: BTreeSet<(String, String)> = before
         .iter()
-        .filter(|item| !is_audit(item) && format!("{item:?}").contains(&user_id))
+        .filter(|item| !is_audit(item) && format!("{item:?}").contains(user_id))
         .map(key_of)
         .collect();
-    assert!(theirs.len() >= 3, "user, sessions, email index: {theirs:?}");
-    let email_hashes: Vec<String> = before
+    assert!(items.len() >= 3, "user, sessions, email index: {items:?}");
+    let hashes: Vec<String> = before
         .iter()
-        .filter(|item| format!("{item:?}").contains(&user_id))
+        .filter(|item| format!("{item:?}").contains(user_id))
         .filter_map(|item| match item.get("email_hash") {
             Some(AttributeValue::S(h)) => Some(h.clone()),
             _ => None,
         })
         .collect();
-    assert!(!email_hashes.is_empty());
+    assert!(!hashes.is_empty(), "an email lookup hash exists");
+    let values = values
+        .iter()
+        .map(|v| (*v).to_owned())
+        .chain(hashes)
+        .collect();
+    Footprint {
+        user_id: user_id.to_owned(),
+        items,
+        values,
+    }
+}
 
-    let r = app
-        .call(
-            As::Session(&owner_session),
-            "DELETE",
-            &format!("/v1/tenants/{}/users/{user_id}", owner.tenant_id),
-            Some(json!({ "password": owner.password })),
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.body);
+/// After the deletion: every item of the footprint is gone, only the audit
+/// trail (which names users by id only) still mentions the user, none of the
+/// values appears in any form, and no delivered message keeps its content.
+async fn assert_erased(app: &TestApp, f: &Footprint) {
     app.deliver_mail().await;
-
     let after = app.scan().await;
     let text: String = after.iter().map(|item| format!("{item:?}\n")).collect();
     for item in &after {
         let key = key_of(item);
-        assert!(!theirs.contains(&key), "left behind: {key:?}");
+        assert!(!f.items.contains(&key), "left behind: {key:?}");
         if !is_audit(item) {
             assert!(
-                !format!("{item:?}").contains(&user_id),
+                !format!("{item:?}").contains(&f.user_id),
                 "names the deleted user: {key:?}"
             );
         }
@@ -95,15 +95,36 @@ async fn deleting_a_user_erases_their_account_sessions_second_factor_and_lookups
             );
         }
     }
-    for value in [staff.email.as_str(), totp_secret.as_str()]
-        .into_iter()
-        .chain(email_hashes.iter().map(String::as_str))
-    {
+    for value in &f.values {
         for form in forms(value) {
             assert!(!text.contains(&form), "the table still holds {form}");
         }
     }
-    // They cannot sign in, and their sessions are gone.
+}
+
+/// An owner deletes a staff member who signed in and enrolled an
+/// authenticator.
+#[tokio::test]
+async fn deleting_a_user_erases_their_account_sessions_second_factor_and_lookups() {
+    let app = TestApp::new().await;
+    let owner = app.owner("erase").await;
+    let owner_session = app.login(&owner).await;
+    let (staff, staff_session) = app.member(&owner_session, &owner, "staff").await;
+    let (totp_secret, _codes, _rotated) = app.enrol_totp(&staff_session).await;
+    let user_id = staff_session.user_id.clone();
+    app.deliver_mail().await;
+    let f = footprint(&app, &user_id, &[&staff.email, &totp_secret]).await;
+
+    let r = app
+        .call(
+            As::Session(&owner_session),
+            "DELETE",
+            &format!("/v1/tenants/{}/users/{user_id}", owner.tenant_id),
+            Some(json!({ "password": owner.password })),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_erased(&app, &f).await;
     let again = app
         .login_attempt(&owner.slug, &staff.email, &staff.password)
         .await;
@@ -117,4 +138,75 @@ async fn deleting_a_user_erases_their_account_sessions_second_factor_and_lookups
         )
         .await;
     assert_eq!(me.status, 401);
+}
+
+/// A user deletes their own account: only with their password, never with an
+/// API key, never as the last owner; then everything personal of it is gone
+/// and the browser's session cookie is cleared.
+#[tokio::test]
+async fn users_delete_their_own_account_re_authenticated_and_it_is_erased() {
+    let app = TestApp::new().await;
+    let owner = app.owner("self-erase").await;
+    let owner_session = app.login(&owner).await;
+    let (staff, staff_session) = app.member(&owner_session, &owner, "staff").await;
+    let (key, _) = app
+        .api_key(&owner_session, &["read", "bookings:write", "admin"])
+        .await;
+    let path = format!("/v1/tenants/{}/me", owner.tenant_id);
+    app.deliver_mail().await;
+    let f = footprint(&app, &staff_session.user_id, &[&staff.email]).await;
+
+    for (caller, body, status) in [
+        (As::Session(&staff_session), json!({}), 401),
+        (
+            As::Session(&staff_session),
+            json!({ "password": "not my password at all" }),
+            401,
+        ),
+        (As::Key(&key), json!({ "password": owner.password }), 403),
+        (
+            As::Session(&owner_session),
+            json!({ "password": owner.password }),
+            409,
+        ),
+    ] {
+        let r = app.call(caller, "DELETE", &path, Some(body.clone())).await;
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+    }
+    assert_eq!(
+        app.login_attempt(&owner.slug, &staff.email, &staff.password)
+            .await
+            .status,
+        200,
+        "refusals changed nothing"
+    );
+
+    let r = app
+        .call(
+            As::Session(&staff_session),
+            "DELETE",
+            &path,
+            Some(json!({ "password": staff.password })),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let cleared = r.header("set-cookie").unwrap_or_default();
+    assert!(cleared.starts_with("__Host-session=;"), "{cleared}");
+    assert_erased(&app, &f).await;
+    assert_eq!(
+        app.login_attempt(&owner.slug, &staff.email, &staff.password)
+            .await
+            .status,
+        401
+    );
+    // A retry of the same deletion finds nothing to delete.
+    let again = app
+        .call(
+            As::Session(&staff_session),
+            "DELETE",
+            &path,
+            Some(json!({ "password": staff.password })),
+        )
+        .await;
+    assert_eq!(again.status, 401);
 }

@@ -289,8 +289,9 @@ fn inf2_with_a_domain_the_api_answers_only_tls_1_3_on_it_and_publishes_it() {
 #[test]
 fn inf3_every_function_runs_in_private_subnets_behind_https_only_groups() {
     // Mail reaches SES's API; calendar functions reach providers and
-    // user-supplied URLs (each address checked, WEB-6); deleting a user
-    // revokes their calendar grants. Nothing else has an internet route.
+    // user-supplied URLs (each address checked, WEB-6); deleting a user or
+    // one's own account revokes their calendar grants. Nothing else has an
+    // internet route.
     let egress_functions: BTreeSet<&str> = [
         "SendMailFunction",
         "OutboxRetryFunction",
@@ -303,6 +304,7 @@ fn inf3_every_function_runs_in_private_subnets_behind_https_only_groups() {
         "DisconnectCalendarFunction",
         "SetPlanFunction",
         "DeleteUserFunction",
+        "DeleteMeFunction",
     ]
     .into();
     for (name, function) in functions() {

@@ -301,6 +301,13 @@ fn spec(handler: Handler) -> Spec {
             204,
             None,
         ),
+        DeleteMe => s(
+            "Deletes the caller's own account and its personal data (re-authenticated; not the last owner); sessions end.",
+            Caller::Tenant,
+            Some(named::<ReauthInput>()),
+            204,
+            None,
+        ),
         DeactivateUser => s(
             "Deactivates a user; ends sessions, keys and pending sign-ins.",
             Caller::Tenant,

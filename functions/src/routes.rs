@@ -46,6 +46,8 @@ pub enum Handler {
     GetMe,
     /// `PATCH /v1/tenants/{tenant_id}/me`
     UpdateMe,
+    /// `DELETE /v1/tenants/{tenant_id}/me`
+    DeleteMe,
     /// `POST /v1/tenants/{tenant_id}/me/password`
     ChangePassword,
     /// `POST /v1/tenants/{tenant_id}/me/email`
@@ -292,6 +294,12 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tenant_id}/me",
         handler: Handler::UpdateMe,
         function: "UpdateMeFunction",
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/tenants/{tenant_id}/me",
+        handler: Handler::DeleteMe,
+        function: "DeleteMeFunction",
     },
     Route {
         method: Method::POST,

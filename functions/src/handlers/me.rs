@@ -26,6 +26,20 @@ pub async fn update(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome 
     ))
 }
 
+/// Delete one's own account and everything personal of it (PRIV-2,
+/// re-authenticated); every session ends, this one's cookie is cleared. The
+/// last owner cannot: the business would be left without one.
+pub async fn delete_account(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let (caller, scope) = authorize(p, req, meta, Permission::ManageSelf).await?;
+    let input: bookwarden_shared::accounts::users::DeleteUserInput = parse_json(req)?;
+    let own = caller.user_id().to_string();
+    bookwarden_shared::accounts::users::delete(p, &scope, &caller, &own, input, meta).await?;
+    Ok(with_cookie(
+        no_content(),
+        &bookwarden_shared::auth::session::clear_cookie(),
+    ))
+}
+
 /// Change one's password (re-authenticated); the session is rotated.
 pub async fn change_password(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
     let (caller, scope) = authorize(p, req, meta, Permission::ManageSelf).await?;

@@ -70,6 +70,7 @@ pub fn handler_fn(handler: Handler) -> RouteFn {
         ConfirmEmailChange => route!(crate::handlers::auth::confirm_email_change),
         GetMe => route!(crate::handlers::me::get),
         UpdateMe => route!(crate::handlers::me::update),
+        DeleteMe => route!(crate::handlers::me::delete_account),
         ChangePassword => route!(crate::handlers::me::change_password),
         RequestEmailChange => route!(crate::handlers::me::request_email_change),
         ListSessions => route!(crate::handlers::me::list_sessions),
