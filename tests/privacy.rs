@@ -210,3 +210,53 @@ async fn users_delete_their_own_account_re_authenticated_and_it_is_erased() {
         .await;
     assert_eq!(again.status, 401);
 }
+
+/// Two deletions of the same account at once (a double click, a retry racing
+/// its first attempt): exactly one deletes; an oversized or malformed body
+/// changes nothing.
+#[tokio::test]
+async fn a_self_deletion_happens_once_under_parallel_requests_and_refuses_bad_bodies() {
+    let app = TestApp::new().await;
+    let owner = app.owner("self-race").await;
+    let owner_session = app.login(&owner).await;
+    let (staff, staff_session) = app.member(&owner_session, &owner, "admin").await;
+    let path = format!("/v1/tenants/{}/me", owner.tenant_id);
+    for body in [
+        json!({ "password": "p".repeat(10_000) }),
+        json!({ "password": 12 }),
+        json!({ "password": staff.password, "extra": true }),
+        json!([]),
+    ] {
+        let r = app
+            .call(As::Session(&staff_session), "DELETE", &path, Some(body))
+            .await;
+        assert!((400..500).contains(&r.status), "{}", r.body);
+    }
+    let body = json!({ "password": staff.password });
+    let attempts = futures_util::future::join_all((0..6).map(|_| {
+        app.call(
+            As::Session(&staff_session),
+            "DELETE",
+            &path,
+            Some(body.clone()),
+        )
+    }))
+    .await;
+    let statuses: Vec<u16> = attempts.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 204).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [204, 401, 404, 409].contains(s)),
+        "{statuses:?}"
+    );
+    let deleted = app
+        .audit_actions(&owner_session)
+        .await
+        .iter()
+        .filter(|a| a.as_str() == "user.deleted")
+        .count();
+    assert_eq!(deleted, 1, "one deletion, audited once");
+}
