@@ -4,7 +4,6 @@
 use bookwarden_shared::crypto::{FieldBinding, Purpose, SecretToken};
 use bookwarden_shared::http::SECURITY_HEADERS;
 use bookwarden_shared::store::{Attrs, Condition, Entity, GlobalKey, TenantKey, Write};
-use bookwarden_shared::tenancy::{ResolvedTenant, TenantScope};
 use bookwarden_tests::{
     dkim_verifies, signup_body, token_from_mail, Kms, LogCapture, TestApp, TestResponse,
 };
@@ -114,7 +113,7 @@ async fn sign_up_verify_and_publish_a_tenant() {
 
     // Both steps are in the tenant's audit log (AUD-1).
     let tenant_id = json["tenant_id"].as_str().unwrap();
-    let scope = scope_of(&app, slug).await;
+    let scope = app.scope_of(slug).await;
     assert_eq!(scope.tenant_id().as_str(), tenant_id);
     let audit = bookwarden_shared::audit::recent(&app.platform.store, &scope, 10)
         .await
@@ -124,17 +123,6 @@ async fn sign_up_verify_and_publish_a_tenant() {
     assert!(audit
         .iter()
         .all(|e| e.outcome == "success" && e.client_addr == "203.0.113.7"));
-}
-
-async fn scope_of(app: &TestApp, slug: &str) -> TenantScope {
-    let resolved: ResolvedTenant = app
-        .platform
-        .store
-        .resolve_slug(&slug.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    TenantScope::from_resolved(resolved)
 }
 
 /// Rate-limit counters (keyed by address or keyed hash) and the platform's
@@ -179,7 +167,7 @@ async fn personal_data_and_secrets_are_never_stored_in_plaintext() {
         .iter()
         .all(|i| i["tenant_id"].as_s().ok() == Some(&tenant)));
     // The stored email opens to the original through the envelope, bound to its item and field.
-    let scope = scope_of(&app, body["slug"].as_str().unwrap()).await;
+    let scope = app.scope_of(body["slug"].as_str().unwrap()).await;
     let user = items
         .iter()
         .find(|i| i["SK"].as_s().unwrap().starts_with("USER#"))
@@ -236,7 +224,7 @@ async fn a_warm_function_makes_no_kms_call() {
     );
 
     // Sealing and opening more personal data of the same tenant reuses the cached data key.
-    let scope = scope_of(&app, body["slug"].as_str().unwrap()).await;
+    let scope = app.scope_of(body["slug"].as_str().unwrap()).await;
     let at = FieldBinding {
         pk: "T#x",
         sk: "USER#y",
@@ -288,7 +276,7 @@ async fn an_expired_token_is_refused_and_changes_nothing() {
     let app = TestApp::new().await;
     let body = signup_body("expired");
     sign_up(&app, &body).await;
-    let scope = scope_of(&app, body["slug"].as_str().unwrap()).await;
+    let scope = app.scope_of(body["slug"].as_str().unwrap()).await;
     let items = app.scan().await;
     let user = items
         .iter()

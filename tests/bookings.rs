@@ -10,21 +10,6 @@ use serde_json::{json, Value};
 
 const PROBLEMS: &str = "https://bookwarden.dev/problems/";
 
-/// The tenant scope of a shop, as the public routes resolve it.
-async fn scope_of(
-    app: &TestApp,
-    s: &bookwarden_tests::booking::Shop,
-) -> bookwarden_shared::tenancy::TenantScope {
-    let resolved = app
-        .platform
-        .store
-        .resolve_slug(&s.owner.slug.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    bookwarden_shared::tenancy::TenantScope::from_resolved(resolved)
-}
-
 #[tokio::test]
 async fn availability_follows_hours_in_the_tenant_zone_and_bookings_remove_slots() {
     let app = TestApp::new().await;
@@ -46,7 +31,7 @@ async fn availability_follows_hours_in_the_tenant_zone_and_bookings_remove_slots
     );
 
     // Busy blocks imported from calendars block time too.
-    let scope = scope_of(&app, &s).await;
+    let scope = app.scope_of(&s.owner.slug).await;
     let staff: bookwarden_shared::tenancy::UserId = s.owner_id.parse().unwrap();
     let noon = chrono::DateTime::parse_from_rfc3339(&after[8])
         .unwrap()
@@ -731,7 +716,7 @@ async fn reminders_carry_one_click_unsubscribe_and_it_is_honoured() {
     let open = slots(&app, &s, future_day()).await;
     let r = book(&app, &s, &open[0], "remind@example.org", "u-1").await;
     assert_eq!(r.status, 201);
-    let scope = scope_of(&app, &s).await;
+    let scope = app.scope_of(&s.owner.slug).await;
     let id = r.json()["booking_id"].as_str().unwrap().to_owned();
     let booking = bookwarden_shared::booking::bookings::load(&app.platform, &scope, &id)
         .await
@@ -903,7 +888,7 @@ async fn limits_windows_and_tenant_boundaries_hold_for_customers() {
 
     // One recipient gets at most 10 messages per hour from one tenant; the
     // rest wait for the next hour instead of being dropped.
-    let scope = scope_of(&app, &other).await;
+    let scope = app.scope_of(&other.owner.slug).await;
     let other_open = slots(&app, &other, future_day()).await;
     let r = book(&app, &other, &other_open[0], "flooded@example.org", "f-1").await;
     let id = r.json()["booking_id"].as_str().unwrap().to_owned();
@@ -1188,7 +1173,7 @@ async fn mail_speaks_the_business_language_with_times_in_its_zone() {
     assert!(text.contains("(Europe/Berlin, UTC+0"), "{text}");
     assert!(!text.contains("(UTC)"), "{text}");
     // Two reminders, the first a day before.
-    let scope = scope_of(&app, &s).await;
+    let scope = app.scope_of(&s.owner.slug).await;
     let id = r.json()["booking_id"].as_str().unwrap().to_owned();
     let load = || bookwarden_shared::booking::bookings::load(&app.platform, &scope, &id);
     let booking = load().await.unwrap().unwrap();

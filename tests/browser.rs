@@ -245,16 +245,7 @@ async fn unsubscribe_link_turns_reminders_off() {
     let email = unique_email("rita");
     let day = future_day();
     let open = slots(&app, &s, day).await;
-    let scope = {
-        let resolved = app
-            .platform
-            .store
-            .resolve_slug(&s.owner.slug.parse().unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        bookwarden_shared::tenancy::TenantScope::from_resolved(resolved)
-    };
+    let scope = app.scope_of(&s.owner.slug).await;
     let booking_of = |r: bookwarden_tests::TestResponse| {
         assert_eq!(r.status, 201, "{}", r.body);
         r.json()["booking_id"].as_str().unwrap().to_owned()

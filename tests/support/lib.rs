@@ -229,6 +229,18 @@ impl TestApp {
         }
     }
 
+    /// The tenant scope behind a public slug, as the public routes resolve it.
+    pub async fn scope_of(&self, slug: &str) -> bookwarden_shared::tenancy::TenantScope {
+        let resolved = self
+            .platform
+            .store
+            .resolve_slug(&slug.parse().expect("a slug"))
+            .await
+            .expect("slug lookup")
+            .expect("a known slug");
+        bookwarden_shared::tenancy::TenantScope::from_resolved(resolved)
+    }
+
     /// Sends a request through the gateway's dispatch, as API Gateway would.
     pub async fn request(
         &self,
