@@ -50,6 +50,23 @@
     if (filled && form.hasAttribute("data-autosubmit-fragment")) form.requestSubmit();
   });
 
+  // Changing language on a link's page keeps the link: the form's values go
+  // along in the new address's fragment, which that page reads the same way.
+  const linkForm = document.querySelector("form[data-fragment]");
+  if (linkForm) {
+    document.querySelectorAll("#languages a").forEach(function (link) {
+      link.addEventListener("click", function () {
+        const values = new URLSearchParams();
+        linkForm.querySelectorAll('input[type="hidden"]').forEach(function (field) {
+          if (field.name !== "lang" && field.name !== "tz" && field.value) {
+            values.set(field.name, field.value);
+          }
+        });
+        if (values.toString()) link.href = link.href.split("#")[0] + "#" + values.toString();
+      });
+    });
+  }
+
   // One submit per form: a double click sends one request (the server would
   // also answer a repeat with the same booking, by its idempotency key).
   document.querySelectorAll("form[data-once]").forEach(function (form) {

@@ -496,11 +496,13 @@ def flow_manage(run, args):
     run.report("back_to", page.url)
 
 
-def token_page(run, args, form_id, name, password=None, weak=None):
+def token_page(run, args, form_id, name, password=None, weak=None, switch_to=None):
     """A page an emailed link opens: the fragment fills the form and leaves
     the address bar; the reader confirms with the button. With `weak`, a
     password the server refuses first: the page answers 422 with the error
-    summary (focused, linking to the field) and keeps the link's values."""
+    summary (focused, linking to the field) and keeps the link's values. With
+    `switch_to`, the reader first changes language, and the link's values
+    come along."""
     page = run.context().new_page()
     baseline = page.evaluate("() => history.length")
     run.goto(page, args.link, name)
@@ -514,6 +516,22 @@ def token_page(run, args, form_id, name, password=None, weak=None):
         ensure(field.input_value() != "", f"{field.get_attribute('name')} was not filled from the link")
     assert_one_more_entry(page, baseline, name)
     run.check(page, name)
+    if switch_to is not None:
+        with page.expect_navigation():
+            page.click(f"#languages a[lang={switch_to}]")
+        page.wait_for_load_state("networkidle")
+        ensure(
+            page.evaluate("() => document.documentElement.lang") == switch_to,
+            f"{name}: the page is not in {switch_to} after switching",
+        )
+        assert_fragment_gone(page, name + f" ({switch_to})")
+        for i in range(hidden.count()):
+            field = hidden.nth(i)
+            ensure(
+                field.input_value() != "",
+                f"{field.get_attribute('name')} was lost when switching language",
+            )
+        run.check(page, name + "-" + switch_to)
     if weak is not None:
         page.fill("#password", weak)
         run.submit(page, f"#{form_id}-submit", expect_status=422)
@@ -562,7 +580,7 @@ def flow_reset_password(run, args):
 
 
 def flow_accept_invitation(run, args):
-    token_page(run, args, "accept", "accept-invitation", password=args.password)
+    token_page(run, args, "accept", "accept-invitation", password=args.password, switch_to="ja")
 
 
 def flow_confirm_email_change(run, args):
