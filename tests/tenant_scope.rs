@@ -228,6 +228,7 @@ async fn scoped_app() -> (TestApp, Recorder) {
         kms: app.clients.kms.clone(),
         ses: app.clients.ses.clone(),
         secrets: app.clients.secrets.clone(),
+        s3: app.clients.s3.clone(),
     };
     app.platform = Platform::new(config, clients);
     assert!(app.platform.store.tenant_clients().is_scoped());

@@ -20,6 +20,8 @@ pub struct Clients {
     pub secrets: aws_sdk_secretsmanager::Client,
     /// Tenant-scoped credentials for the table (ISO-6).
     pub sts: aws_sdk_sts::Client,
+    /// Export archives (PRIV-1) and audit-chain anchors (AUD-2).
+    pub s3: aws_sdk_s3::Client,
 }
 
 /// Bounded timeouts and retries, so a failing dependency turns into a fast 503
@@ -48,6 +50,17 @@ impl Clients {
             ses: aws_sdk_sesv2::Client::new(config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
+            s3: s3_client(config),
         }
     }
+}
+
+/// S3 addresses buckets by host name in AWS; a local stand-in on one address
+/// can only be reached by path.
+pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build(),
+    )
 }

@@ -10,6 +10,14 @@ use std::env;
 pub struct Config {
     /// The single DynamoDB table.
     pub table_name: String,
+    /// The keystore table: one root key per tenant, wrapped by the data key,
+    /// kept apart from the main table and its long backups so that deleting
+    /// a tenant's entry leaves every copy of its data unreadable (CRY-6).
+    pub keystore_table: String,
+    /// Bucket of export archives, read through short-lived links (PRIV-1).
+    pub export_bucket: String,
+    /// Object-locked bucket of audit-chain anchors (AUD-2).
+    pub audit_anchor_bucket: String,
     /// KMS key (id, ARN or alias) that wraps data keys for envelope encryption.
     pub data_key_id: String,
     /// KMS asymmetric RSA_2048 SIGN_VERIFY key that DKIM-signs mail.
@@ -58,6 +66,9 @@ impl Config {
     pub fn from_env() -> Result<Self, MissingVar> {
         Ok(Self {
             table_name: required("TABLE_NAME")?,
+            keystore_table: required("KEYSTORE_TABLE")?,
+            export_bucket: required("EXPORT_BUCKET")?,
+            audit_anchor_bucket: required("AUDIT_ANCHOR_BUCKET")?,
             data_key_id: required("DATA_KEY_ID")?,
             dkim_key_id: required("DKIM_KEY_ID")?,
             dkim_selector: optional("DKIM_SELECTOR").unwrap_or_else(|| "bookwarden".into()),

@@ -42,6 +42,8 @@ pub struct Platform {
     pub envelope: std::sync::Arc<crypto::Envelope>,
     /// Outgoing mail.
     pub mailer: email::Mailer,
+    /// Export archives and audit-chain anchors.
+    pub s3: aws_sdk_s3::Client,
     /// Outbound requests to calendar providers and user-supplied URLs
     /// (WEB-6), built on first use: loading the platform's root
     /// certificates is only worth it in functions that call out.
@@ -70,6 +72,7 @@ impl Platform {
                 config.data_key_id.clone(),
             )),
             mailer: email::Mailer::new(clients.kms, clients.ses, config.clone()),
+            s3: clients.s3,
             fetcher: std::sync::Arc::default(),
             secrets: clients.secrets,
             calendar_clients: std::sync::Arc::default(),

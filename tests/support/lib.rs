@@ -198,7 +198,7 @@ impl TestApp {
             std::process::id(),
             TABLE_SEQ.fetch_add(1, Ordering::SeqCst)
         );
-        provision::create_table(&admin, &table)
+        provision::create_storage(&admin, &table)
             .await
             .expect("create table");
         let keys = keys(&admin).await;
@@ -217,6 +217,7 @@ impl TestApp {
             ses: admin.ses.clone(),
             sts: admin.sts.clone(),
             secrets: admin.secrets.clone(),
+            s3: admin.s3.clone(),
         };
         let config = provision::local_config(&table, &keys, "https://app.bookwarden.test");
         Self {
@@ -293,6 +294,7 @@ impl TestApp {
             dynamodb: self.clients.dynamodb.clone(),
             sts: self.clients.sts.clone(),
             secrets: self.clients.secrets.clone(),
+            s3: self.clients.s3.clone(),
         };
         Platform::new(self.platform.config.clone(), clients)
     }

@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let moto = MotoServer::start(env_port("MOTO_PORT", 4566))?;
     let clients = Clients::from_sdk_config(&sdk_config(&moto.endpoint));
     let table = "bookwarden-data";
-    provision::create_table(&clients, table).await?;
+    provision::create_storage(&clients, table).await?;
     let keys = provision::create_keys(&clients, "bookwarden").await?;
     provision::create_calendar_clients_secret(&clients, &keys).await?;
     let config = provision::local_config(table, &keys, &format!("http://127.0.0.1:{port}"));

@@ -86,6 +86,59 @@ pub async fn create_table(clients: &Clients, name: &str) -> Result<(), Provision
     Ok(())
 }
 
+/// The keystore table's name beside a main table (template.yaml: `Keystore`).
+pub fn keystore_table(table: &str) -> String {
+    format!("{table}-keystore")
+}
+
+/// Creates everything stateful that template.yaml declares around the main
+/// table `table`: the table, the keystore table (CRY-6), the export bucket
+/// (PRIV-1) and the object-locked audit anchor bucket (AUD-2), named as
+/// [`local_config`] names them.
+pub async fn create_storage(clients: &Clients, table: &str) -> Result<(), ProvisionError> {
+    create_table(clients, table).await?;
+    create_keystore_table(clients, &keystore_table(table)).await?;
+    clients
+        .s3
+        .create_bucket()
+        .bucket(format!("{table}-exports"))
+        .send()
+        .await?;
+    clients
+        .s3
+        .create_bucket()
+        .bucket(format!("{table}-audit-anchors"))
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Creates the keystore table as template.yaml does: string `PK`, on-demand.
+pub async fn create_keystore_table(clients: &Clients, name: &str) -> Result<(), ProvisionError> {
+    clients
+        .dynamodb
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("PK")
+                .attribute_type(ScalarAttributeType::S)
+                .build()?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("PK")
+                .key_type(KeyType::Hash)
+                .build()?,
+        )
+        .deletion_protection_enabled(true)
+        .send()
+        .await?;
+    Ok(())
+}
+
 /// Creates the data key (symmetric, rotating) and the DKIM key (RSA_2048,
 /// SIGN_VERIFY) under `alias/<prefix>/data` and `alias/<prefix>/dkim`.
 pub async fn create_keys(clients: &Clients, prefix: &str) -> Result<Keys, ProvisionError> {
@@ -199,6 +252,9 @@ pub async fn create_calendar_clients_secret(
 pub fn local_config(table: &str, keys: &Keys, app_base_url: &str) -> Config {
     Config {
         table_name: table.to_owned(),
+        keystore_table: keystore_table(table),
+        export_bucket: format!("{table}-exports"),
+        audit_anchor_bucket: format!("{table}-audit-anchors"),
         data_key_id: keys.data.clone(),
         dkim_key_id: keys.dkim.clone(),
         dkim_selector: "bookwarden".to_owned(),
