@@ -174,6 +174,18 @@ const MATRIX: &[Expect] = &[
     },
     Expect {
         method: "DELETE",
+        path: "/v1/tenants/{tenant_id}",
+        allowed: "O",
+        ok: 415,
+    },
+    Expect {
+        method: "POST",
+        path: "/v1/tenants/{tenant_id}/restoration",
+        allowed: "O",
+        ok: 404,
+    },
+    Expect {
+        method: "DELETE",
         path: "/v1/tenants/{tenant_id}/users/{user_id}",
         allowed: "OA",
         ok: 415,

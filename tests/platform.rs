@@ -2,6 +2,7 @@
 //! bindings (CRY-2), tenant isolation of every store operation (ISO-2, ISO-4,
 //! ISO-5), and DKIM signatures checked by an independent verifier (MAIL-1).
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use bookwarden_shared::crypto::{CryptoError, Envelope, FieldBinding, Purpose};
 use bookwarden_shared::email::{
     dns_records, EmailAddress, OutgoingMessage, SesIdentity, SesVerification,
@@ -110,20 +111,105 @@ async fn a_cold_function_unwraps_through_kms_and_kms_enforces_the_tenant() {
         .unwrap();
 
     // A fresh process has no cached key: it asks KMS, which checks the context.
-    let kms = app.clients.kms.clone();
-    let key = app.platform.config.data_key_id.clone();
-    let cold = Envelope::new(kms.clone(), key.clone());
+    let cold = || {
+        Envelope::new(
+            app.clients.kms.clone(),
+            app.platform.config.data_key_id.clone(),
+            app.clients.dynamodb.clone(),
+            app.platform.config.keystore_table.clone(),
+        )
+    };
+    let cold_a = cold();
     assert_eq!(
-        cold.open(&a, Purpose::PersonalData, EMAIL, &sealed)
+        cold_a
+            .open(&a, Purpose::PersonalData, EMAIL, &sealed)
             .await
             .unwrap(),
         b"secret"
     );
-    let cold = Envelope::new(kms, key);
     assert!(matches!(
-        cold.open(&b, Purpose::PersonalData, EMAIL, &sealed).await,
+        cold().open(&b, Purpose::PersonalData, EMAIL, &sealed).await,
         Err(CryptoError::Undecryptable)
     ));
+
+    // Copying a's wrapped root key to b's keystore entry does not help: KMS
+    // unwraps it only under a's encryption context.
+    let keystore = app.platform.config.keystore_table.clone();
+    let a_root = app
+        .clients
+        .dynamodb
+        .get_item()
+        .table_name(&keystore)
+        .key("PK", AttributeValue::S(format!("T#{}", a.tenant_id())))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("a has a root key");
+    let mut moved = a_root.clone();
+    moved.insert(
+        "PK".into(),
+        AttributeValue::S(format!("T#{}", b.tenant_id())),
+    );
+    app.clients
+        .dynamodb
+        .put_item()
+        .table_name(&keystore)
+        .set_item(Some(moved))
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(
+        cold().open(&b, Purpose::PersonalData, EMAIL, &sealed).await,
+        Err(CryptoError::Undecryptable)
+    ));
+}
+
+#[tokio::test]
+async fn destroying_a_tenants_root_key_leaves_its_values_unopenable_warm_or_cold() {
+    let app = TestApp::new().await;
+    let (a, b) = (new_scope(), new_scope());
+    let envelope = &app.platform.envelope;
+    let sealed_a = envelope
+        .seal(&a, Purpose::PersonalData, EMAIL, b"ada")
+        .await
+        .unwrap();
+    let sealed_b = envelope
+        .seal(&b, Purpose::Credential, EMAIL, b"bob")
+        .await
+        .unwrap();
+    // The root keys live in the keystore table, never in the main table.
+    let main_table = format!("{:?}", app.scan().await);
+    for scope in [&a, &b] {
+        assert!(envelope.tenant_key_exists(scope.tenant_id()).await.unwrap());
+        assert!(!main_table.contains("wrapped_root"));
+    }
+
+    envelope.destroy_tenant_key(a.tenant_id()).await.unwrap();
+    envelope.destroy_tenant_key(a.tenant_id()).await.unwrap(); // idempotent
+    assert!(!envelope.tenant_key_exists(a.tenant_id()).await.unwrap());
+    let cold = Envelope::new(
+        app.clients.kms.clone(),
+        app.platform.config.data_key_id.clone(),
+        app.clients.dynamodb.clone(),
+        app.platform.config.keystore_table.clone(),
+    );
+    for (what, env) in [("warm", &**envelope), ("cold", &cold)] {
+        assert!(
+            matches!(
+                env.open(&a, Purpose::PersonalData, EMAIL, &sealed_a).await,
+                Err(CryptoError::Undecryptable)
+            ),
+            "{what}"
+        );
+        assert_eq!(
+            env.open(&b, Purpose::Credential, EMAIL, &sealed_b)
+                .await
+                .unwrap(),
+            b"bob",
+            "{what}: another tenant is untouched"
+        );
+    }
 }
 
 /// Writes a tenant with one user and one audit event, as sign-up does.

@@ -71,6 +71,38 @@ pub async fn calendar_sync(
     Ok(report)
 }
 
+/// How often the purge runs (template.yaml schedules the same rate).
+pub const PURGE_INTERVAL_SECS: u64 = 86_400;
+/// How long one purge run keeps deleting: well inside the function's timeout
+/// (template.yaml); what is left continues on the next run.
+pub const PURGE_BUDGET: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Purges closed businesses whose restore window ended (PRIV-3).
+pub async fn purge(
+    platform: &Platform,
+) -> Result<bookwarden_shared::accounts::purge::PurgeReport, StoreError> {
+    let report = bookwarden_shared::accounts::purge::run_due(
+        platform,
+        bookwarden_shared::clock::now_unix(),
+        PURGE_BUDGET,
+    )
+    .await?;
+    if report != Default::default() {
+        tracing::info!(
+            purged = report.purged,
+            items = report.items,
+            more = report.more,
+            "purge run"
+        );
+    }
+    Ok(report)
+}
+
+/// The Lambda entry point of the purge.
+pub async fn run_purge_lambda() -> Result<(), lambda_runtime::Error> {
+    run_scheduled(|p| Box::pin(purge(p))).await
+}
+
 /// A DynamoDB stream event as Lambda delivers it; only what the sender reads.
 #[derive(Debug, Deserialize)]
 pub struct StreamEvent {

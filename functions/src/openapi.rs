@@ -3,6 +3,7 @@
 //! changed in code changes the document, and tests hold `docs/openapi.json` and
 //! template.yaml to it.
 
+use bookwarden_shared::accounts::closure::Closure;
 use bookwarden_shared::accounts::keys::CreateKeyInput;
 use bookwarden_shared::accounts::login::{EmailCodeInput, LoginInput, MfaInput, SignedIn};
 use bookwarden_shared::accounts::me::{
@@ -303,6 +304,20 @@ fn spec(handler: Handler) -> Spec {
         ),
         DeleteMe => s(
             "Deletes the caller's own account and its personal data (re-authenticated; not the last owner); sessions end.",
+            Caller::Tenant,
+            Some(named::<ReauthInput>()),
+            204,
+            None,
+        ),
+        CloseBusiness => s(
+            "Closes the business (owners, re-authenticated): public pages stop, every session and key ends, calendars disconnect, owners are told; the data is deleted after 60 days unless restored.",
+            Caller::Tenant,
+            Some(named::<ReauthInput>()),
+            200,
+            Some(named::<Closure>()),
+        ),
+        RestoreBusiness => s(
+            "Restores a closed business within its 60 days (owners, re-authenticated); the caller's limited sessions end.",
             Caller::Tenant,
             Some(named::<ReauthInput>()),
             204,
@@ -899,6 +914,7 @@ pub fn document() -> OpenApi {
     add::<TokenPasswordInput>(&mut schemas);
     add::<EmailChangeConfirmInput>(&mut schemas);
     add::<UserView>(&mut schemas);
+    add::<Closure>(&mut schemas);
     add::<ProfileInput>(&mut schemas);
     add::<PasswordChangeInput>(&mut schemas);
     add::<EmailChangeInput>(&mut schemas);

@@ -48,6 +48,10 @@ pub enum Handler {
     UpdateMe,
     /// `DELETE /v1/tenants/{tenant_id}/me`
     DeleteMe,
+    /// `DELETE /v1/tenants/{tenant_id}`
+    CloseBusiness,
+    /// `POST /v1/tenants/{tenant_id}/restoration`
+    RestoreBusiness,
     /// `POST /v1/tenants/{tenant_id}/me/password`
     ChangePassword,
     /// `POST /v1/tenants/{tenant_id}/me/email`
@@ -300,6 +304,18 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tenant_id}/me",
         handler: Handler::DeleteMe,
         function: "DeleteMeFunction",
+    },
+    Route {
+        method: Method::DELETE,
+        path: "/v1/tenants/{tenant_id}",
+        handler: Handler::CloseBusiness,
+        function: "CloseBusinessFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/restoration",
+        handler: Handler::RestoreBusiness,
+        function: "RestoreBusinessFunction",
     },
     Route {
         method: Method::POST,

@@ -115,6 +115,20 @@ def statements(name, spec):
                 kms:EncryptionContext:purpose: "false"
 """
         )
+    # Tenants' root keys (CRY-6): read to open, created on first seal,
+    # deleted only by the purge.
+    keystore = (["GetItem"] if data_key else []) + (["PutItem"] if "GenerateDataKey" in data_key else [])
+    if spec.get("destroys_keys"):
+        keystore.append("DeleteItem")
+    if keystore:
+        out.append(
+            f"""\
+          - Sid: Keystore
+            Effect: Allow
+            Action: {flow("dynamodb:" + a for a in keystore)}
+            Resource: !GetAtt Keystore.Arn
+"""
+        )
     if spec.get("sends_mail"):
         out.append(
             """\
@@ -172,6 +186,7 @@ SYNC_DLQ_SKIP = """\
 SPEC_KEYS = {
     "table", "due_index", "data_key", "sends_mail", "egress", "job", "events_sync",
     "properties", "statements", "events", "error_threshold", "calendar_clients",
+    "destroys_keys",
 }
 
 

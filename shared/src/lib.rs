@@ -60,6 +60,12 @@ pub struct Platform {
 impl Platform {
     /// Wires the platform from configuration and clients.
     pub fn new(config: config::Config, clients: aws::Clients) -> Self {
+        let envelope = std::sync::Arc::new(crypto::Envelope::new(
+            clients.kms.clone(),
+            config.data_key_id.clone(),
+            clients.dynamodb.clone(),
+            config.keystore_table.clone(),
+        ));
         Self {
             store: store::Store::new(clients.dynamodb.clone(), config.table_name.clone())
                 .with_tenant_clients(store::TenantClients::new(
@@ -67,10 +73,7 @@ impl Platform {
                     clients.sts,
                     &config.tenant_credentials,
                 )),
-            envelope: std::sync::Arc::new(crypto::Envelope::new(
-                clients.kms.clone(),
-                config.data_key_id.clone(),
-            )),
+            envelope,
             mailer: email::Mailer::new(clients.kms, clients.ses, config.clone()),
             s3: clients.s3,
             fetcher: std::sync::Arc::default(),

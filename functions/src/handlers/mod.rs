@@ -71,6 +71,8 @@ pub fn handler_fn(handler: Handler) -> RouteFn {
         GetMe => route!(crate::handlers::me::get),
         UpdateMe => route!(crate::handlers::me::update),
         DeleteMe => route!(crate::handlers::me::delete_account),
+        CloseBusiness => route!(crate::handlers::tenants::close),
+        RestoreBusiness => route!(crate::handlers::tenants::restore),
         ChangePassword => route!(crate::handlers::me::change_password),
         RequestEmailChange => route!(crate::handlers::me::request_email_change),
         ListSessions => route!(crate::handlers::me::list_sessions),

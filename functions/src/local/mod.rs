@@ -26,7 +26,7 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
 /// here a poll of the same records every 250 ms, so mail leaves within a
 /// second), the reminder job and the calendar sync on the template's
 /// schedules. Dropping the returned handles does not stop them; abort them to.
-pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinHandle<()>; 3] {
+pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinHandle<()>; 4] {
     let sender = platform.clone();
     let sending = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
@@ -62,5 +62,17 @@ pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinH
             }
         }
     });
-    [sending, reminding, syncing]
+    let purger = platform.clone();
+    let purging = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(
+            crate::jobs::PURGE_INTERVAL_SECS,
+        ));
+        loop {
+            every.tick().await;
+            if let Err(e) = crate::jobs::purge(&purger).await {
+                tracing::error!(error = %e, "purge failed");
+            }
+        }
+    });
+    [sending, reminding, syncing, purging]
 }

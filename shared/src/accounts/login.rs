@@ -328,7 +328,7 @@ async fn check_password(
     }
 
     let role = user.role()?;
-    let restriction = restriction_for(&tenant.policy, role, &user, now);
+    let restriction = restriction_for(&tenant, role, &user, now);
     let (new_session, session_writes) =
         session::create(&scope, &user.id, role, restriction, &tenant.policy, meta);
     // The session copies the role and rests on the account as read: no role
@@ -417,6 +417,7 @@ fn signed_in(
             None => "authenticated",
             Some(Restriction::MfaEnrolment) => "mfa_enrolment_required",
             Some(Restriction::PasswordChange) => "password_change_required",
+            Some(Restriction::BusinessClosed) => "business_closed",
         },
         tenant_id: scope.tenant_id().to_string(),
         user_id: user.id.to_string(),
@@ -424,14 +425,19 @@ fn signed_in(
     }
 }
 
-/// What a fresh session must do first, if anything: enrol MFA when the tenant
-/// requires it for this role, or change an expired password.
+/// What a fresh session must do first, if anything: nothing but look at
+/// itself (or restore, for an owner) while the business is closed, enrol MFA
+/// when the tenant requires it for this role, or change an expired password.
 pub(crate) fn restriction_for(
-    policy: &crate::auth::policy::TenantPolicy,
+    tenant: &user::Tenant,
     role: Role,
     user: &User,
     now: i64,
 ) -> Option<Restriction> {
+    if tenant.is_closed() {
+        return Some(Restriction::BusinessClosed);
+    }
+    let policy = &tenant.policy;
     let privileged = matches!(role, Role::Owner | Role::Admin);
     if policy.mfa_required_for_admins && privileged && !user.has_mfa() {
         return Some(Restriction::MfaEnrolment);
@@ -759,7 +765,7 @@ async fn check_second_factor(
     }
     let tenant = user::tenant(p, &c.scope).await?;
     let role = c.user.role()?;
-    let restriction = restriction_for(&tenant.policy, role, &c.user, now);
+    let restriction = restriction_for(&tenant, role, &c.user, now);
     let (new_session, session_writes) = session::create(
         &c.scope,
         &c.user.id,

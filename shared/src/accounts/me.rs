@@ -113,8 +113,7 @@ async fn rotate(
     let u = me(p, scope, caller).await?;
     let tenant = user::tenant(p, scope).await?;
     let role = u.role()?;
-    let restriction =
-        super::login::restriction_for(&tenant.policy, role, &u, crate::clock::now_unix());
+    let restriction = super::login::restriction_for(&tenant, role, &u, crate::clock::now_unix());
     let (new_session, mut writes) =
         session::create(scope, &u.id, role, restriction, &tenant.policy, meta);
     // The new session copies the user as read just now: a revocation since

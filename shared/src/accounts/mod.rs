@@ -1,10 +1,12 @@
 //! Tenants and their users: sign-up, email verification, the public profile.
 
+pub mod closure;
 pub mod keys;
 pub mod limits;
 pub mod login;
 pub mod me;
 pub(crate) mod notify;
+pub mod purge;
 pub mod reset;
 pub mod settings;
 mod signup;
@@ -140,6 +142,9 @@ pub(crate) mod status {
     pub const PENDING: &str = "pending_verification";
     /// Verified and live.
     pub const ACTIVE: &str = "active";
+    /// Closed by an owner: invisible to the public, restorable until purged
+    /// (PRIV-3).
+    pub const CLOSED: &str = "closed";
 }
 
 /// Stored user status.

@@ -142,6 +142,12 @@ pub struct Tenant {
 }
 
 impl Tenant {
+    /// Whether an owner closed the business (PRIV-3); it stays closed until
+    /// restored or purged.
+    pub fn is_closed(&self) -> bool {
+        self.profile.optional_string("status") == Some(super::status::CLOSED)
+    }
+
     /// The business name.
     pub fn name(&self) -> &str {
         self.profile.optional_string("name").unwrap_or_default()

@@ -105,6 +105,19 @@ impl Caller {
                 _ => Err(Problem::Forbidden),
             },
             Credential::Session {
+                restriction: Some(Restriction::BusinessClosed),
+                ..
+            } => {
+                if matches!(
+                    permission,
+                    Permission::ViewSelf | Permission::ViewSessions | Permission::CloseBusiness
+                ) {
+                    Ok(())
+                } else {
+                    Err(Problem::BusinessClosed)
+                }
+            }
+            Credential::Session {
                 restriction: Some(_),
                 ..
             } => {

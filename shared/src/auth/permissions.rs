@@ -32,6 +32,8 @@ pub enum Permission {
     ManageBookings,
     /// Connect, choose, sync and disconnect one's own calendars (CAL-1).
     ManageOwnCalendars,
+    /// Close the business and restore it during the restore window (PRIV-3).
+    CloseBusiness,
 }
 
 /// What an API key may be used for (AUTH-5).
@@ -81,7 +83,7 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
         ListUsers | ManageUsers | ManageApiKeys | ReadAudit => {
             matches!(role, Role::Owner | Role::Admin)
         }
-        ManageSettings => role == Role::Owner,
+        ManageSettings | CloseBusiness => role == Role::Owner,
     }
 }
 
@@ -101,7 +103,7 @@ pub fn scope_for(permission: Permission) -> Option<Scope> {
         // Calendar credentials are a person's: a key can neither hand them
         // over nor take them away.
         ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings
-        | ManageOwnCalendars => None,
+        | ManageOwnCalendars | CloseBusiness => None,
     }
 }
 

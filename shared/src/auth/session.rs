@@ -42,6 +42,9 @@ pub enum Restriction {
     MfaEnrolment,
     /// The password is older than the tenant allows: changing it only.
     PasswordChange,
+    /// The business is closed (PRIV-3): looking at oneself, and for an owner
+    /// restoring it (and exporting its data), only.
+    BusinessClosed,
 }
 
 impl Restriction {
@@ -49,6 +52,7 @@ impl Restriction {
         match self {
             Restriction::MfaEnrolment => "mfa_enrolment",
             Restriction::PasswordChange => "password_change",
+            Restriction::BusinessClosed => "business_closed",
         }
     }
 
@@ -56,6 +60,7 @@ impl Restriction {
         match s {
             "mfa_enrolment" => Some(Restriction::MfaEnrolment),
             "password_change" => Some(Restriction::PasswordChange),
+            "business_closed" => Some(Restriction::BusinessClosed),
             _ => None,
         }
     }

@@ -58,7 +58,10 @@ impl TenantContext {
                     .map_err(|_| StoreError::Integrity)?;
             }
         }
-        let Some(profile) = profile else {
+        // A closed business (PRIV-3) is gone for booking: its public pages,
+        // manage links and reminders stop at once.
+        let Some(profile) = profile.filter(|p| p.optional_string("status") != Some("closed"))
+        else {
             return Ok(None);
         };
         let tz = profile

@@ -57,6 +57,9 @@ pub enum Problem {
     CrossSiteRequest,
     /// The session must first enrol a second factor or change its password.
     StepRequired,
+    /// The business is closed (PRIV-3): until an owner restores it, a
+    /// session may only look at itself and an owner may restore.
+    BusinessClosed,
     /// Login refused; the same answer for every reason (no account enumeration).
     InvalidCredentials,
     /// Too many attempts from this client; retry later.
@@ -164,6 +167,12 @@ impl Problem {
                 "step-required",
                 "Action required first",
                 "Enrol a second factor or change your password before doing anything else.".into(),
+            ),
+            Problem::BusinessClosed => (
+                403,
+                "business-closed",
+                "Business closed",
+                "This business was closed. An owner can restore it until its data is deleted.".into(),
             ),
             Problem::InvalidCredentials => (
                 401,

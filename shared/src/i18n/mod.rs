@@ -219,6 +219,13 @@ pub enum SecurityEvent {
     /// Locked after repeated second-step failures with the right password
     /// (`accounts::login`).
     LockedAfterSecondStep,
+    /// An owner closed the business: the public pages stopped, every session
+    /// ended, and the data is deleted after the restore window unless an
+    /// owner restores it (`accounts::closure`, PRIV-3). Sent to every owner.
+    BusinessClosed,
+    /// An owner restored a closed business (`accounts::closure`). Sent to
+    /// every owner.
+    BusinessRestored,
     /// A move to another address was requested; told to the old address
     /// (`accounts::me`).
     EmailChangeRequested,
@@ -389,6 +396,8 @@ impl SecurityEvent {
             SecurityEvent::SecondStepFailed => "security-second-step-failed",
             SecurityEvent::LockedAfterPasswords => "security-locked-after-passwords",
             SecurityEvent::LockedAfterSecondStep => "security-locked-after-second-step",
+            SecurityEvent::BusinessClosed => "security-business-closed",
+            SecurityEvent::BusinessRestored => "security-business-restored",
             SecurityEvent::EmailChangeRequested => "security-email-change-requested",
             SecurityEvent::EmailChanged => "security-email-changed",
             SecurityEvent::ApiKeyCreated { .. } => "security-api-key-created",
@@ -542,6 +551,8 @@ fn compose(r: &mut Renderer<'_>, mail: &Mail) -> Rendered {
                 | SecurityEvent::SecondStepFailed
                 | SecurityEvent::LockedAfterPasswords
                 | SecurityEvent::LockedAfterSecondStep
+                | SecurityEvent::BusinessClosed
+                | SecurityEvent::BusinessRestored
                 | SecurityEvent::EmailChangeRequested
                 | SecurityEvent::EmailChanged => {}
             }

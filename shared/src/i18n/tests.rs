@@ -65,9 +65,11 @@ fn event_index(event: &SecurityEvent) -> usize {
         SecurityEvent::CalendarConnected { .. } => 15,
         SecurityEvent::CalendarDisconnected { .. } => 16,
         SecurityEvent::CalendarNeedsReconnect { .. } => 17,
+        SecurityEvent::BusinessClosed => 18,
+        SecurityEvent::BusinessRestored => 19,
     }
 }
-const EVENT_VARIANTS: usize = 18;
+const EVENT_VARIANTS: usize = 20;
 
 fn events() -> Vec<SecurityEvent> {
     vec![
@@ -81,6 +83,8 @@ fn events() -> Vec<SecurityEvent> {
         SecurityEvent::SecondStepFailed,
         SecurityEvent::LockedAfterPasswords,
         SecurityEvent::LockedAfterSecondStep,
+        SecurityEvent::BusinessClosed,
+        SecurityEvent::BusinessRestored,
         SecurityEvent::EmailChangeRequested,
         SecurityEvent::EmailChanged,
         SecurityEvent::ApiKeyCreated {

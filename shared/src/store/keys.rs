@@ -175,6 +175,22 @@ impl TenantKey {
         }
     }
 
+    /// The key of an item found in one of the scope's partitions (the purge
+    /// deletes items it did not name); `None` when the partition is not the
+    /// scope's.
+    pub(crate) fn found(scope: &TenantScope, pk: &str, sk: &str) -> Option<Self> {
+        let own = format!("T#{}", scope.tenant_id());
+        let inside = pk == own
+            || pk
+                .strip_prefix(&own)
+                .is_some_and(|rest| rest.starts_with('#'));
+        inside.then(|| Self {
+            tenant: scope.tenant_id().clone(),
+            pk: pk.to_owned(),
+            sk: sk.to_owned(),
+        })
+    }
+
     /// Partition key.
     pub fn pk(&self) -> String {
         self.pk.clone()

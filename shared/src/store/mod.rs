@@ -78,6 +78,7 @@
 mod index;
 mod item;
 mod keys;
+mod purge;
 mod scoped;
 
 use std::collections::HashMap;
@@ -89,6 +90,7 @@ use aws_sdk_dynamodb::types::{
 pub use index::{Due, DueQueue, TimelineEntry, INDEXES, MAX_TIMELINE_SPAN_SECS};
 pub use item::{Attrs, Record};
 pub use keys::{time_key, Collection, Entity, GlobalKey, TenantKey, ThrottleKey};
+pub use purge::{PurgedPage, TenantPartition};
 pub use scoped::{
     tenant_leading_keys, TenantClients, TenantCredentials, CACHE_CAPACITY, FUNCTION_ROLE,
     FUNCTION_ROLE_PREFIXES, REFRESH_BEFORE, SESSION_SECS, TENANT_ACTIONS_VAR, TENANT_DATA_ACTIONS,

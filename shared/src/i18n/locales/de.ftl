@@ -269,3 +269,11 @@ security-calendar-needs-reconnect =
 security-role-changed =
     .subject = Ihre { -brand }-Rolle wurde geändert
     .what = Ihre Rolle ist jetzt „{ $role }“. Bitte melden Sie sich erneut an.
+
+security-business-closed =
+    .subject = { -brand }: Ihr Unternehmen wurde geschlossen
+    .what = Ein Inhaber hat das Unternehmen geschlossen. Die Buchungsseiten sind gesperrt und alle Sitzungen wurden abgemeldet. Die Daten bleiben 60 Tage erhalten; in dieser Zeit kann ein Inhaber sich anmelden und das Unternehmen wiederherstellen. Danach werden sie endgültig gelöscht, auch in Sicherungen.
+
+security-business-restored =
+    .subject = { -brand }: Ihr Unternehmen wurde wiederhergestellt
+    .what = Ein Inhaber hat das Unternehmen wiederhergestellt. Die Buchungsseiten sind wieder geöffnet; alle melden sich erneut an.

@@ -275,3 +275,11 @@ security-calendar-needs-reconnect =
 security-role-changed =
     .subject = Your { -brand } role changed
     .what = Your role is now “{ $role }”. Please sign in again.
+
+security-business-closed =
+    .subject = { -brand }: your business was closed
+    .what = An owner closed the business. Its booking pages stopped and every session was signed out. Its data is kept for 60 days, during which an owner can sign in and restore it; after that it is deleted for good, backups included.
+
+security-business-restored =
+    .subject = { -brand }: your business was restored
+    .what = An owner restored the business. Its booking pages are open again; everyone signs in again.

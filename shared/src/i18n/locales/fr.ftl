@@ -272,3 +272,11 @@ security-calendar-needs-reconnect =
 security-role-changed =
     .subject = Votre rôle { -brand } a changé
     .what = Votre rôle est désormais « { $role } ». Veuillez vous reconnecter.
+
+security-business-closed =
+    .subject = { -brand } : votre entreprise a été fermée
+    .what = Un propriétaire a fermé l’entreprise. Ses pages de réservation sont arrêtées et toutes les sessions ont été déconnectées. Ses données sont conservées 60 jours, pendant lesquels un propriétaire peut se connecter et la rétablir ; ensuite elles sont supprimées définitivement, sauvegardes comprises.
+
+security-business-restored =
+    .subject = { -brand } : votre entreprise a été rétablie
+    .what = Un propriétaire a rétabli l’entreprise. Ses pages de réservation sont de nouveau ouvertes ; chacun se reconnecte.

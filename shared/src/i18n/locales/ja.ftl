@@ -270,3 +270,11 @@ security-calendar-needs-reconnect =
 security-role-changed =
     .subject = { -brand }のロールが変更されました
     .what = あなたのロールは「{ $role }」になりました。もう一度サインインしてください。
+
+security-business-closed =
+    .subject = { -brand }: ビジネスが閉鎖されました
+    .what = オーナーがビジネスを閉鎖しました。予約ページは停止し、すべてのセッションがサインアウトされました。データは60日間保持され、その間はオーナーがサインインして復元できます。その後はバックアップを含めて完全に削除されます。
+
+security-business-restored =
+    .subject = { -brand }: ビジネスが復元されました
+    .what = オーナーがビジネスを復元しました。予約ページは再び公開されています。全員がもう一度サインインしてください。

@@ -271,3 +271,11 @@ security-calendar-needs-reconnect =
 security-role-changed =
     .subject = { -brand } 역할이 변경되었습니다
     .what = 현재 역할은 ‘{ $role }’입니다. 다시 로그인해 주세요.
+
+security-business-closed =
+    .subject = { -brand }: 비즈니스가 종료되었습니다
+    .what = 소유자가 비즈니스를 종료했습니다. 예약 페이지가 중지되었고 모든 세션이 로그아웃되었습니다. 데이터는 60일 동안 보관되며, 그동안 소유자가 로그인하여 복원할 수 있습니다. 그 후에는 백업을 포함해 영구적으로 삭제됩니다.
+
+security-business-restored =
+    .subject = { -brand }: 비즈니스가 복원되었습니다
+    .what = 소유자가 비즈니스를 복원했습니다. 예약 페이지가 다시 열렸으며, 모두 다시 로그인해야 합니다.
