@@ -182,7 +182,7 @@ const MATRIX: &[Expect] = &[
         method: "POST",
         path: "/v1/tenants/{tenant_id}/restoration",
         allowed: "O",
-        ok: 404,
+        ok: 415,
     },
     Expect {
         method: "DELETE",

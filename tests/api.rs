@@ -197,9 +197,10 @@ async fn a_warm_function_makes_no_kms_call() {
     let body = signup_body("warm");
     let (_, token) = sign_up(&app, &body).await;
     // Cold process and tenant: the platform's lookup key (created once, for
-    // the sign-up limit per recipient), the tenant's lookup key, its
-    // personal-data key and one DKIM signature.
-    assert_eq!(app.kms_calls.get(), 4);
+    // the sign-up limit per recipient), the tenant's root key (its lookup
+    // and personal-data keys are wrapped under it without KMS, CRY-6) and
+    // one DKIM signature.
+    assert_eq!(app.kms_calls.get(), 3);
 
     let verified = app
         .post_json(
@@ -219,7 +220,7 @@ async fn a_warm_function_makes_no_kms_call() {
     assert_eq!(profile.status, 200);
     assert_eq!(
         app.kms_calls.get(),
-        4,
+        3,
         "verification and profile reads need no KMS"
     );
 
@@ -243,7 +244,7 @@ async fn a_warm_function_makes_no_kms_call() {
         .await
         .unwrap();
     assert_eq!(opened, b"+49 30 123");
-    assert_eq!(app.kms_calls.get(), 4, "a warm request costs no KMS call");
+    assert_eq!(app.kms_calls.get(), 3, "a warm request costs no KMS call");
 }
 
 #[tokio::test]

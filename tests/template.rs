@@ -305,6 +305,7 @@ fn inf3_every_function_runs_in_private_subnets_behind_https_only_groups() {
         "SetPlanFunction",
         "DeleteUserFunction",
         "DeleteMeFunction",
+        "CloseBusinessFunction",
     ]
     .into();
     for (name, function) in functions() {

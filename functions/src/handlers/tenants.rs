@@ -4,9 +4,7 @@
 use bookwarden_shared::accounts::me::ReauthInput;
 use bookwarden_shared::accounts::{self, closure, NewTenant, SignupInput};
 use bookwarden_shared::auth::Permission;
-use bookwarden_shared::http::{
-    json_response, parse_json, parse_optional_json, Problem, RequestMeta,
-};
+use bookwarden_shared::http::{json_response, parse_json, Problem, RequestMeta};
 use bookwarden_shared::tenancy::Slug;
 use bookwarden_shared::Platform;
 use lambda_http::Request;
@@ -47,7 +45,7 @@ pub async fn close(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
 /// An owner restores a closed business within its restore window.
 pub async fn restore(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
     let (caller, scope) = authorize(p, req, meta, Permission::CloseBusiness).await?;
-    let input: ReauthInput = parse_optional_json(req)?;
+    let input: ReauthInput = parse_json(req)?;
     closure::restore(p, &scope, &caller, input, meta).await?;
     Ok(with_cookie(
         no_content(),
