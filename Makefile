@@ -97,11 +97,11 @@ template: ## Regenerate template.yaml from infra/template/ and the route table (
 	mv template.yaml.new template.yaml
 
 lint-template: venv $(CHECKOV_STAMP) ## cfn-lint, sam validate --lint, and checkov on the SAM-expanded template (0 failed checks)
-	$(VENV)/bin/cfn-lint template.yaml infra/backup-copy-vault.yaml
+	$(VENV)/bin/cfn-lint template.yaml infra/backup-copy-vault.yaml infra/directory.yaml
 	$(VENV)/bin/sam validate --lint --template-file template.yaml --region us-east-1
 	mkdir -p target
 	$(PYTHON) infra/template/expand.py template.yaml > target/template.expanded.json
-	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f target/template.expanded.json -f infra/backup-copy-vault.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f target/template.expanded.json -f infra/backup-copy-vault.yaml -f infra/directory.yaml
 
 $(CARGO_AUDIT):
 	cargo install --locked --quiet cargo-audit --version $(AUDIT_VERSION) --root $(TOOLS)

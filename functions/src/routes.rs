@@ -775,7 +775,16 @@ pub async fn serve_route(
     let meta = RequestMeta::from_request(&req);
     let span = telemetry::request_span(&meta.request_id, name);
     async {
-        let outcome = route(platform, &req, &meta).await;
+        let outcome = match route(platform, &req, &meta).await {
+            Err(Problem::InRegion(site)) => Err(Problem::InRegion(format!(
+                "{site}{}",
+                req.uri()
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/")
+            ))),
+            other => other,
+        };
         let status = outcome
             .as_ref()
             .map(|r| r.status().as_u16())

@@ -163,6 +163,22 @@ def statements(name, spec):
                 kms:EncryptionContext:SecretARN: !Ref CalendarClientsSecret
 """
         )
+    if table:
+        # The global directory (PRIV-4), in its home region: every function
+        # that resolves a slug may read it; sign-up, verification and the
+        # purge also write their own entries. Only with a directory.
+        directory = ["GetItem"] + list(spec.get("directory", []))
+        if set(directory) - DYNAMODB_ACTIONS:
+            fail(f"{name}: unknown directory actions {directory}")
+        # Without a directory the statement names a table that never exists.
+        out.append(
+            f"""\
+          - Sid: Directory
+            Effect: Allow
+            Action: {flow("dynamodb:" + a for a in directory)}
+            Resource: !If [HasDirectory, !Ref DirectoryTableArn, !Sub "arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{AWS::StackName}}-no-directory"]
+"""
+        )
     if "statements" in spec:
         out.append(raw(spec["statements"], 10))
     return "".join(out)
@@ -186,7 +202,7 @@ SYNC_DLQ_SKIP = """\
 SPEC_KEYS = {
     "table", "due_index", "data_key", "sends_mail", "egress", "job", "events_sync",
     "properties", "statements", "events", "error_threshold", "calendar_clients",
-    "destroys_keys",
+    "destroys_keys", "directory",
 }
 
 

@@ -37,11 +37,66 @@ pub struct Config {
     /// Where the calendar providers live (their published endpoints; tests
     /// point them at local peers).
     pub calendar_endpoints: crate::calendar::providers::Endpoints,
+    /// The region this stack runs in (`AWS_REGION`): its businesses' data,
+    /// keys and mail stay here (PRIV-4).
+    pub region: String,
+    /// The regions a business may choose at sign-up, each with its API's
+    /// address (`REGIONS`: `name=https://…` pairs, comma-separated). Empty:
+    /// this region only.
+    pub regions: Vec<RegionSite>,
+    /// The global directory's table and home region (`DIRECTORY_TABLE`,
+    /// `DIRECTORY_REGION`); unset in a single-region deployment.
+    pub directory: Option<DirectoryLocation>,
     /// Secrets Manager secret (name or ARN) holding the calendar providers'
     /// OAuth clients (`CALENDAR_CLIENTS_SECRET_ID`): only its id is
     /// configured, the value stays encrypted until read. Unset: this function
     /// offers no OAuth calendar provider.
     pub calendar_clients_secret: Option<String>,
+}
+
+/// One regional stack a business may live in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegionSite {
+    /// The AWS region name, e.g. `eu-central-1`.
+    pub name: String,
+    /// Its API's address (`AppBaseUrl` of that stack).
+    pub base_url: String,
+}
+
+/// Where the global directory table lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryLocation {
+    /// The table's name or ARN.
+    pub table: String,
+    /// Its home region.
+    pub region: String,
+}
+
+/// Parses `REGIONS`: `name=https://…` pairs separated by commas. Anything
+/// malformed stops the cold start rather than routing somewhere wrong.
+pub fn parse_regions(value: &str) -> Result<Vec<RegionSite>, MissingVar> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, url) = pair.split_once('=').ok_or(MissingVar("REGIONS"))?;
+            let name = name.trim();
+            let url = url.trim().trim_end_matches('/');
+            let valid_name = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !valid_name || !(url.starts_with("https://") || url.starts_with("http://127.0.0.1"))
+            {
+                return Err(MissingVar("REGIONS"));
+            }
+            Ok(RegionSite {
+                name: name.to_owned(),
+                base_url: url.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// A required variable is missing or empty.
@@ -79,11 +134,65 @@ impl Config {
             tenant_credentials: crate::store::TenantCredentials::from_env()?,
             calendar_endpoints: crate::calendar::providers::Endpoints::production(),
             calendar_clients_secret: optional("CALENDAR_CLIENTS_SECRET_ID"),
+            region: required("AWS_REGION")?,
+            regions: parse_regions(&optional("REGIONS").unwrap_or_default())?,
+            directory: match (optional("DIRECTORY_TABLE"), optional("DIRECTORY_REGION")) {
+                (Some(table), Some(region)) => Some(DirectoryLocation { table, region }),
+                (None, None) => None,
+                _ => return Err(MissingVar("DIRECTORY_REGION")),
+            },
         })
+    }
+
+    /// The address of the stack serving `region`, when a business may live
+    /// there: this stack's own for its region.
+    pub fn site_of(&self, region: &str) -> Option<&str> {
+        if self.regions.is_empty() {
+            return (region == self.region).then_some(self.app_base_url.as_str());
+        }
+        self.regions
+            .iter()
+            .find(|r| r.name == region)
+            .map(|r| r.base_url.as_str())
     }
 
     /// The address every message is sent from.
     pub fn mail_from(&self) -> String {
         format!("{}@{}", self.mail_from_local, self.mail_domain)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_parse_as_names_with_https_addresses_and_nothing_else() {
+        let parsed =
+            parse_regions("us-east-1=https://us.example.com/, eu-central-1=https://eu.example.com")
+                .unwrap();
+        assert_eq!(
+            parsed,
+            vec![
+                RegionSite {
+                    name: "us-east-1".into(),
+                    base_url: "https://us.example.com".into()
+                },
+                RegionSite {
+                    name: "eu-central-1".into(),
+                    base_url: "https://eu.example.com".into()
+                },
+            ]
+        );
+        assert_eq!(parse_regions("").unwrap(), vec![]);
+        for bad in [
+            "us-east-1",
+            "=https://x.example",
+            "US-EAST-1=https://x.example",
+            "eu=ftp://x.example",
+            "eu=http://x.example",
+        ] {
+            assert!(parse_regions(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -23,6 +23,7 @@ pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod directory;
 pub mod email;
 pub mod http;
 pub mod i18n;
@@ -44,6 +45,9 @@ pub struct Platform {
     pub mailer: email::Mailer,
     /// Export archives and audit-chain anchors.
     pub s3: aws_sdk_s3::Client,
+    /// Which region holds each business (PRIV-4); `None` in a single-region
+    /// deployment.
+    pub directory: Option<directory::Directory>,
     /// Outbound requests to calendar providers and user-supplied URLs
     /// (WEB-6), built on first use: loading the platform's root
     /// certificates is only worth it in functions that call out.
@@ -66,7 +70,17 @@ impl Platform {
             clients.dynamodb.clone(),
             config.keystore_table.clone(),
         ));
+        let directory = config.directory.as_ref().map(|d| {
+            let home = clients
+                .dynamodb
+                .config()
+                .to_builder()
+                .region(aws_config::Region::new(d.region.clone()))
+                .build();
+            directory::Directory::new(aws_sdk_dynamodb::Client::from_conf(home), d.table.clone())
+        });
         Self {
+            directory,
             store: store::Store::new(clients.dynamodb.clone(), config.table_name.clone())
                 .with_tenant_clients(store::TenantClients::new(
                     clients.dynamodb,

@@ -49,6 +49,29 @@ async fn keys(clients: &Clients) -> provision::Keys {
     .clone()
 }
 
+/// The address of the second region's API in [`TestApp::regional_pair`].
+pub const SECOND_REGION_BASE: &str = "https://eu.app.bookwarden.test";
+
+/// The second region's keys, SES identity and calendar clients secret, made
+/// once per binary like [`keys`].
+async fn second_region_keys(clients: &Clients) -> provision::Keys {
+    static KEYS: OnceCell<provision::Keys> = OnceCell::const_new();
+    KEYS.get_or_init(|| async {
+        let keys = provision::create_keys(clients, "bookwarden-test")
+            .await
+            .expect("create keys");
+        provision::create_identity(clients, "mail.bookwarden.test")
+            .await
+            .expect("create SES identity");
+        provision::create_calendar_clients_secret(clients, &keys)
+            .await
+            .expect("create the calendar clients secret");
+        keys
+    })
+    .await
+    .clone()
+}
+
 /// Counts requests an AWS client sends (KMS: to prove warm requests make none;
 /// DynamoDB: round trips per request), and names each operation.
 #[derive(Debug, Default, Clone)]
@@ -193,6 +216,78 @@ impl TestApp {
     pub async fn with_kms(kms: Kms) -> Self {
         let sdk = sdk_config(&moto().endpoint);
         let admin = Clients::from_sdk_config(&sdk);
+        let keys = keys(&admin).await;
+        Self::build(kms, sdk, keys, "https://app.bookwarden.test", |_| {}).await
+    }
+
+    /// Two regional stacks of one deployment (PRIV-4): this binary's usual
+    /// one in us-east-1 and one in eu-central-1 at [`SECOND_REGION_BASE`],
+    /// sharing a fresh global directory in us-east-1.
+    pub async fn regional_pair() -> (Self, Self) {
+        use bookwarden_functions::local::{sdk_config_in, PRIMARY_REGION, SECOND_REGION};
+        use bookwarden_shared::config::{DirectoryLocation, RegionSite};
+        let first_sdk = sdk_config(&moto().endpoint);
+        let first_admin = Clients::from_sdk_config(&first_sdk);
+        let directory = format!(
+            "bw-dir-{}-{}",
+            std::process::id(),
+            TABLE_SEQ.fetch_add(1, Ordering::SeqCst)
+        );
+        provision::create_single_key_table(&first_admin, &directory)
+            .await
+            .expect("create the directory");
+        let regions = vec![
+            RegionSite {
+                name: PRIMARY_REGION.into(),
+                base_url: "https://app.bookwarden.test".into(),
+            },
+            RegionSite {
+                name: SECOND_REGION.into(),
+                base_url: SECOND_REGION_BASE.into(),
+            },
+        ];
+        let located = |region: &'static str| {
+            let regions = regions.clone();
+            let directory = directory.clone();
+            move |config: &mut bookwarden_shared::config::Config| {
+                config.region = region.into();
+                config.regions = regions;
+                config.directory = Some(DirectoryLocation {
+                    table: directory,
+                    region: PRIMARY_REGION.into(),
+                });
+            }
+        };
+        let first_keys = keys(&first_admin).await;
+        let first = Self::build(
+            Kms::Up,
+            first_sdk,
+            first_keys,
+            "https://app.bookwarden.test",
+            located(PRIMARY_REGION),
+        )
+        .await;
+        let second_sdk = sdk_config_in(&moto().endpoint, SECOND_REGION);
+        let second_keys = second_region_keys(&Clients::from_sdk_config(&second_sdk)).await;
+        let second = Self::build(
+            Kms::Up,
+            second_sdk,
+            second_keys,
+            SECOND_REGION_BASE,
+            located(SECOND_REGION),
+        )
+        .await;
+        (first, second)
+    }
+
+    async fn build(
+        kms: Kms,
+        sdk: aws_config::SdkConfig,
+        keys: provision::Keys,
+        base_url: &str,
+        configure: impl FnOnce(&mut bookwarden_shared::config::Config),
+    ) -> Self {
+        let admin = Clients::from_sdk_config(&sdk);
         let table = format!(
             "bw-test-{}-{}",
             std::process::id(),
@@ -201,7 +296,6 @@ impl TestApp {
         provision::create_storage(&admin, &table)
             .await
             .expect("create table");
-        let keys = keys(&admin).await;
         let kms_calls = KmsCallCounter::default();
         let mut kms_config =
             aws_sdk_kms::config::Builder::from(&sdk).interceptor(kms_calls.clone());
@@ -219,7 +313,8 @@ impl TestApp {
             secrets: admin.secrets.clone(),
             s3: admin.s3.clone(),
         };
-        let config = provision::local_config(&table, &keys, "https://app.bookwarden.test");
+        let mut config = provision::local_config(&table, &keys, base_url);
+        configure(&mut config);
         Self {
             platform: Platform::new(config, clients).with_fetcher(peers::test_fetcher()),
             clients: admin,

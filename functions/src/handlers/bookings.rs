@@ -80,12 +80,17 @@ pub(crate) async fn public_context_of(
     slug: &str,
 ) -> Result<(TenantScope, TenantContext), Problem> {
     let slug: Slug = slug.parse().map_err(|_| Problem::NotFound)?;
-    let resolved = p
-        .store
-        .resolve_slug(&slug)
-        .await
-        .map_err(store_problem)?
-        .ok_or(Problem::NotFound)?;
+    let Some(resolved) = p.store.resolve_slug(&slug).await.map_err(store_problem)? else {
+        return Err(
+            match bookwarden_shared::directory::elsewhere(p, &slug)
+                .await
+                .map_err(store_problem)?
+            {
+                Some(site) => Problem::InRegion(site),
+                None => Problem::NotFound,
+            },
+        );
+    };
     let scope = TenantScope::from_resolved(resolved);
     let ctx = context(p, &scope).await?;
     if !ctx.is_public() {

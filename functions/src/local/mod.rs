@@ -12,10 +12,22 @@ use aws_sdk_dynamodb::config::Credentials;
 /// An SDK configuration pointing every client at a local endpoint with dummy
 /// credentials, so no request can reach a real AWS account.
 pub fn sdk_config(endpoint: &str) -> SdkConfig {
+    sdk_config_in(endpoint, PRIMARY_REGION)
+}
+
+/// The region of the local stack `make dev` serves on port 3000 (and of the
+/// tests' stacks).
+pub const PRIMARY_REGION: &str = "us-east-1";
+/// The second regional stack of `make dev` (PRIV-4), on the same moto.
+pub const SECOND_REGION: &str = "eu-central-1";
+
+/// [`sdk_config`] for another region of the same local stand-in (moto keeps
+/// each region's tables, keys, buckets and mail apart).
+pub fn sdk_config_in(endpoint: &str, region: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_owned()))
         .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
             Credentials::new("testing", "testing", None, None, "local"),
         ))

@@ -97,25 +97,42 @@ pub fn keystore_table(table: &str) -> String {
 /// [`local_config`] names them.
 pub async fn create_storage(clients: &Clients, table: &str) -> Result<(), ProvisionError> {
     create_table(clients, table).await?;
-    create_keystore_table(clients, &keystore_table(table)).await?;
+    create_single_key_table(clients, &keystore_table(table)).await?;
+    // Outside us-east-1, S3 wants the bucket's region named.
+    let region = clients
+        .s3
+        .config()
+        .region()
+        .map(|r| r.as_ref().to_owned())
+        .unwrap_or_default();
+    let location = (region != "us-east-1").then(|| {
+        aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                region.as_str(),
+            ))
+            .build()
+    });
     clients
         .s3
         .create_bucket()
         .bucket(format!("{table}-exports"))
+        .set_create_bucket_configuration(location.clone())
         .send()
         .await?;
     clients
         .s3
         .create_bucket()
         .bucket(format!("{table}-audit-anchors"))
+        .set_create_bucket_configuration(location)
         .object_lock_enabled_for_bucket(true)
         .send()
         .await?;
     Ok(())
 }
 
-/// Creates the keystore table as template.yaml does: string `PK`, on-demand.
-pub async fn create_keystore_table(clients: &Clients, name: &str) -> Result<(), ProvisionError> {
+/// Creates a table keyed by a string `PK` alone, on-demand, as template.yaml
+/// declares the keystore (CRY-6) and the global directory (PRIV-4).
+pub async fn create_single_key_table(clients: &Clients, name: &str) -> Result<(), ProvisionError> {
     clients
         .dynamodb
         .create_table()
@@ -268,5 +285,41 @@ pub fn local_config(table: &str, keys: &Keys, app_base_url: &str) -> Config {
         calendar_endpoints: bookwarden_shared::calendar::providers::Endpoints::production(),
         // Provisioned by `create_calendar_clients_secret`.
         calendar_clients_secret: Some(LOCAL_CALENDAR_CLIENTS_SECRET.to_owned()),
+        region: "us-east-1".to_owned(),
+        regions: Vec::new(),
+        directory: None,
     }
+}
+
+/// One regional stack on the local stand-in, provisioned as template.yaml
+/// deploys one: storage, keys, the calendar clients secret, the SES identity.
+pub struct RegionalStack {
+    /// Clients of that region.
+    pub clients: Clients,
+    /// Its functions' configuration (no directory or region list yet).
+    pub config: Config,
+    /// Its KMS keys.
+    pub keys: Keys,
+}
+
+/// Provisions a regional stack in `region` of the stand-in at `endpoint`.
+pub async fn regional_stack(
+    endpoint: &str,
+    region: &str,
+    table: &str,
+    key_prefix: &str,
+    base_url: &str,
+) -> Result<RegionalStack, ProvisionError> {
+    let clients = Clients::from_sdk_config(&super::sdk_config_in(endpoint, region));
+    create_storage(&clients, table).await?;
+    let keys = create_keys(&clients, key_prefix).await?;
+    create_calendar_clients_secret(&clients, &keys).await?;
+    let mut config = local_config(table, &keys, base_url);
+    config.region = region.to_owned();
+    create_identity(&clients, &config.mail_domain).await?;
+    Ok(RegionalStack {
+        clients,
+        config,
+        keys,
+    })
 }

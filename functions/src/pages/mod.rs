@@ -194,6 +194,10 @@ pub(crate) fn done_page(
 /// An error page for a problem, in the reader's language, with the problem's
 /// status (4xx for anything the request did wrong).
 pub(crate) fn problem_page(frame: &Frame, problem: &Problem) -> Result<Response<Body>, Problem> {
+    if let Problem::InRegion(_) = problem {
+        // Served elsewhere: the route runner answers with the redirect.
+        return Err(problem.clone());
+    }
     let (title, message) = match problem {
         Problem::NotFound | Problem::MethodNotAllowed(_) => {
             (frame.t("page-not-found-title"), frame.t("page-not-found"))

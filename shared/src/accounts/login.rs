@@ -468,6 +468,9 @@ async fn find_account(p: &Platform, input: &LoginInput) -> Result<Found, Account
         return Ok(Found::Nothing);
     };
     let Some(resolved) = p.store.resolve_slug(&slug).await? else {
+        if let Some(site) = crate::directory::elsewhere(p, &slug).await? {
+            return Err(AccountsError::InRegion(site));
+        }
         return Ok(Found::Nothing);
     };
     let scope = TenantScope::from_resolved(resolved);

@@ -74,6 +74,9 @@ pub enum AccountsError {
     /// Input failed validation.
     #[error("invalid input")]
     Invalid(Vec<crate::http::FieldError>),
+    /// The business lives in another region, served at this address (PRIV-4).
+    #[error("in another region")]
+    InRegion(String),
 }
 
 impl From<AccountsError> for crate::http::Problem {
@@ -95,6 +98,7 @@ impl From<AccountsError> for crate::http::Problem {
             AccountsError::NotFound => Problem::NotFound,
             AccountsError::Forbidden => Problem::Forbidden,
             AccountsError::Invalid(errors) => Problem::Validation(errors),
+            AccountsError::InRegion(site) => Problem::InRegion(site),
         }
     }
 }

@@ -119,8 +119,11 @@ async fn purge(
     if let Some(slug) = profile
         .as_ref()
         .and_then(|r| r.optional_string("slug"))
-        .and_then(|s| s.parse().ok())
+        .and_then(|s| s.parse::<crate::tenancy::Slug>().ok())
     {
+        if let Some(directory) = &p.directory {
+            directory.release(&slug, scope.tenant_id()).await?;
+        }
         p.store
             .transact(vec![crate::store::Write::DeletePointer(
                 crate::store::GlobalKey::Slug(slug),

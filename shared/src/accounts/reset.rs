@@ -69,6 +69,10 @@ async fn send_link_if_known(
         return Ok(());
     };
     let Some(resolved) = p.store.resolve_slug(&slug).await? else {
+        // Elsewhere: the link must come from the business's own region.
+        if let Some(site) = crate::directory::elsewhere(p, &slug).await? {
+            return Err(AccountsError::InRegion(site));
+        }
         return Ok(());
     };
     let scope = TenantScope::from_resolved(resolved);

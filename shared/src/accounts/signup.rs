@@ -49,6 +49,12 @@ pub struct SignupInput {
     /// Owner's password.
     #[schema(min_length = 15, max_length = 256, format = Password)]
     pub password: String,
+    /// Where the business's data lives (PRIV-4): one of the regions the
+    /// operator deployed; this API's own region when left out. Asking
+    /// another region's API is answered with a 307 to it.
+    #[schema(max_length = 32, example = "eu-central-1")]
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 /// A validated sign-up.
@@ -60,6 +66,7 @@ pub struct NewTenant {
     owner_email: EmailAddress,
     /// NFKC-normalised and checked against the full policy.
     password: String,
+    region: Option<String>,
 }
 
 fn display_name(field: &'static str, value: &str, errors: &mut Vec<FieldError>) -> String {
@@ -118,6 +125,7 @@ impl NewTenant {
                     owner_name,
                     owner_email,
                     password,
+                    region: input.region,
                 })
             }
             _ => Err(errors),
@@ -149,6 +157,19 @@ pub async fn register_tenant(
     new: NewTenant,
     meta: &RequestMeta,
 ) -> Result<Registered, AccountsError> {
+    let region = new
+        .region
+        .clone()
+        .unwrap_or_else(|| p.config.region.clone());
+    let Some(site) = p.config.site_of(&region) else {
+        return Err(AccountsError::Invalid(vec![crate::http::FieldError {
+            field: "region",
+            message: "must be one of the regions this service runs in".into(),
+        }]));
+    };
+    if region != p.config.region {
+        return Err(AccountsError::InRegion(site.to_owned()));
+    }
     if p.store.resolve_slug(&new.slug).await?.is_some() {
         return Err(AccountsError::SlugTaken);
     }
@@ -158,6 +179,38 @@ pub async fn register_tenant(
         return Err(AccountsError::TooManyRequests);
     }
     let scope = TenantScope::for_new_tenant();
+    // The slug is claimed across every region first (PRIV-4), before any
+    // key is made, held as long as the local pointer; a sign-up that then
+    // fails gives it up again.
+    let Some(directory) = &p.directory else {
+        return register(p, new, scope, meta).await;
+    };
+    let now = crate::clock::now_unix();
+    let held = Some(now + PENDING_SLUG_SECS);
+    if !directory
+        .claim(&new.slug, scope.tenant_id(), &region, held, now)
+        .await?
+    {
+        return Err(AccountsError::SlugTaken);
+    }
+    let (slug, tenant_id) = (new.slug.clone(), scope.tenant_id().clone());
+    let registered = register(p, new, scope, meta).await;
+    if registered.is_err() {
+        if let Err(e) = directory.release(&slug, &tenant_id).await {
+            tracing::error!(error = %e, "a failed sign-up's slug claim was not released");
+        }
+    }
+    registered
+}
+
+/// Writes the tenant, its owner and the verification mail, once the slug is
+/// this sign-up's in every region.
+async fn register(
+    p: &Platform,
+    new: NewTenant,
+    scope: TenantScope,
+    meta: &RequestMeta,
+) -> Result<Registered, AccountsError> {
     let tenant_id = scope.tenant_id().clone();
     let user_id = UserId::generate();
     crate::telemetry::record_tenant(&tenant_id);
@@ -315,6 +368,7 @@ mod tests {
             owner_name: "Ada Owner".into(),
             owner_email: "ada@example.com".into(),
             password: "violet harbour lantern seventeen".into(),
+            region: None,
         }
     }
 
@@ -332,6 +386,7 @@ mod tests {
             owner_name: "x\u{7}".into(),
             owner_email: "nope".into(),
             password: "short".into(),
+            region: None,
         };
         let fields: Vec<_> = NewTenant::parse(bad)
             .err()

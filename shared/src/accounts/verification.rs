@@ -41,6 +41,10 @@ pub async fn verify_email(
         .string("slug")?
         .parse()
         .map_err(|_| AccountsError::Internal)?;
+    // Kept for good across regions too (PRIV-4), before the local pointer.
+    if let Some(directory) = &p.directory {
+        directory.keep(&slug, scope.tenant_id()).await?;
+    }
     let writes = vec![
         Write::DeletePointer(
             GlobalKey::EmailVerification(hash.clone()),
@@ -111,6 +115,9 @@ pub async fn public_profile(
     slug: &Slug,
 ) -> Result<Option<PublicProfile>, AccountsError> {
     let Some(resolved) = p.store.resolve_slug(slug).await? else {
+        if let Some(site) = crate::directory::elsewhere(p, slug).await? {
+            return Err(AccountsError::InRegion(site));
+        }
         return Ok(None);
     };
     let scope = TenantScope::from_resolved(resolved);
@@ -179,6 +186,10 @@ async fn resend_if_pending(
     floor: &AnswerFloor,
 ) -> Result<(), AccountsError> {
     let Some(resolved) = p.store.resolve_slug(slug).await? else {
+        // Elsewhere: the link must come from the business's own region.
+        if let Some(site) = crate::directory::elsewhere(p, slug).await? {
+            return Err(AccountsError::InRegion(site));
+        }
         return Ok(());
     };
     let scope = TenantScope::from_resolved(resolved);

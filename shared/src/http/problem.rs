@@ -57,6 +57,10 @@ pub enum Problem {
     CrossSiteRequest,
     /// The session must first enrol a second factor or change its password.
     StepRequired,
+    /// The business lives in another region (PRIV-4): the request is
+    /// answered with a 307 to the same path at that region's address (the
+    /// handler names the address; the route runner adds the path).
+    InRegion(String),
     /// The business is closed (PRIV-3): until an owner restores it, a
     /// session may only look at itself and an owner may restore.
     BusinessClosed,
@@ -167,6 +171,12 @@ impl Problem {
                 "step-required",
                 "Action required first",
                 "Enrol a second factor or change your password before doing anything else.".into(),
+            ),
+            Problem::InRegion(_) => (
+                307,
+                "in-another-region",
+                "Served in another region",
+                "This business's data lives in another region; repeat the request at the address in Location.".into(),
             ),
             Problem::BusinessClosed => (
                 403,
@@ -318,6 +328,9 @@ impl Problem {
         );
         if let Problem::MethodNotAllowed(allow) = &self {
             builder = builder.header(http::header::ALLOW, allow.join(", "));
+        }
+        if let Problem::InRegion(location) = &self {
+            builder = builder.header(http::header::LOCATION, location.as_str());
         }
         match self {
             Problem::ServiceUnavailable => builder = builder.header(http::header::RETRY_AFTER, "5"),
