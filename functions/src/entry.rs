@@ -28,6 +28,8 @@ pub enum Job {
     OutboxRetry,
     /// `SyncCalendars`: the scheduled calendar sync (CAL-3).
     SyncCalendars,
+    /// `BuildExports`: the scheduled export job (PRIV-1).
+    BuildExports,
 }
 
 /// Every job with the function name it is deployed as.
@@ -37,6 +39,7 @@ pub const JOBS: &[(&str, Job)] = &[
     ("SesFeedback", Job::SesFeedback),
     ("OutboxRetry", Job::OutboxRetry),
     ("SyncCalendars", Job::SyncCalendars),
+    ("BuildExports", Job::BuildExports),
 ];
 
 /// What a function runs.
@@ -95,6 +98,7 @@ impl Entry {
             Entry::Job(Job::SesFeedback) => jobs::run_feedback_lambda().await,
             Entry::Job(Job::OutboxRetry) => jobs::run_outbox_lambda().await,
             Entry::Job(Job::SyncCalendars) => jobs::run_calendar_sync_lambda().await,
+            Entry::Job(Job::BuildExports) => jobs::run_export_lambda().await,
         }
     }
 }

@@ -32,6 +32,9 @@ pub enum Permission {
     ManageBookings,
     /// Connect, choose, sync and disconnect one's own calendars (CAL-1).
     ManageOwnCalendars,
+    /// Export the business's data or a customer's (PRIV-1): everything
+    /// personal of every customer at once, so owners only, signed in.
+    ExportData,
 }
 
 /// What an API key may be used for (AUTH-5).
@@ -81,7 +84,7 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
         ListUsers | ManageUsers | ManageApiKeys | ReadAudit => {
             matches!(role, Role::Owner | Role::Admin)
         }
-        ManageSettings => role == Role::Owner,
+        ManageSettings | ExportData => role == Role::Owner,
     }
 }
 
@@ -101,7 +104,8 @@ pub fn scope_for(permission: Permission) -> Option<Scope> {
         // Calendar credentials are a person's: a key can neither hand them
         // over nor take them away.
         ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings
-        | ManageOwnCalendars => None,
+        | ManageOwnCalendars
+        | ExportData => None,
     }
 }
 

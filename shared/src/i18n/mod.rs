@@ -258,6 +258,10 @@ pub enum SecurityEvent {
         /// The provider's name.
         provider: String,
     },
+    /// A data export of the business or of one customer is ready (PRIV-1),
+    /// told to every owner; the archive is fetched through the API with a
+    /// session, never through a link in mail (`export`).
+    DataExportReady,
 }
 
 /// A rendered message: what goes into the `Subject` header and the
@@ -397,6 +401,7 @@ impl SecurityEvent {
             SecurityEvent::CalendarConnected { .. } => "security-calendar-connected",
             SecurityEvent::CalendarDisconnected { .. } => "security-calendar-disconnected",
             SecurityEvent::CalendarNeedsReconnect { .. } => "security-calendar-needs-reconnect",
+            SecurityEvent::DataExportReady => "security-data-export-ready",
         }
     }
 }
@@ -543,7 +548,8 @@ fn compose(r: &mut Renderer<'_>, mail: &Mail) -> Rendered {
                 | SecurityEvent::LockedAfterPasswords
                 | SecurityEvent::LockedAfterSecondStep
                 | SecurityEvent::EmailChangeRequested
-                | SecurityEvent::EmailChanged => {}
+                | SecurityEvent::EmailChanged
+                | SecurityEvent::DataExportReady => {}
             }
             args.set("name", name.as_str());
             args.set("business", business.as_str());

@@ -65,9 +65,10 @@ fn event_index(event: &SecurityEvent) -> usize {
         SecurityEvent::CalendarConnected { .. } => 15,
         SecurityEvent::CalendarDisconnected { .. } => 16,
         SecurityEvent::CalendarNeedsReconnect { .. } => 17,
+        SecurityEvent::DataExportReady => 18,
     }
 }
-const EVENT_VARIANTS: usize = 18;
+const EVENT_VARIANTS: usize = 19;
 
 fn events() -> Vec<SecurityEvent> {
     vec![
@@ -101,6 +102,7 @@ fn events() -> Vec<SecurityEvent> {
         SecurityEvent::CalendarNeedsReconnect {
             provider: "CalDAV".into(),
         },
+        SecurityEvent::DataExportReady,
     ]
 }
 

@@ -53,6 +53,8 @@ pub enum DueQueue {
     Reminders,
     /// Calendar connections waiting for their next scheduled sync.
     CalendarSync,
+    /// Data exports waiting for (more of) their archive to be written (PRIV-1).
+    Exports,
 }
 
 impl DueQueue {
@@ -60,6 +62,7 @@ impl DueQueue {
         match self {
             DueQueue::Outbox => "DUE#OUTBOX".to_owned(),
             DueQueue::CalendarSync => "DUE#CALSYNC".to_owned(),
+            DueQueue::Exports => "DUE#EXPORT".to_owned(),
             DueQueue::Reminders => format!("DUE#REMIND#{}", hour_bucket(due)),
         }
     }
