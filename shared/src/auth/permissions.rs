@@ -104,8 +104,7 @@ pub fn scope_for(permission: Permission) -> Option<Scope> {
         // Calendar credentials are a person's: a key can neither hand them
         // over nor take them away.
         ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings
-        | ManageOwnCalendars
-        | ExportData => None,
+        | ManageOwnCalendars | ExportData => None,
     }
 }
 

@@ -12,8 +12,8 @@
 //!    lease and writes the archive: it pages through the table, opens sealed
 //!    fields, deflates JSON Lines into zip entries and uploads the archive as
 //!    an S3 multipart upload, part by part (at least [`PART_BYTES`] each but
-//!    the last). Only the part being filled is in memory, so any size
-//!    completes.
+//!    the last), or with one PutObject when it fits in one part. Only the
+//!    part being filled is in memory, so any size completes.
 //! 3. The job runs under a time budget. When it is spent, the job stores a
 //!    checkpoint in the export item (which file, the page cursor, the upload
 //!    id, the parts' ETags, counts, the zip writer's state) and the bytes not
@@ -350,11 +350,7 @@ pub async fn status(
     }
 }
 
-async fn view(
-    p: &Platform,
-    scope: &TenantScope,
-    r: &Record,
-) -> Result<ExportStatus, ExportError> {
+async fn view(p: &Platform, scope: &TenantScope, r: &Record) -> Result<ExportStatus, ExportError> {
     let id = r.string("export_id")?.to_owned();
     let kind = ExportKind::parse(r.string("kind")?).ok_or(ExportError::Internal)?;
     let now = crate::clock::now_unix();
@@ -384,9 +380,8 @@ async fn view(
                 out.status = "ready";
                 let link = presign(p, scope, &id).await?;
                 out.download_url = Some(link);
-                out.download_expires_at = Some(crate::clock::rfc3339(
-                    (now + LINK_SECS as i64).min(gone),
-                ));
+                out.download_expires_at =
+                    Some(crate::clock::rfc3339((now + LINK_SECS as i64).min(gone)));
             }
         }
         "running" => out.status = "running",
@@ -399,10 +394,9 @@ async fn view(
 /// A GET link to the archive, signed with this function's credentials
 /// (whose only S3 right is reading archives).
 async fn presign(p: &Platform, scope: &TenantScope, id: &str) -> Result<String, ExportError> {
-    let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(
-        LINK_SECS,
-    ))
-    .map_err(|_| ExportError::Internal)?;
+    let config =
+        aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(LINK_SECS))
+            .map_err(|_| ExportError::Internal)?;
     let signed = p
         .s3
         .get_object()
@@ -536,7 +530,9 @@ pub async fn run(
         scope,
         id: id.to_owned(),
         kind: ExportKind::parse(record.string("kind")?).ok_or(StoreError::Integrity)?,
-        hash: record.optional_string("customer_email_hash").map(str::to_owned),
+        hash: record
+            .optional_string("customer_email_hash")
+            .map(str::to_owned),
         subject: record.string("subject")?.to_owned(),
         created_at: record.number("created_at")?,
         lease,
@@ -550,6 +546,9 @@ pub async fn run(
         return Ok(Progress::Failed);
     }
     if job.cp.completed {
+        if job.cp.upload_id.is_some() {
+            job.complete_upload().await?;
+        }
         return job.finalize().await;
     }
     job.work(started, budget).await
@@ -565,27 +564,6 @@ impl Job<'_> {
     }
 
     async fn work(&mut self, started: Instant, budget: Duration) -> Result<Progress, StoreError> {
-        if self.cp.upload_id.is_none() {
-            let upload = self
-                .p
-                .s3
-                .create_multipart_upload()
-                .bucket(self.bucket())
-                .key(self.archive())
-                .content_type("application/zip")
-                .send()
-                .await
-                .map_err(s3_error("CreateMultipartUpload"))?;
-            self.cp.upload_id = Some(
-                upload
-                    .upload_id()
-                    .ok_or(StoreError::Unavailable)?
-                    .to_owned(),
-            );
-            if !self.save(false).await? {
-                return Ok(Progress::Skipped);
-            }
-        }
         let mut writer = match self.cp.zip.clone() {
             Some(state) => ZipWriter::resume(state, self.pending_bytes().await?),
             None => ZipWriter::new(self.created_at),
@@ -692,7 +670,42 @@ impl Job<'_> {
         writer.end().map_err(zip_error)?;
         writer.finish().map_err(zip_error)?;
         let state = writer.checkpoint().map_err(zip_error)?;
-        self.upload_part(writer.take()).await?;
+        let last = writer.take();
+        // A single PutObject may simply be repeated by a run continuing
+        // from an earlier checkpoint; a multipart upload is completed only
+        // after a checkpoint says every part is in, so that a continuing
+        // run completes it instead of uploading parts again.
+        let multipart = self.cp.upload_id.is_some();
+        if multipart {
+            self.upload_part(last).await?;
+        } else {
+            self.p
+                .s3
+                .put_object()
+                .bucket(self.bucket())
+                .key(self.archive())
+                .content_type("application/zip")
+                .body(ByteStream::from(last))
+                .send()
+                .await
+                .map_err(s3_error("PutObject"))?;
+        }
+        self.cp.zip = Some(state);
+        self.cp.completed = true;
+        let previous = self.cp.pending.take();
+        if !self.save(false).await? {
+            return Ok(Progress::Skipped);
+        }
+        self.delete_pending(previous).await;
+        if multipart {
+            self.complete_upload().await?;
+        }
+        self.finalize().await
+    }
+
+    /// Completes the multipart upload of every stored part. Done already (a
+    /// run stopped right after): the archive exists.
+    async fn complete_upload(&mut self) -> Result<(), StoreError> {
         let parts = self
             .cp
             .etags
@@ -705,7 +718,8 @@ impl Job<'_> {
                     .build()
             })
             .collect();
-        self.p
+        let completed = self
+            .p
             .s3
             .complete_multipart_upload()
             .bucket(self.bucket())
@@ -717,16 +731,22 @@ impl Job<'_> {
                     .build(),
             )
             .send()
-            .await
-            .map_err(s3_error("CompleteMultipartUpload"))?;
-        self.cp.zip = Some(state);
-        self.cp.completed = true;
-        let previous = self.cp.pending.take();
-        if !self.save(false).await? {
-            return Ok(Progress::Skipped);
+            .await;
+        if let Err(e) = completed {
+            let exists = self
+                .p
+                .s3
+                .head_object()
+                .bucket(self.bucket())
+                .key(self.archive())
+                .send()
+                .await
+                .is_ok();
+            if !exists {
+                return Err(s3_error("CompleteMultipartUpload")(e));
+            }
         }
-        self.delete_pending(previous).await;
-        self.finalize().await
+        Ok(())
     }
 
     /// Marks the export ready, audits it and tells every owner, in one
@@ -854,6 +874,26 @@ impl Job<'_> {
     }
 
     async fn upload_part(&mut self, bytes: Vec<u8>) -> Result<(), StoreError> {
+        if self.cp.upload_id.is_none() {
+            // Started with the first full part: an archive that fits in one
+            // part is written with one PutObject instead.
+            let upload = self
+                .p
+                .s3
+                .create_multipart_upload()
+                .bucket(self.bucket())
+                .key(self.archive())
+                .content_type("application/zip")
+                .send()
+                .await
+                .map_err(s3_error("CreateMultipartUpload"))?;
+            self.cp.upload_id = Some(
+                upload
+                    .upload_id()
+                    .ok_or(StoreError::Unavailable)?
+                    .to_owned(),
+            );
+        }
         let number = i32::try_from(self.cp.etags.len() + 1).map_err(|_| StoreError::Integrity)?;
         let out = self
             .p
@@ -1005,7 +1045,8 @@ impl Job<'_> {
                         tracing::error!(error = ?e, "a booking could not be opened for export");
                         StoreError::Unavailable
                     })?;
-                    let mut value = serde_json::to_value(&view).map_err(|_| StoreError::Integrity)?;
+                    let mut value =
+                        serde_json::to_value(&view).map_err(|_| StoreError::Integrity)?;
                     if let Some(map) = value.as_object_mut() {
                         map.insert(
                             "created_at".into(),

@@ -430,14 +430,20 @@ mod tests {
     #[test]
     fn an_archive_reads_back_with_every_entry_intact() {
         let files = [
-            ("a.jsonl", vec![b"{\"x\":1}\n".to_vec(), b"{\"x\":2}\n".to_vec()]),
+            (
+                "a.jsonl",
+                vec![b"{\"x\":1}\n".to_vec(), b"{\"x\":2}\n".to_vec()],
+            ),
             ("empty.jsonl", vec![]),
             ("b.json", vec![vec![b'z'; 100_000]]),
         ];
         let archive = write(&files, &[]);
         let read = read(&archive);
         assert_eq!(read.len(), 3);
-        assert_eq!(read[0], ("a.jsonl".into(), b"{\"x\":1}\n{\"x\":2}\n".to_vec()));
+        assert_eq!(
+            read[0],
+            ("a.jsonl".into(), b"{\"x\":1}\n{\"x\":2}\n".to_vec())
+        );
         assert_eq!(read[1], ("empty.jsonl".into(), Vec::new()));
         assert_eq!(read[2].1, vec![b'z'; 100_000]);
     }
