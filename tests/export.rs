@@ -677,3 +677,60 @@ async fn an_export_that_cannot_finish_in_a_day_fails_and_frees_its_subject() {
         .contains(&"export.failed".to_owned()));
     assert_ne!(start(&app, &s.session, json!({})).await, id);
 }
+
+#[tokio::test]
+async fn a_booking_that_cannot_be_opened_is_exported_marked_and_the_rest_complete() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "exportbroken").await;
+    let open = slots(&app, &s, future_day()).await;
+    book(&app, &s, &open[0], "kept@example.org", "b-1", json!({})).await;
+    book(
+        &app,
+        &s,
+        open.last().unwrap(),
+        "lost@example.org",
+        "b-2",
+        json!({}),
+    )
+    .await;
+    // One booking's sealed name no longer opens (as after its key is gone).
+    let items = app.scan().await;
+    let (lost_pk, lost_sk) = items
+        .iter()
+        .filter(|i| attr(i, "SK").is_some_and(|sk| sk.starts_with("BOOKING#")))
+        .map(|i| (attr(i, "PK").unwrap(), attr(i, "SK").unwrap()))
+        .nth(1)
+        .unwrap();
+    app.clients
+        .dynamodb
+        .update_item()
+        .table_name(&app.table)
+        .key("PK", AttributeValue::S(lost_pk))
+        .key("SK", AttributeValue::S(lost_sk.clone()))
+        .update_expression("SET customer_name = :garbage")
+        .expression_attribute_values(
+            ":garbage",
+            AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(vec![7u8; 64])),
+        )
+        .send()
+        .await
+        .unwrap();
+    let scope = app.scope_of(&s.owner.slug).await;
+    let id = start(&app, &s.session, json!({})).await;
+    finish(&app, &scope, &id, Duration::from_secs(60)).await;
+    let (_, archive) = fetch(&app, &s.session, &id).await;
+    let bookings = archive.lines("bookings.jsonl");
+    assert_eq!(bookings.len(), 2);
+    let lost = bookings
+        .iter()
+        .find(|b| format!("BOOKING#{}", b["booking_id"].as_str().unwrap()) == lost_sk)
+        .unwrap();
+    assert_eq!(lost["personal_data"], "unreadable");
+    assert!(lost.get("customer_email").is_none());
+    let kept = bookings.iter().find(|b| b != &lost).unwrap();
+    assert_eq!(kept["customer_name"], "Cora Customer");
+    assert!(kept["customer_email"]
+        .as_str()
+        .unwrap()
+        .ends_with("@example.org"));
+}

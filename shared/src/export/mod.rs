@@ -1041,18 +1041,32 @@ impl Job<'_> {
                         key: TenantKey::new(scope, Entity::Booking(id.as_str())),
                         record,
                     };
-                    let view = booking.view(p, scope).await.map_err(|e| {
-                        tracing::error!(error = ?e, "a booking could not be opened for export");
-                        StoreError::Unavailable
-                    })?;
-                    let mut value =
-                        serde_json::to_value(&view).map_err(|_| StoreError::Integrity)?;
-                    if let Some(map) = value.as_object_mut() {
-                        map.insert(
-                            "created_at".into(),
-                            crate::clock::rfc3339(created_at).into(),
-                        );
-                    }
+                    let mut value = match booking.view(p, scope).await {
+                        Ok(view) => {
+                            serde_json::to_value(&view).map_err(|_| StoreError::Integrity)?
+                        }
+                        // Retried by the next run.
+                        Err(crate::booking::bookings::BookingError::Unavailable) => {
+                            return Err(StoreError::Unavailable)
+                        }
+                        // A booking whose personal fields cannot be read
+                        // (erased, or sealed under a destroyed key) is
+                        // exported as what is left of it, marked, rather
+                        // than holding up the whole export until it fails.
+                        Err(e) => {
+                            tracing::warn!(booking_id = %id, error = ?e, "booking exported without its personal fields");
+                            let r = &booking.record;
+                            serde_json::json!({
+                                "booking_id": id.as_str(),
+                                "service_id": r.optional_string("service_id"),
+                                "staff_id": r.optional_string("staff_id"),
+                                "start": crate::clock::rfc3339(r.number_or_zero("start")),
+                                "end": crate::clock::rfc3339(r.number_or_zero("end")),
+                                "status": r.optional_string("status"),
+                                "personal_data": "unreadable",
+                            })
+                        }
+                    };
                     out.push(value.to_string());
                 }
                 Ok((out, page.next))
