@@ -224,6 +224,8 @@ async fn a_business_export_holds_every_kind_opened_and_no_secret() {
     assert_eq!(ada["customer_name"], "Cora Customer");
     assert_eq!(ada["customer_phone"], "+49 30 1234567");
     assert_eq!(ada["answers"]["allergies"], "peanuts");
+    assert!(ada["created_at"].as_str().unwrap().ends_with('Z'), "{ada}");
+    assert!(ada["start"].is_string() && ada["booking_id"].is_string());
     assert!(bookings
         .iter()
         .any(|b| b["customer_email"] == "bob@example.org"));

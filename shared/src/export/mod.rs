@@ -1067,6 +1067,12 @@ impl Job<'_> {
                             })
                         }
                     };
+                    if let Some(map) = value.as_object_mut() {
+                        map.insert(
+                            "created_at".into(),
+                            crate::clock::rfc3339(created_at).into(),
+                        );
+                    }
                     out.push(value.to_string());
                 }
                 Ok((out, page.next))
