@@ -122,8 +122,8 @@ dns-records: ## Print the DNS records for the mail domain of a running `make dev
 mail: venv ## Show the latest 10 messages a running `make dev` has sent, newest first (ARGS=--all: every one)
 	$(PYTHON) infra/local/show_mail.py $(ARGS) http://127.0.0.1:$${MOTO_PORT:-4566}
 
-bench: venv ## Print performance figures: availability engine, Argon2, login, DynamoDB and KMS calls, 5,000 bookings (SCALE_BOOKINGS=n), ICS feed reading against Python, calendar sync of 100 connections, booking page weight, binary size
-	BOOKWARDEN_SCALE_BOOKINGS=$${SCALE_BOOKINGS:-5000} cargo bench --locked -p bookwarden-tests --bench booking --bench identity --bench local_scale --bench ics --bench calendar_sync --bench pages
+bench: venv ## Print performance figures: availability engine, Argon2, login, DynamoDB and KMS calls, 5,000 bookings (SCALE_BOOKINGS=n), ICS feed reading against Python, calendar sync of 100 connections, a data export of 20,000 bookings (EXPORT_BOOKINGS=n), booking page weight, binary size
+	BOOKWARDEN_SCALE_BOOKINGS=$${SCALE_BOOKINGS:-5000} BOOKWARDEN_EXPORT_BOOKINGS=$${EXPORT_BOOKINGS:-20000} cargo bench --locked -p bookwarden-tests --bench booking --bench identity --bench local_scale --bench ics --bench calendar_sync --bench export --bench pages
 	cargo build --release --locked -p bookwarden-functions --bin bookwarden
 	@ls -l $${CARGO_TARGET_DIR:-target}/release/bookwarden | awk '{printf "bookwarden release binary (stripped, every function): %.1f MiB\n", $$5/1048576}'
 

@@ -280,6 +280,18 @@ const MATRIX: &[Expect] = &[
         allowed: "O",
         ok: 415,
     },
+    Expect {
+        method: "POST",
+        path: "/v1/tenants/{tenant_id}/exports",
+        allowed: "O",
+        ok: 415,
+    },
+    Expect {
+        method: "GET",
+        path: "/v1/tenants/{tenant_id}/exports/{export_id}",
+        allowed: "O",
+        ok: 404,
+    },
 ];
 /// Unknown but well-formed ids, so allowed callers reach "not found" and change nothing.
 fn concrete(path: &str, tenant_id: &str) -> String {
@@ -291,6 +303,7 @@ fn concrete(path: &str, tenant_id: &str) -> String {
         .replace("{service_id}", unknown)
         .replace("{booking_id}", unknown)
         .replace("{connection_id}", unknown)
+        .replace("{export_id}", unknown)
 }
 
 #[test]

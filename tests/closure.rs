@@ -335,6 +335,35 @@ async fn the_purge_destroys_the_key_so_a_backup_taken_before_it_stays_unreadable
     app.deliver_mail().await;
     let r = close(&app, As::Session(&s.session), &t, &s.owner.password).await;
     assert_eq!(r.status, 200, "{}", r.body);
+    // An owner exports the data during the restore window.
+    let limited = app.login(&s.owner).await;
+    let r = app
+        .call(
+            As::Session(&limited),
+            "POST",
+            &format!("/v1/tenants/{t}/exports"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let export_id = r.json()["export_id"].as_str().unwrap().to_owned();
+    bookwarden_functions::jobs::exports(&app.platform)
+        .await
+        .unwrap();
+    let archive = format!("exports/{t}/{export_id}.zip");
+    let stored = |key: String| {
+        let s3 = app.platform.s3.clone();
+        let bucket = app.platform.config.export_bucket.clone();
+        async move {
+            s3.head_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .is_ok()
+        }
+    };
+    assert!(stored(archive.clone()).await, "the export was written");
 
     // The daily backup, taken during the restore window.
     let backup = app

@@ -30,6 +30,8 @@ pub enum Job {
     SyncCalendars,
     /// `PurgeBusinesses`: the daily purge of closed businesses (PRIV-3).
     PurgeBusinesses,
+    /// `BuildExports`: the scheduled export job (PRIV-1).
+    BuildExports,
 }
 
 /// Every job with the function name it is deployed as.
@@ -40,6 +42,7 @@ pub const JOBS: &[(&str, Job)] = &[
     ("OutboxRetry", Job::OutboxRetry),
     ("SyncCalendars", Job::SyncCalendars),
     ("PurgeBusinesses", Job::PurgeBusinesses),
+    ("BuildExports", Job::BuildExports),
 ];
 
 /// What a function runs.
@@ -99,6 +102,7 @@ impl Entry {
             Entry::Job(Job::OutboxRetry) => jobs::run_outbox_lambda().await,
             Entry::Job(Job::SyncCalendars) => jobs::run_calendar_sync_lambda().await,
             Entry::Job(Job::PurgeBusinesses) => jobs::run_purge_lambda().await,
+            Entry::Job(Job::BuildExports) => jobs::run_export_lambda().await,
         }
     }
 }

@@ -19,6 +19,36 @@ pub const CALENDAR_SYNC_BATCH: i32 = 200;
 /// (template.yaml), so started syncs finish and record; the rest stay due.
 pub const CALENDAR_SYNC_BUDGET: std::time::Duration = std::time::Duration::from_secs(240);
 
+/// How often the export job runs (template.yaml schedules the same rate).
+pub const EXPORT_INTERVAL_SECS: u64 = 60;
+/// How long an export run keeps writing before it stores a checkpoint: well
+/// inside the function's timeout (template.yaml: 900 s), and shorter than
+/// the claim ([`bookwarden_shared::export::LEASE_SECS`]).
+pub const EXPORT_BUDGET: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Writes (more of) the archives of due data exports (PRIV-1).
+pub async fn exports(
+    platform: &Platform,
+) -> Result<bookwarden_shared::export::RunReport, StoreError> {
+    let report = bookwarden_shared::export::run_due(
+        platform,
+        bookwarden_shared::clock::now_unix(),
+        EXPORT_BUDGET,
+    )
+    .await?;
+    if report != Default::default() {
+        tracing::info!(
+            finished = report.finished,
+            paused = report.paused,
+            failed = report.failed,
+            skipped = report.skipped,
+            errors = report.errors,
+            "export run"
+        );
+    }
+    Ok(report)
+}
+
 /// Sends every outbox entry the stream has not finished, once due.
 pub async fn outbox(platform: &Platform) -> Result<SendReport, StoreError> {
     let report = outbox::send_due(platform, bookwarden_shared::clock::now_unix()).await?;
@@ -217,6 +247,11 @@ where
 /// The Lambda entry point of the scheduled calendar sync.
 pub async fn run_calendar_sync_lambda() -> Result<(), lambda_runtime::Error> {
     run_scheduled(|p| Box::pin(calendar_sync(p))).await
+}
+
+/// The Lambda entry point of the export job.
+pub async fn run_export_lambda() -> Result<(), lambda_runtime::Error> {
+    run_scheduled(|p| Box::pin(exports(p))).await
 }
 
 /// The Lambda entry point of the outbox safety net.

@@ -27,6 +27,7 @@ use bookwarden_shared::calendar::connect::{
     CalendarChoice, ConnectInput, Plan, PlanInput, SelectInput, Started,
 };
 use bookwarden_shared::calendar::connection::ConnectionView;
+use bookwarden_shared::export::{ExportInput, ExportStatus};
 use bookwarden_shared::http::ProblemDocument;
 use http::Method;
 use utoipa::openapi::link::LinkBuilder;
@@ -301,6 +302,20 @@ fn spec(handler: Handler) -> Spec {
             Some(named::<ReauthInput>()),
             204,
             None,
+        ),
+        CreateExport => s(
+            "Starts an export of the business's data, or with `customer_email` of what it holds on one customer (owners, signed in); answers the running export instead of starting a second. An owner fetches the archive through the export's status.",
+            Caller::Session,
+            Some(named::<ExportInput>()),
+            202,
+            Some(named::<ExportStatus>()),
+        ),
+        GetExport => s(
+            "An export's status and counts; once ready, a 15-minute download link to its archive (kept two days).",
+            Caller::Session,
+            None,
+            200,
+            Some(named::<ExportStatus>()),
         ),
         DeleteMe => s(
             "Deletes the caller's own account and its personal data (re-authenticated; not the last owner); sessions end.",
@@ -948,6 +963,8 @@ pub fn document() -> OpenApi {
     add::<SelectInput>(&mut schemas);
     add::<Plan>(&mut schemas);
     add::<PlanInput>(&mut schemas);
+    add::<ExportInput>(&mut schemas);
+    add::<ExportStatus>(&mut schemas);
     add::<ProblemDocument>(&mut schemas);
     schemas.sort_by(|a, b| a.0.cmp(&b.0));
     schemas.dedup_by(|a, b| a.0 == b.0);

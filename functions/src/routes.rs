@@ -86,6 +86,10 @@ pub enum Handler {
     RevokeApiKey,
     /// `GET /v1/tenants/{tenant_id}/audit`
     ListAudit,
+    /// `POST /v1/tenants/{tenant_id}/exports`
+    CreateExport,
+    /// `GET /v1/tenants/{tenant_id}/exports/{export_id}`
+    GetExport,
     /// `GET /v1/tenants/{tenant_id}/settings`
     GetSettings,
     /// `PATCH /v1/tenants/{tenant_id}/settings`
@@ -418,6 +422,18 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tenant_id}/audit",
         handler: Handler::ListAudit,
         function: "ListAuditFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/exports",
+        handler: Handler::CreateExport,
+        function: "CreateExportFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/exports/{export_id}",
+        handler: Handler::GetExport,
+        function: "GetExportFunction",
     },
     Route {
         method: Method::GET,

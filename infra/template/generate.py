@@ -179,6 +179,35 @@ def statements(name, spec):
             Resource: !If [HasDirectory, !Ref DirectoryTableArn, !Sub "arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{AWS::StackName}}-no-directory"]
 """
         )
+    bucket = spec.get("export_bucket")
+    if bucket not in (None, "read", "write"):
+        fail(f"{name}: export_bucket is read, write or left out")
+    if bucket:
+        # Archives only (exports/*). Reading is all a status route needs: a
+        # signed link carries the signer's rights. The job also writes the
+        # multipart upload (PutObject covers create, parts and completion),
+        # aborts it, and keeps and deletes its held output beside it. The
+        # bucket is encrypted with TableKey, used only through S3.
+        actions = ["s3:GetObject"]
+        key_actions = ["kms:Decrypt"]
+        if bucket == "write":
+            actions = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+            key_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+        out.append(
+            f"""\
+          - Sid: ExportArchives
+            Effect: Allow
+            Action: {flow(actions)}
+            Resource: !Sub "${{ExportBucket.Arn}}/exports/*"
+          - Sid: ExportArchivesKey
+            Effect: Allow
+            Action: {flow(key_actions)}
+            Resource: !GetAtt TableKey.Arn
+            Condition:
+              StringEquals:
+                kms:ViaService: !Sub s3.${{AWS::Region}}.amazonaws.com
+"""
+        )
     if "statements" in spec:
         out.append(raw(spec["statements"], 10))
     return "".join(out)
@@ -202,7 +231,7 @@ SYNC_DLQ_SKIP = """\
 SPEC_KEYS = {
     "table", "due_index", "data_key", "sends_mail", "egress", "job", "events_sync",
     "properties", "statements", "events", "error_threshold", "calendar_clients",
-    "destroys_keys", "directory",
+    "destroys_keys", "directory", "export_bucket",
 }
 
 

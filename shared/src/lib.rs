@@ -10,6 +10,7 @@
 //! - [`http`]: strict request parsing, problem+json, security headers;
 //! - [`email`]: MIME building, DKIM signing through KMS, sending through SES;
 //! - [`audit`]: security event records;
+//! - [`export`]: data exports (PRIV-1), archives written by a resumable job;
 //! - [`config`] and [`telemetry`]: configuration read once, JSON logs.
 //!
 //! Domain modules ([`accounts`]) use these and never call the AWS SDK directly.
@@ -25,6 +26,7 @@ pub mod config;
 pub mod crypto;
 pub mod directory;
 pub mod email;
+pub mod export;
 pub mod http;
 pub mod i18n;
 pub mod net;

@@ -4,6 +4,7 @@
 
 pub mod booking;
 pub mod browser;
+pub mod export;
 pub mod identity;
 pub mod peers;
 pub mod raw_http;
@@ -482,16 +483,21 @@ impl TestApp {
         self.sent_to(recipient).await
     }
 
-    /// Raw messages moto accepted for `recipient`, without running the sender.
+    /// Raw messages moto accepted for `recipient`, oldest first, without
+    /// running the sender. Read through the local stack's own mail endpoint
+    /// (infra/local/moto_serial.py), not moto's data.json, which serialises
+    /// every object moto holds and fails once an S3 multipart upload has
+    /// had a part (an export's archive).
     pub async fn sent_to(&self, recipient: &str) -> Vec<String> {
-        let body = raw_http::get(&moto().endpoint, "/moto-api/data.json")
+        let body = raw_http::get(&moto().endpoint, "/bookwarden/sent-mail?limit=all")
             .await
             .body;
-        let data: serde_json::Value = serde_json::from_str(&body).expect("moto data.json");
-        data["ses"]["RawMessage"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let data: serde_json::Value = serde_json::from_str(&body).expect("moto sent mail");
+        let mut messages: Vec<serde_json::Value> =
+            data["messages"].as_array().cloned().unwrap_or_default();
+        messages.reverse();
+        messages
+            .iter()
             .filter_map(|m| m["raw_data"].as_str())
             .filter(|raw| raw.contains(recipient))
             .map(str::to_owned)

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bookings;
 pub mod calendars;
+pub mod exports;
 pub mod fallback;
 pub mod health;
 pub mod me;
@@ -90,6 +91,8 @@ pub fn handler_fn(handler: Handler) -> RouteFn {
         CreateApiKey => route!(crate::handlers::api_keys::create),
         RevokeApiKey => route!(crate::handlers::api_keys::revoke),
         ListAudit => route!(crate::handlers::audit::list),
+        CreateExport => route!(crate::handlers::exports::create),
+        GetExport => route!(crate::handlers::exports::get),
         GetSettings => route!(crate::handlers::settings::get),
         UpdateSettings => route!(crate::handlers::settings::update),
         ListServices => route!(crate::handlers::bookings::list_services),

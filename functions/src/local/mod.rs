@@ -37,8 +37,8 @@ pub fn sdk_config_in(endpoint: &str, region: &str) -> SdkConfig {
 /// Starts what AWS runs beside the API: the outbox sender (the stream's part,
 /// here a poll of the same records every 250 ms, so mail leaves within a
 /// second), the reminder job and the calendar sync on the template's
-/// schedules. Dropping the returned handles does not stop them; abort them to.
-pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinHandle<()>; 4] {
+/// schedules, and the export job every 2 seconds. Dropping the returned handles does not stop them; abort them to.
+pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinHandle<()>; 5] {
     let sender = platform.clone();
     let sending = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
@@ -86,5 +86,16 @@ pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinH
             }
         }
     });
-    [sending, reminding, syncing, purging]
+    let exporter = platform.clone();
+    let exporting = tokio::spawn(async move {
+        // Short, so an export asked for in `make dev` is ready in seconds.
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            every.tick().await;
+            if let Err(e) = crate::jobs::exports(&exporter).await {
+                tracing::error!(error = %e, "export job failed");
+            }
+        }
+    });
+    [sending, reminding, syncing, purging, exporting]
 }

@@ -88,3 +88,18 @@ pub async fn account_mail(
 ) -> Result<Write, AccountsError> {
     Ok(crate::email::outbox::entry(p, scope, &[Queued::account_mail(to, name, mail)]).await?)
 }
+
+/// The outbox write of one notice to each of `users` (every owner, when the
+/// business as a whole is concerned), for the transaction of the change.
+pub async fn notice_to_users(
+    p: &Platform,
+    scope: &TenantScope,
+    users: &[crate::tenancy::UserId],
+    event: SecurityEvent,
+) -> Result<Write, AccountsError> {
+    let messages: Vec<Queued> = users
+        .iter()
+        .map(|u| Queued::notice_to_user(u, notice(event.clone())))
+        .collect();
+    Ok(crate::email::outbox::entry(p, scope, &messages).await?)
+}

@@ -79,6 +79,7 @@ async fn purge(
         .destroy_tenant_key(scope.tenant_id())
         .await
         .map_err(|_| StoreError::Unavailable)?;
+    delete_export_archives(p, scope).await?;
     let (staff, connections) = partitions_named(p, scope).await?;
     let mut partitions: Vec<TenantPartition<'_>> = Vec::new();
     for u in &staff {
@@ -195,4 +196,33 @@ async fn partitions_named(
         }
     }
     Ok((staff, connections))
+}
+
+/// Deletes the business's export archives (PRIV-1) while their records still
+/// name them; unfinished pieces expire with the bucket's two-day lifecycle.
+async fn delete_export_archives(p: &Platform, scope: &TenantScope) -> Result<(), StoreError> {
+    for r in p
+        .store
+        .list_between(
+            scope,
+            crate::store::Collection::TenantContext,
+            "EXPORT#",
+            "EXPORT#~",
+        )
+        .await?
+    {
+        let Some(id) = r.sort_key()?.strip_prefix("EXPORT#").map(str::to_owned) else {
+            continue;
+        };
+        p.s3.delete_object()
+            .bucket(&p.config.export_bucket)
+            .key(crate::export::archive_key(scope, &id))
+            .send()
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "export archive not deleted");
+                StoreError::Unavailable
+            })?;
+    }
+    Ok(())
 }

@@ -110,7 +110,10 @@ impl Caller {
             } => {
                 if matches!(
                     permission,
-                    Permission::ViewSelf | Permission::ViewSessions | Permission::CloseBusiness
+                    Permission::ViewSelf
+                        | Permission::ViewSessions
+                        | Permission::CloseBusiness
+                        | Permission::ExportData
                 ) {
                     Ok(())
                 } else {

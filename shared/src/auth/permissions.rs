@@ -34,6 +34,9 @@ pub enum Permission {
     ManageOwnCalendars,
     /// Close the business and restore it during the restore window (PRIV-3).
     CloseBusiness,
+    /// Export the business's data or a customer's (PRIV-1): everything
+    /// personal of every customer at once, so owners only, signed in.
+    ExportData,
 }
 
 /// What an API key may be used for (AUTH-5).
@@ -83,7 +86,7 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
         ListUsers | ManageUsers | ManageApiKeys | ReadAudit => {
             matches!(role, Role::Owner | Role::Admin)
         }
-        ManageSettings | CloseBusiness => role == Role::Owner,
+        ManageSettings | CloseBusiness | ExportData => role == Role::Owner,
     }
 }
 
@@ -103,7 +106,7 @@ pub fn scope_for(permission: Permission) -> Option<Scope> {
         // Calendar credentials are a person's: a key can neither hand them
         // over nor take them away.
         ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings
-        | ManageOwnCalendars | CloseBusiness => None,
+        | ManageOwnCalendars | CloseBusiness | ExportData => None,
     }
 }
 

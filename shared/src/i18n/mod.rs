@@ -265,6 +265,10 @@ pub enum SecurityEvent {
         /// The provider's name.
         provider: String,
     },
+    /// A data export of the business or of one customer is ready (PRIV-1),
+    /// told to every owner; the archive is fetched through the API with a
+    /// session, never through a link in mail (`export`).
+    DataExportReady,
 }
 
 /// A rendered message: what goes into the `Subject` header and the
@@ -406,6 +410,7 @@ impl SecurityEvent {
             SecurityEvent::CalendarConnected { .. } => "security-calendar-connected",
             SecurityEvent::CalendarDisconnected { .. } => "security-calendar-disconnected",
             SecurityEvent::CalendarNeedsReconnect { .. } => "security-calendar-needs-reconnect",
+            SecurityEvent::DataExportReady => "security-data-export-ready",
         }
     }
 }
@@ -554,7 +559,8 @@ fn compose(r: &mut Renderer<'_>, mail: &Mail) -> Rendered {
                 | SecurityEvent::BusinessClosed
                 | SecurityEvent::BusinessRestored
                 | SecurityEvent::EmailChangeRequested
-                | SecurityEvent::EmailChanged => {}
+                | SecurityEvent::EmailChanged
+                | SecurityEvent::DataExportReady => {}
             }
             args.set("name", name.as_str());
             args.set("business", business.as_str());

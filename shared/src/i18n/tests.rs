@@ -67,9 +67,10 @@ fn event_index(event: &SecurityEvent) -> usize {
         SecurityEvent::CalendarNeedsReconnect { .. } => 17,
         SecurityEvent::BusinessClosed => 18,
         SecurityEvent::BusinessRestored => 19,
+        SecurityEvent::DataExportReady => 20,
     }
 }
-const EVENT_VARIANTS: usize = 20;
+const EVENT_VARIANTS: usize = 21;
 
 fn events() -> Vec<SecurityEvent> {
     vec![
@@ -105,6 +106,7 @@ fn events() -> Vec<SecurityEvent> {
         SecurityEvent::CalendarNeedsReconnect {
             provider: "CalDAV".into(),
         },
+        SecurityEvent::DataExportReady,
     ]
 }
 

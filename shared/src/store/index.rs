@@ -55,6 +55,8 @@ pub enum DueQueue {
     CalendarSync,
     /// Closed businesses whose restore window ends (PRIV-3).
     Purge,
+    /// Data exports waiting for (more of) their archive to be written (PRIV-1).
+    Exports,
 }
 
 impl DueQueue {
@@ -63,6 +65,7 @@ impl DueQueue {
             DueQueue::Outbox => "DUE#OUTBOX".to_owned(),
             DueQueue::CalendarSync => "DUE#CALSYNC".to_owned(),
             DueQueue::Purge => "DUE#PURGE".to_owned(),
+            DueQueue::Exports => "DUE#EXPORT".to_owned(),
             DueQueue::Reminders => format!("DUE#REMIND#{}", hour_bucket(due)),
         }
     }

@@ -49,6 +49,12 @@ pub enum Entity<'a> {
     /// A recipient whose mail bounced permanently or who complained, by keyed
     /// hash: nothing more is sent to them (MAIL-4).
     Suppressed(&'a str),
+    /// A data export (PRIV-1): its status, counts and resumable progress.
+    Export(&'a str),
+    /// The one running export of a subject (`tenant`, or `customer#<hash>`)
+    /// of a tenant, naming it, so that a retry finds it instead of starting
+    /// another (PRIV-1).
+    ExportLock(&'a str),
 }
 
 /// Sort keys that order by time: zero-padded seconds.
@@ -83,6 +89,8 @@ pub enum Collection<'a> {
     CalendarConnections,
     /// The busy blocks one connection imported.
     CalendarBlocks(&'a str),
+    /// Every booking of the tenant, by id (exports page through them).
+    Bookings,
 }
 
 impl Collection<'_> {
@@ -92,7 +100,9 @@ impl Collection<'_> {
             Collection::Users | Collection::ApiKeys | Collection::MfaChallenges => format!("T#{t}"),
             Collection::Sessions(u) => format!("T#{t}#SESS#{u}"),
             Collection::Audit => format!("T#{t}#AUDIT"),
-            Collection::Services | Collection::TenantContext => format!("T#{t}"),
+            Collection::Services | Collection::TenantContext | Collection::Bookings => {
+                format!("T#{t}")
+            }
             Collection::Claims(u) => format!("T#{t}#CLAIM#{u}"),
             Collection::BusyBlocks(u) => format!("T#{t}#BUSY#{u}"),
             Collection::CalendarConnections => format!("T#{t}#CAL"),
@@ -108,6 +118,7 @@ impl Collection<'_> {
             Collection::TenantContext => "TENANT",
             Collection::MfaChallenges => "MFA#",
             Collection::CalendarConnections => "CONN#",
+            Collection::Bookings => "BOOKING#",
             Collection::Sessions(_)
             | Collection::Audit
             | Collection::Claims(_)
@@ -148,6 +159,8 @@ impl TenantKey {
             Entity::BookingForm => (core, "TENANT#FORM".to_owned()),
             Entity::Booking(id) => (core, format!("BOOKING#{id}")),
             Entity::Idempotency(h) => (core, format!("IDEM#{h}")),
+            Entity::Export(id) => (core, format!("EXPORT#{id}")),
+            Entity::ExportLock(subject) => (core, format!("EXPORTLOCK#{subject}")),
             Entity::Claim(u, unit) => (Collection::Claims(u).pk(scope), time_key(unit)),
             Entity::Unsubscribed(h) => (core.clone(), format!("UNSUB#{h}")),
             Entity::Suppressed(h) => (core.clone(), format!("SUPPRESS#{h}")),

@@ -25,6 +25,8 @@
 //! | claimed 5-minute unit | `T#<tenant>#CLAIM#<staff>` | `<unix secs, 12 digits>` |
 //! | busy block (on the timeline index) | `T#<tenant>#BUSY#<staff>` | `<unix secs>#<id>` |
 //! | outbox message (on the due index until sent) | `T#<tenant>#OUTBOX` | `<id>` |
+//! | data export (on the due index until done) | `T#<tenant>` | `EXPORT#<id>` |
+//! | the running export of a subject | `T#<tenant>` | `EXPORTLOCK#<subject>` |
 //!
 //! Named global lookups, the only items whose key does not start with a
 //! tenant. Each holds the minimal pointer (a tenant id, and where needed a user
@@ -359,6 +361,68 @@ impl Store {
         };
         let out = query
             .scan_index_forward(!collection.newest_first())
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable("Query"))?;
+        let next = out
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|k| k.get("SK"))
+            .and_then(|v| v.as_s().ok())
+            .cloned();
+        let records = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|item| verified(scope, Record::from_item(item)).transpose())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { records, next })
+    }
+
+    /// One page of a collection narrowed to items whose string attribute
+    /// `field` equals `value` (a customer's bookings by their keyed email
+    /// hash). The filter applies after the page is read, so a page may be
+    /// empty and still have a next one; the cursor is a sort key as in
+    /// [`Store::list`].
+    pub async fn list_matching(
+        &self,
+        scope: &TenantScope,
+        collection: Collection<'_>,
+        (field, value): (&str, &str),
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        let pk = collection.pk(scope);
+        let prefix = collection.sk_prefix();
+        let start = match cursor {
+            Some(c) if c.starts_with(prefix) && c.len() > prefix.len() && c.len() <= 256 => {
+                Some(key_map(pk.clone(), c.to_owned()))
+            }
+            Some(_) => {
+                return Ok(Page {
+                    records: Vec::new(),
+                    next: None,
+                })
+            }
+            None => None,
+        };
+        let out = self
+            .tenants
+            .client(scope)
+            .await?
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .filter_expression("#f = :v")
+            .expression_attribute_names("#pk", "PK")
+            .expression_attribute_names("#sk", "SK")
+            .expression_attribute_names("#f", field)
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+            .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
             .limit(limit)
             .set_exclusive_start_key(start)
             .consistent_read(true)

@@ -266,6 +266,10 @@ security-calendar-needs-reconnect =
     .subject = Ihr { $provider }-Kalender muss neu verbunden werden
     .what = Der Zugriff auf Ihren { $provider }-Kalender wurde widerrufen oder ist abgelaufen; seine belegten Zeiten blockieren keine Buchungen mehr. Trennen Sie ihn und verbinden Sie ihn erneut.
 
+security-data-export-ready =
+    .subject = Ein Datenexport Ihres { -brand }-Unternehmens ist bereit
+    .what = Ein Datenexport, den Sie oder ein anderer Inhaber angefordert haben, ist bereit. Melden Sie sich an und laden Sie ihn innerhalb von zwei Tagen auf der Seite des Exports herunter; zu Ihrem Schutz wird der Download-Link nie per E-Mail verschickt. Falls kein Inhaber ihn angefordert hat, ändern Sie Ihr Passwort und prüfen Sie Ihr Team.
+
 security-role-changed =
     .subject = Ihre { -brand }-Rolle wurde geändert
     .what = Ihre Rolle ist jetzt „{ $role }“. Bitte melden Sie sich erneut an.

@@ -272,6 +272,10 @@ security-calendar-needs-reconnect =
     .subject = Your { $provider } calendar needs to be connected again
     .what = Access to your { $provider } calendar was revoked or has expired, so its busy times no longer block bookings. Disconnect it and connect it again.
 
+security-data-export-ready =
+    .subject = A data export of your { -brand } business is ready
+    .what = A data export you or another owner asked for is ready. Sign in and download it from the export's page within two days; for your protection the download link is never sent by email. If no owner asked for it, change your password and review your team.
+
 security-role-changed =
     .subject = Your { -brand } role changed
     .what = Your role is now “{ $role }”. Please sign in again.

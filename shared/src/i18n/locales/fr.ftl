@@ -269,6 +269,10 @@ security-calendar-needs-reconnect =
     .subject = Votre agenda { $provider } doit être reconnecté
     .what = L’accès à votre agenda { $provider } a été révoqué ou a expiré ; ses créneaux occupés ne bloquent plus les réservations. Déconnectez-le puis reconnectez-le.
 
+security-data-export-ready =
+    .subject = Un export des données de votre entreprise { -brand } est prêt
+    .what = Un export de données demandé par vous ou par un autre propriétaire est prêt. Connectez-vous et téléchargez-le depuis la page de l’export dans les deux jours ; pour votre sécurité, le lien de téléchargement n’est jamais envoyé par e-mail. Si aucun propriétaire ne l’a demandé, changez votre mot de passe et vérifiez votre équipe.
+
 security-role-changed =
     .subject = Votre rôle { -brand } a changé
     .what = Votre rôle est désormais « { $role } ». Veuillez vous reconnecter.

@@ -268,6 +268,10 @@ security-calendar-needs-reconnect =
     .subject = { $provider } 캘린더를 다시 연결해야 합니다
     .what = { $provider } 캘린더에 대한 접근 권한이 취소되었거나 만료되어, 바쁜 시간이 더 이상 예약을 막지 않습니다. 연결을 해제한 뒤 다시 연결하세요.
 
+security-data-export-ready =
+    .subject = { -brand } 비즈니스의 데이터 내보내기가 준비되었습니다
+    .what = 회원님 또는 다른 소유자가 요청한 데이터 내보내기가 준비되었습니다. 로그인한 뒤 2일 이내에 내보내기 페이지에서 내려받으세요. 보안을 위해 다운로드 링크는 이메일로 보내지 않습니다. 요청한 소유자가 없다면 비밀번호를 변경하고 팀 구성원을 확인하세요.
+
 security-role-changed =
     .subject = { -brand } 역할이 변경되었습니다
     .what = 현재 역할은 ‘{ $role }’입니다. 다시 로그인해 주세요.
