@@ -28,6 +28,10 @@ pub enum Job {
     OutboxRetry,
     /// `SyncCalendars`: the scheduled calendar sync (CAL-3).
     SyncCalendars,
+    /// `SequenceAudit`: links unlinked audit events into their chains (AUD-2).
+    SequenceAudit,
+    /// `AnchorAudit`: anchors moved audit chain heads in the locked bucket (AUD-2).
+    AnchorAudit,
 }
 
 /// Every job with the function name it is deployed as.
@@ -37,6 +41,8 @@ pub const JOBS: &[(&str, Job)] = &[
     ("SesFeedback", Job::SesFeedback),
     ("OutboxRetry", Job::OutboxRetry),
     ("SyncCalendars", Job::SyncCalendars),
+    ("SequenceAudit", Job::SequenceAudit),
+    ("AnchorAudit", Job::AnchorAudit),
 ];
 
 /// What a function runs.
@@ -95,6 +101,8 @@ impl Entry {
             Entry::Job(Job::SesFeedback) => jobs::run_feedback_lambda().await,
             Entry::Job(Job::OutboxRetry) => jobs::run_outbox_lambda().await,
             Entry::Job(Job::SyncCalendars) => jobs::run_calendar_sync_lambda().await,
+            Entry::Job(Job::SequenceAudit) => jobs::run_audit_sequence_lambda().await,
+            Entry::Job(Job::AnchorAudit) => jobs::run_audit_anchor_lambda().await,
         }
     }
 }

@@ -82,6 +82,8 @@ pub enum Handler {
     RevokeApiKey,
     /// `GET /v1/tenants/{tenant_id}/audit`
     ListAudit,
+    /// `GET /v1/tenants/{tenant_id}/audit/verification`
+    VerifyAudit,
     /// `GET /v1/tenants/{tenant_id}/settings`
     GetSettings,
     /// `PATCH /v1/tenants/{tenant_id}/settings`
@@ -402,6 +404,12 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tenant_id}/audit",
         handler: Handler::ListAudit,
         function: "ListAuditFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/audit/verification",
+        handler: Handler::VerifyAudit,
+        function: "VerifyAuditFunction",
     },
     Route {
         method: Method::GET,

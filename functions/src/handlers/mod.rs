@@ -88,6 +88,7 @@ pub fn handler_fn(handler: Handler) -> RouteFn {
         CreateApiKey => route!(crate::handlers::api_keys::create),
         RevokeApiKey => route!(crate::handlers::api_keys::revoke),
         ListAudit => route!(crate::handlers::audit::list),
+        VerifyAudit => route!(crate::handlers::audit::verify),
         GetSettings => route!(crate::handlers::settings::get),
         UpdateSettings => route!(crate::handlers::settings::update),
         ListServices => route!(crate::handlers::bookings::list_services),

@@ -53,6 +53,10 @@ pub enum DueQueue {
     Reminders,
     /// Calendar connections waiting for their next scheduled sync.
     CalendarSync,
+    /// Audit events not yet linked into their tenant's chain (AUD-2).
+    AuditChain,
+    /// Audit chain heads that moved since their last anchor (AUD-2).
+    AuditAnchor,
 }
 
 impl DueQueue {
@@ -60,6 +64,8 @@ impl DueQueue {
         match self {
             DueQueue::Outbox => "DUE#OUTBOX".to_owned(),
             DueQueue::CalendarSync => "DUE#CALSYNC".to_owned(),
+            DueQueue::AuditChain => "DUE#AUDIT".to_owned(),
+            DueQueue::AuditAnchor => "DUE#ANCHOR".to_owned(),
             DueQueue::Reminders => format!("DUE#REMIND#{}", hour_bucket(due)),
         }
     }
