@@ -148,7 +148,10 @@ pub fn encode(e: &Linked<'_>) -> Vec<u8> {
     for s in [e.kind, e.action, e.actor, e.target] {
         field(&mut out, s.map(str::as_bytes));
     }
-    field(&mut out, e.at.map(i64::to_be_bytes).as_ref().map(|b| &b[..]));
+    field(
+        &mut out,
+        e.at.map(i64::to_be_bytes).as_ref().map(|b| &b[..]),
+    );
     for s in [e.client_addr, e.outcome, Some(e.sort_key)] {
         field(&mut out, s.map(str::as_bytes));
     }
