@@ -788,6 +788,26 @@ mod tests {
             let (ea, eb) = (event(&a, at_a, seq_a), event(&b, at_b, seq_b));
             prop_assert_eq!(ea == eb, encode(&ea) == encode(&eb));
         }
+
+        /// The likeliest forgery of a length-free encoding: the same bytes
+        /// split differently between two neighbouring fields.
+        #[test]
+        fn moving_bytes_across_a_field_boundary_changes_the_encoding(
+            parts in proptest::array::uniform6(proptest::option::of("[a-c#]{0,6}")),
+            i in 1usize..5,
+            take in 1usize..4,
+        ) {
+            let (Some(left), Some(right)) = (parts[i].clone(), parts[i + 1].clone()) else {
+                return Ok(());
+            };
+            let cut = left.len().saturating_sub(take);
+            let mut moved = parts.clone();
+            moved[i] = Some(left[..cut].to_owned());
+            moved[i + 1] = Some(format!("{}{right}", &left[cut..]));
+            let (a, b) = (event(&parts, Some(7), 1), event(&moved, Some(7), 1));
+            prop_assert_eq!(a == b, encode(&a) == encode(&b));
+            prop_assert_eq!(a == b, link_hash(&a) == link_hash(&b));
+        }
     }
 
     #[test]
