@@ -156,6 +156,7 @@ async fn fifty_concurrent_appends_make_one_unbroken_chain() {
     let app = TestApp::new().await;
     let t = tenant(&app, "chain50").await;
     let before = audit_items(&app, &t).await.len();
+    let started = std::time::Instant::now();
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             let store = app.platform.store.clone();
@@ -166,6 +167,10 @@ async fn fifty_concurrent_appends_make_one_unbroken_chain() {
     for task in tasks {
         task.await.expect("task").expect("append");
     }
+    eprintln!(
+        "50 concurrent appends, each linking: {:?}",
+        started.elapsed()
+    );
 
     let v = verification(&app, &t.session).await;
     let items = audit_items(&app, &t).await;
@@ -714,4 +719,49 @@ async fn verification_is_for_owners_and_admins_signed_in_and_unrestricted() {
     let refused = app.call(As::Session(&restricted), "GET", &path, None).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(refused.body.contains("step-required"), "{}", refused.body);
+}
+
+#[tokio::test]
+async fn a_log_longer_than_a_page_is_linked_in_batches_and_walked_page_by_page() {
+    let app = TestApp::new().await;
+    let t = tenant(&app, "long").await;
+    // 300 events written unlinked, 50 to a transaction, as busy call sites would.
+    for chunk in 0..6 {
+        let writes = (0..50)
+            .map(|i| event(chunk * 50 + i).write(&t.scope))
+            .collect();
+        app.platform.store.transact(writes).await.expect("write");
+    }
+    let started = std::time::Instant::now();
+    let v = verification(&app, &t.session).await;
+    let first = started.elapsed();
+    let total = audit_items(&app, &t).await.len();
+    assert!(total > 300);
+    assert_eq!(
+        (
+            v["valid"].clone(),
+            v["events"].clone(),
+            v["pending"].clone()
+        ),
+        (json!(true), json!(total), json!(0)),
+        "{v}"
+    );
+    let started = std::time::Instant::now();
+    let again = verification(&app, &t.session).await;
+    let walk = started.elapsed();
+    assert_eq!(again, v);
+    eprintln!("linking and walking {total} events: {first:?}; walking again: {walk:?}");
+
+    // A break on the third page is found there.
+    let items = audit_items(&app, &t).await;
+    let mut victim = items[249].clone();
+    victim.insert("outcome".into(), AttributeValue::S("failure".into()));
+    put(&app, victim.clone()).await;
+    let v = verification(&app, &t.session).await;
+    assert_eq!(
+        broken(&v),
+        (250, s(&victim, "SK").to_owned(), "altered".to_owned()),
+        "{v}"
+    );
+    assert_eq!(v["events"], total as i64);
 }

@@ -105,7 +105,7 @@ impl AuditEvent {
     /// sequencer links whatever this leaves).
     pub async fn append(&self, store: &Store, scope: &TenantScope) -> Result<(), StoreError> {
         store.transact(vec![self.write(scope)]).await?;
-        if let Err(e) = chain::sequence(store, scope, chain::RECENT_SECS, None).await {
+        if let Err(e) = chain::sequence_after_append(store, scope).await {
             tracing::warn!(error = %e, "audit sequencing after an append failed");
         }
         Ok(())

@@ -72,6 +72,10 @@ pub const LATE_SECS: i64 = 20 * 60;
 pub const MAX_OUT_OF_ORDER: usize = 10_000;
 /// Attempts a sequencing run makes when another run moved the head first.
 const MAX_ATTEMPTS: usize = 8;
+/// Attempts after an append: a request does not wait on a contended head;
+/// the run that won it has usually linked this event too, and the scheduled
+/// job links whatever is left.
+const APPEND_ATTEMPTS: usize = 2;
 
 const SEQ: &str = "seq";
 const PREV: &str = "prev";
@@ -220,8 +224,27 @@ pub async fn sequence(
     behind: i64,
     since: Option<i64>,
 ) -> Result<usize, StoreError> {
+    run(store, scope, behind, since, MAX_ATTEMPTS).await
+}
+
+/// The sequencing a request does after appending an event: the recent past
+/// only, and without waiting long on a contended head.
+pub async fn sequence_after_append(
+    store: &Store,
+    scope: &TenantScope,
+) -> Result<usize, StoreError> {
+    run(store, scope, RECENT_SECS, None, APPEND_ATTEMPTS).await
+}
+
+async fn run(
+    store: &Store,
+    scope: &TenantScope,
+    behind: i64,
+    since: Option<i64>,
+    attempts: usize,
+) -> Result<usize, StoreError> {
     let mut linked_here = 0;
-    for attempt in 0..MAX_ATTEMPTS {
+    for attempt in 0..attempts {
         let mut head = head(store, scope).await?;
         let from = head
             .high_water
@@ -257,6 +280,9 @@ pub async fn sequence(
         }
         if !raced {
             return Ok(linked_here);
+        }
+        if attempt + 1 == attempts {
+            break;
         }
         // Another run moved the head: back off a little, apart from it.
         let jitter = u64::from(crate::crypto::random_bytes::<1>()[0]) % 20;
