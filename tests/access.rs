@@ -222,6 +222,12 @@ const MATRIX: &[Expect] = &[
     },
     Expect {
         method: "GET",
+        path: "/v1/tenants/{tenant_id}/audit/verification",
+        allowed: "OA",
+        ok: 200,
+    },
+    Expect {
+        method: "GET",
         path: "/v1/tenants/{tenant_id}/settings",
         allowed: "O",
         ok: 200,

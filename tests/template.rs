@@ -474,9 +474,15 @@ fn inf3_data_keys_open_only_with_a_named_context_and_reads_stay_reads() {
         for statement in role_statements(route.function) {
             if statement["Sid"].as_str() == Some("Table") {
                 for action in strings(&statement["Action"]) {
+                    // The audit verification links waiting events before it
+                    // walks the chain (AUD-2): the first link of a tenant
+                    // creates its chain head.
+                    let links_audit =
+                        route.function == "VerifyAuditFunction" && action == "dynamodb:PutItem";
                     assert!(
-                        ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
-                            .contains(&action),
+                        links_audit
+                            || ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+                                .contains(&action),
                         "{} ({} {}) may {action}",
                         route.function,
                         route.method,
@@ -940,4 +946,214 @@ fn the_generator_gives_the_calendar_clients_secret_only_to_functions_that_declar
         .expect_err(refused);
         assert!(err.contains("Reads"), "{refused}: {err}");
     }
+}
+
+/// IAM `StringLike` on one value: `*` any run of characters, `?` one.
+fn iam_like(pattern: &str, value: &str) -> bool {
+    fn go(p: &[u8], v: &[u8]) -> bool {
+        match (p.first(), v.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], v) || (!v.is_empty() && go(p, &v[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &v[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &v[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), value.as_bytes())
+}
+
+fn tenant_role_statements(role: &str) -> Vec<&'static Yaml> {
+    template()["Resources"][role]["Properties"]["Policies"]
+        .as_vec()
+        .expect("policies")
+        .iter()
+        .flat_map(|p| {
+            p["PolicyDocument"]["Statement"]
+                .as_vec()
+                .expect("statements")
+                .iter()
+        })
+        .collect()
+}
+
+#[test]
+fn aud2_only_a_tenant_purge_may_delete_audit_items() {
+    use bookwarden_shared::store::{Entity, TenantKey};
+    use bookwarden_shared::tenancy::{TenantScope, UserId};
+    let deny = tenant_role_statements("TenantRole")
+        .into_iter()
+        .find(|s| s["Effect"].as_str() == Some("Deny"))
+        .expect("TenantRole denies something");
+    assert_eq!(strings(&deny["Action"]), ["dynamodb:DeleteItem"]);
+    let patterns = strings(&deny["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"]);
+    // The patterns cover the audit partitions the store writes, and no other.
+    let scope = TenantScope::for_new_tenant();
+    let user = UserId::generate();
+    let covered = |e: Entity<'_>| {
+        let pk = TenantKey::new(&scope, e).pk();
+        patterns.iter().any(|p| iam_like(p, &pk))
+    };
+    assert!(covered(Entity::AuditEvent(
+        "2026-01-01T00:00:00.000000Z#ab"
+    )));
+    assert!(covered(Entity::AuditHead));
+    for other in [
+        Entity::Profile,
+        Entity::User(&user),
+        Entity::Session(&user, "s"),
+        Entity::OutboxEntry("o"),
+        Entity::Claim(&user, 1),
+        Entity::CalendarConnection("c"),
+    ] {
+        assert!(!covered(other), "{other:?}");
+    }
+
+    // The purge role is the tenant role without the deny: same trust, same access.
+    let resources = &template()["Resources"];
+    assert_eq!(
+        resources["TenantPurgeRole"]["Properties"]["AssumeRolePolicyDocument"],
+        resources["TenantRole"]["Properties"]["AssumeRolePolicyDocument"]
+    );
+    let allows = |role: &str| -> Vec<&'static Yaml> {
+        tenant_role_statements(role)
+            .into_iter()
+            .filter(|s| s["Effect"].as_str() == Some("Allow"))
+            .collect()
+    };
+    assert_eq!(allows("TenantPurgeRole"), allows("TenantRole"));
+    assert!(tenant_role_statements("TenantPurgeRole")
+        .iter()
+        .all(|s| s["Effect"].as_str() == Some("Allow")));
+
+    // Each function assumes TenantRole, unless it declares purges_audit:
+    // then TenantPurgeRole, and its tenant sessions are told so.
+    let mut purging = BTreeSet::new();
+    for (name, function) in functions() {
+        let Some(assume) = role_statements(name)
+            .into_iter()
+            .find(|s| s["Sid"].as_str() == Some("AssumeTenantRole"))
+        else {
+            continue;
+        };
+        let env = format!(
+            "{:?}",
+            function["Properties"]["Environment"]["Variables"]["TENANT_ROLE_ARN"]
+        );
+        let purges = env.contains("TenantPurgeRole");
+        let role = if purges {
+            purging.insert(name.to_owned());
+            "TenantPurgeRole.Arn"
+        } else {
+            "TenantRole.Arn"
+        };
+        assert_eq!(assume["Resource"].as_str(), Some(role), "{name}");
+    }
+    assert_eq!(
+        purging,
+        BTreeSet::from(["PurgeBusinessesFunction".to_owned()]),
+        "only the purge of closed businesses"
+    );
+
+    let doc = generate_with(
+        "functions:\n  Fallback: {}\n  \
+         Purge:\n    job: Removes whole tenants\n    table: [Query, DeleteItem]\n    purges_audit: true\n  \
+         Plain:\n    job: Cleans up\n    table: [Query, DeleteItem]\n",
+    )
+    .expect("generates");
+    let env = |name: &str| {
+        format!(
+            "{:?}",
+            doc["Resources"][name]["Properties"]["Environment"]["Variables"]["TENANT_ROLE_ARN"]
+        )
+    };
+    assert!(env("PurgeFunction").contains("TenantPurgeRole"));
+    assert!(!env("PlainFunction").contains("TenantPurgeRole"));
+    let assumed = |role: &str| {
+        format!(
+            "{:?}",
+            doc["Resources"][role]["Properties"]["Policies"][1]["PolicyDocument"]["Statement"]
+        )
+    };
+    assert!(assumed("PurgeRole").contains("TenantPurgeRole.Arn"));
+    assert!(!assumed("PlainRole").contains("TenantPurgeRole"));
+    for refused in [
+        "    table: [GetItem]\n    purges_audit: \"yes\"\n",
+        "    purges_audit: true\n",
+    ] {
+        let err = generate_with(&format!(
+            "functions:\n  Fallback: {{}}\n  Purge:\n    job: Purges\n{refused}"
+        ))
+        .expect_err(refused);
+        assert!(err.contains("Purge"), "{refused}: {err}");
+    }
+}
+
+#[test]
+fn aud2_anchors_are_locked_400_days_and_no_role_may_delete_them_or_touch_retention() {
+    let bucket = &template()["Resources"]["AuditAnchorBucket"]["Properties"];
+    let retention = &bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"];
+    assert_eq!(retention["Mode"].as_str(), Some("COMPLIANCE"));
+    assert_eq!(retention["Days"].as_i64(), Some(400));
+    assert_eq!(
+        bucket["VersioningConfiguration"]["Status"].as_str(),
+        Some("Enabled")
+    );
+
+    let allowed = ["s3:PutObject", "s3:GetObject", "s3:ListBucket"];
+    let mut anchor_access = BTreeMap::new();
+    for (name, resource) in resources() {
+        if resource["Type"].as_str() != Some("AWS::IAM::Role") {
+            continue;
+        }
+        let statements = resource["Properties"]["Policies"]
+            .as_vec()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| {
+                p["PolicyDocument"]["Statement"]
+                    .as_vec()
+                    .into_iter()
+                    .flatten()
+            });
+        for s in statements {
+            let actions = strings(&s["Action"]);
+            let name = name.as_str().expect("name");
+            let resource = format!("{:?}", s["Resource"]);
+            // The export bucket's archives are deleted by their job; every
+            // other statement (the anchor bucket's, any wildcard) never deletes.
+            let on_exports =
+                resource.contains("ExportBucket") && !resource.contains("AuditAnchorBucket");
+            assert!(
+                actions.iter().all(|a| !matches!(*a, "*" | "s3:*")
+                    && (on_exports || !a.starts_with("s3:Delete"))
+                    && !a.contains("Retention")
+                    && !a.contains("LegalHold")
+                    && !a.contains("ObjectLock")),
+                "{name}: {actions:?}"
+            );
+            if format!("{:?}", s["Resource"]).contains("AuditAnchorBucket") {
+                assert!(
+                    actions.iter().all(|a| allowed.contains(a)),
+                    "{name}: {actions:?}"
+                );
+                anchor_access
+                    .entry(name.to_owned())
+                    .or_insert_with(Vec::new)
+                    .extend(actions.iter().map(|a| (*a).to_owned()));
+            }
+        }
+    }
+    assert_eq!(
+        anchor_access,
+        BTreeMap::from([
+            (
+                "AnchorAuditRole".to_owned(),
+                vec!["s3:PutObject".to_owned()]
+            ),
+            (
+                "VerifyAuditRole".to_owned(),
+                vec!["s3:ListBucket".to_owned()]
+            ),
+        ])
+    );
 }

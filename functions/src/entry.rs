@@ -32,6 +32,10 @@ pub enum Job {
     PurgeBusinesses,
     /// `BuildExports`: the scheduled export job (PRIV-1).
     BuildExports,
+    /// `SequenceAudit`: links unlinked audit events into their chains (AUD-2).
+    SequenceAudit,
+    /// `AnchorAudit`: anchors moved audit chain heads in the locked bucket (AUD-2).
+    AnchorAudit,
 }
 
 /// Every job with the function name it is deployed as.
@@ -43,6 +47,8 @@ pub const JOBS: &[(&str, Job)] = &[
     ("SyncCalendars", Job::SyncCalendars),
     ("PurgeBusinesses", Job::PurgeBusinesses),
     ("BuildExports", Job::BuildExports),
+    ("SequenceAudit", Job::SequenceAudit),
+    ("AnchorAudit", Job::AnchorAudit),
 ];
 
 /// What a function runs.
@@ -103,6 +109,8 @@ impl Entry {
             Entry::Job(Job::SyncCalendars) => jobs::run_calendar_sync_lambda().await,
             Entry::Job(Job::PurgeBusinesses) => jobs::run_purge_lambda().await,
             Entry::Job(Job::BuildExports) => jobs::run_export_lambda().await,
+            Entry::Job(Job::SequenceAudit) => jobs::run_audit_sequence_lambda().await,
+            Entry::Job(Job::AnchorAudit) => jobs::run_audit_anchor_lambda().await,
         }
     }
 }

@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 pub const OUTBOX_INTERVAL_SECS: u64 = 60;
 /// How often the reminder job runs (template.yaml schedules the same rate).
 pub const REMINDER_INTERVAL_SECS: u64 = 300;
+/// How often unlinked audit events are linked (template.yaml schedules the same rate).
+pub const AUDIT_SEQUENCE_INTERVAL_SECS: u64 = 60;
+/// How often moved audit chain heads are anchored (template.yaml schedules the same rate).
+pub const AUDIT_ANCHOR_INTERVAL_SECS: u64 = 3600;
 /// Connections one calendar sync pass takes from the queue.
 pub const CALENDAR_SYNC_BATCH: i32 = 200;
 /// How long a pass keeps starting syncs: well inside the function's timeout
@@ -128,9 +132,50 @@ pub async fn purge(
     Ok(report)
 }
 
+/// Links every tenant's unlinked audit events into its chain (AUD-2).
+pub async fn audit_sequence(
+    platform: &Platform,
+) -> Result<bookwarden_shared::audit::chain::SequenceReport, StoreError> {
+    let report = bookwarden_shared::audit::chain::sequence_due(
+        &platform.store,
+        bookwarden_shared::clock::now_unix(),
+    )
+    .await?;
+    if report.linked > 0 {
+        tracing::info!(
+            tenants = report.tenants,
+            linked = report.linked,
+            "audit sequencing run"
+        );
+    }
+    Ok(report)
+}
+
 /// The Lambda entry point of the purge.
 pub async fn run_purge_lambda() -> Result<(), lambda_runtime::Error> {
     run_scheduled(|p| Box::pin(purge(p))).await
+}
+
+/// Writes every audit chain head that moved since its last anchor to the
+/// object-locked anchor bucket (AUD-2).
+pub async fn audit_anchor(
+    platform: &Platform,
+) -> Result<bookwarden_shared::audit::chain::AnchorReport, StoreError> {
+    let report = bookwarden_shared::audit::chain::anchor_due(
+        &platform.store,
+        &platform.s3,
+        &platform.config.audit_anchor_bucket,
+        bookwarden_shared::clock::now_unix(),
+    )
+    .await?;
+    if report != Default::default() {
+        tracing::info!(
+            anchored = report.anchored,
+            skipped = report.skipped,
+            "audit anchoring run"
+        );
+    }
+    Ok(report)
 }
 
 /// A DynamoDB stream event as Lambda delivers it; only what the sender reads.
@@ -252,6 +297,16 @@ pub async fn run_calendar_sync_lambda() -> Result<(), lambda_runtime::Error> {
 /// The Lambda entry point of the export job.
 pub async fn run_export_lambda() -> Result<(), lambda_runtime::Error> {
     run_scheduled(|p| Box::pin(exports(p))).await
+}
+
+/// The Lambda entry point of the audit sequencer.
+pub async fn run_audit_sequence_lambda() -> Result<(), lambda_runtime::Error> {
+    run_scheduled(|p| Box::pin(audit_sequence(p))).await
+}
+
+/// The Lambda entry point of the audit anchor job.
+pub async fn run_audit_anchor_lambda() -> Result<(), lambda_runtime::Error> {
+    run_scheduled(|p| Box::pin(audit_anchor(p))).await
 }
 
 /// The Lambda entry point of the outbox safety net.

@@ -15,6 +15,7 @@ use bookwarden_shared::accounts::settings::SettingsInput;
 use bookwarden_shared::accounts::user::UserView;
 use bookwarden_shared::accounts::users::{InviteInput, RoleInput};
 use bookwarden_shared::accounts::{PublicProfile, Registered, ResendInput, SignupInput, Verified};
+use bookwarden_shared::audit::chain::{Broken, Verification};
 use bookwarden_shared::audit::AuditEntry;
 use bookwarden_shared::auth::api_keys::{CreatedKey, KeyView};
 use bookwarden_shared::auth::policy::TenantPolicy;
@@ -379,6 +380,13 @@ fn spec(handler: Handler) -> Spec {
                 Some(list_of("events", named::<AuditEntry>())),
             )
         },
+        VerifyAudit => s(
+            "Links pending events, then walks the audit chain and checks it against its anchors (owners and admins, sessions only).",
+            Caller::Session,
+            None,
+            200,
+            Some(named::<Verification>()),
+        ),
         GetSettings => s(
             "Security and booking settings.",
             Caller::Tenant,
@@ -966,6 +974,8 @@ pub fn document() -> OpenApi {
     add::<ExportInput>(&mut schemas);
     add::<ExportStatus>(&mut schemas);
     add::<ProblemDocument>(&mut schemas);
+    add::<Verification>(&mut schemas);
+    add::<Broken>(&mut schemas);
     schemas.sort_by(|a, b| a.0.cmp(&b.0));
     schemas.dedup_by(|a, b| a.0 == b.0);
     let components = ComponentsBuilder::new()

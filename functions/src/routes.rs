@@ -90,6 +90,8 @@ pub enum Handler {
     CreateExport,
     /// `GET /v1/tenants/{tenant_id}/exports/{export_id}`
     GetExport,
+    /// `GET /v1/tenants/{tenant_id}/audit/verification`
+    VerifyAudit,
     /// `GET /v1/tenants/{tenant_id}/settings`
     GetSettings,
     /// `PATCH /v1/tenants/{tenant_id}/settings`
@@ -434,6 +436,12 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tenant_id}/exports/{export_id}",
         handler: Handler::GetExport,
         function: "GetExportFunction",
+    },
+    Route {
+        method: Method::GET,
+        path: "/v1/tenants/{tenant_id}/audit/verification",
+        handler: Handler::VerifyAudit,
+        function: "VerifyAuditFunction",
     },
     Route {
         method: Method::GET,

@@ -22,6 +22,9 @@ HERE = Path(__file__).resolve().parent
 MARKER = "  # @functions\n"
 DYNAMODB_ACTIONS = {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"}
 KMS_ACTIONS = {"Decrypt", "GenerateDataKey"}
+# What a function may do on the audit anchor bucket (AUD-2): never delete,
+# never touch retention or legal holds, never bypass governance.
+ANCHOR_ACTIONS = {"PutObject", "GetObject", "ListBucket"}
 # Partition keys the functions' own roles may name (shared/src/store/scoped.rs,
 # FUNCTION_ROLE_PREFIXES; a test checks they agree): no tenant partition.
 FUNCTION_ROLE_PREFIXES = [
@@ -54,6 +57,13 @@ def raw(value, indent):
     return "".join(pad + line + "\n" for line in text.splitlines())
 
 
+def tenant_role(spec):
+    """The role a function's tenant sessions assume: TenantRole, which may
+    not delete audit items (AUD-2), or TenantPurgeRole for a function that
+    declares purges_audit (a whole tenant's removal)."""
+    return "TenantPurgeRole" if spec.get("purges_audit") else "TenantRole"
+
+
 def statements(name, spec):
     """The IAM statements of a function's own access (besides logs)."""
     out = []
@@ -79,7 +89,7 @@ def statements(name, spec):
           - Sid: AssumeTenantRole
             Effect: Allow
             Action: [sts:AssumeRole, sts:TagSession]
-            Resource: !GetAtt TenantRole.Arn
+            Resource: !GetAtt {tenant_role(spec)}.Arn
 """
         )
         # Table encryption at rest: DynamoDB uses the key on the caller's behalf.
@@ -208,6 +218,41 @@ def statements(name, spec):
                 kms:ViaService: !Sub s3.${{AWS::Region}}.amazonaws.com
 """
         )
+    anchors = spec.get("audit_anchors", [])
+    if set(anchors) - ANCHOR_ACTIONS:
+        fail(f"{name}: unknown audit anchor actions {anchors}")
+    objects = [a for a in anchors if a != "ListBucket"]
+    if objects:
+        # The bucket's key, only as S3 uses it for these objects.
+        key = ["GenerateDataKey"] if "PutObject" in objects else []
+        key += ["Decrypt"] if "GetObject" in objects else []
+        out.append(
+            f"""\
+          - Sid: AuditAnchorObjects
+            Effect: Allow
+            Action: {flow("s3:" + a for a in objects)}
+            Resource: !Sub "${{AuditAnchorBucket.Arn}}/anchors/*"
+          - Sid: AuditAnchorKey
+            Effect: Allow
+            Action: {flow("kms:" + a for a in key)}
+            Resource: !GetAtt TableKey.Arn
+            Condition:
+              StringEquals:
+                kms:ViaService: !Sub s3.${{AWS::Region}}.amazonaws.com
+"""
+        )
+    if "ListBucket" in anchors:
+        out.append(
+            """\
+          - Sid: AuditAnchorListing
+            Effect: Allow
+            Action: s3:ListBucket
+            Resource: !GetAtt AuditAnchorBucket.Arn
+            Condition:
+              StringLike:
+                s3:prefix: anchors/*
+"""
+        )
     if "statements" in spec:
         out.append(raw(spec["statements"], 10))
     return "".join(out)
@@ -231,7 +276,7 @@ SYNC_DLQ_SKIP = """\
 SPEC_KEYS = {
     "table", "due_index", "data_key", "sends_mail", "egress", "job", "events_sync",
     "properties", "statements", "events", "error_threshold", "calendar_clients",
-    "destroys_keys", "directory", "export_bucket",
+    "destroys_keys", "directory", "export_bucket", "audit_anchors", "purges_audit",
 }
 
 
@@ -243,6 +288,8 @@ def function(name, spec, routes, fallback_paths):
         fail(f"{name}: unknown keys {sorted(unknown)}")
     if "calendar_clients" in spec and spec["calendar_clients"] is not True:
         fail(f"{name}: calendar_clients is true or left out")
+    if "purges_audit" in spec and (spec["purges_audit"] is not True or not spec.get("table")):
+        fail(f"{name}: purges_audit is true (with table access) or left out")
     job = spec.get("job")
     if job and routes:
         fail(f"{name}: a job has no routes")
@@ -290,6 +337,8 @@ def function(name, spec, routes, fallback_paths):
     function_env = ""
     if spec.get("table"):
         function_env = f"          TENANT_ACTIONS: {','.join(spec['table'])}\n"
+    if spec.get("purges_audit"):
+        function_env += "          TENANT_ROLE_ARN: !GetAtt TenantPurgeRole.Arn\n"
     if spec.get("calendar_clients"):
         function_env += "          CALENDAR_CLIENTS_SECRET_ID: !Ref CalendarClientsSecret\n"
     dead_letter_statement = ""

@@ -1,12 +1,15 @@
 //! Audit events (AUD-1): who did what to which target, when, from where, with
 //! what outcome. Events live in the tenant's own audit partition and are written
-//! inside the same transaction as the change they record.
+//! inside the same transaction as the change they record, and linked into the
+//! tenant's hash chain right after (AUD-2, [`chain`]).
+
+pub mod chain;
 
 use serde::Serialize;
 
 use crate::crypto::{hex, random_bytes};
 use crate::store::{
-    Attrs, Collection, Condition, Entity, Record, Store, StoreError, TenantKey, Write,
+    Attrs, Collection, Condition, DueQueue, Entity, Record, Store, StoreError, TenantKey, Write,
 };
 use crate::tenancy::TenantScope;
 
@@ -54,16 +57,27 @@ pub struct AuditEntry {
     pub client_addr: String,
     /// `success` or `failure`.
     pub outcome: String,
+    /// Its place in the tenant's audit chain (AUD-2); `null` until linked,
+    /// which happens within moments of writing.
+    pub seq: Option<i64>,
 }
 
 impl AuditEvent {
     /// The write that records this event; add it to the transaction that makes
     /// the change, so the record exists exactly when the change does.
     pub fn write(&self, scope: &TenantScope) -> Write {
-        let now = crate::clock::now_unix();
+        self.write_at(scope, chrono::Utc::now())
+    }
+
+    /// The write of an event that happened at `at`: for a transaction whose
+    /// events were timed before slower work. Its sort key is older than
+    /// events committed meanwhile; the chain still links it (chain order is
+    /// the order of linking, see [`chain`]).
+    pub fn write_at(&self, scope: &TenantScope, at: chrono::DateTime<chrono::Utc>) -> Write {
+        let now = at.timestamp();
         let sort_key = format!(
             "{}#{}",
-            crate::clock::sortable_now(),
+            at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
             hex(&random_bytes::<8>())
         );
         let outcome = match self.outcome {
@@ -79,14 +93,22 @@ impl AuditEvent {
                 .string("target", self.target.clone())
                 .number("at", now)
                 .string("client_addr", self.client_addr.clone())
-                .string("outcome", outcome),
+                .string("outcome", outcome)
+                // Until linked: how the scheduled sequencer finds the tenant.
+                .due_in(DueQueue::AuditChain, scope, &sort_key, now),
             Condition::NotExists,
         )
     }
 
-    /// Records an event on its own, for refusals that change nothing else.
+    /// Records an event on its own, for refusals that change nothing else, and
+    /// links what is waiting into the chain (best effort: the scheduled
+    /// sequencer links whatever this leaves).
     pub async fn append(&self, store: &Store, scope: &TenantScope) -> Result<(), StoreError> {
-        store.transact(vec![self.write(scope)]).await
+        store.transact(vec![self.write(scope)]).await?;
+        if let Err(e) = chain::sequence_after_append(store, scope).await {
+            tracing::warn!(error = %e, "audit sequencing after an append failed");
+        }
+        Ok(())
     }
 }
 
@@ -124,5 +146,6 @@ fn entry(r: &Record) -> Result<AuditEntry, StoreError> {
         time: crate::clock::rfc3339(r.number("at")?),
         client_addr: r.string("client_addr")?.to_owned(),
         outcome: r.string("outcome")?.to_owned(),
+        seq: r.number("seq").ok(),
     })
 }

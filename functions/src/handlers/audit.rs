@@ -1,4 +1,5 @@
-//! `GET /v1/tenants/{tenant_id}/audit?limit=&cursor=`: newest first.
+//! `GET /v1/tenants/{tenant_id}/audit?limit=&cursor=`: newest first; and
+//! `GET /v1/tenants/{tenant_id}/audit/verification`: the chain checked (AUD-2).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -51,4 +52,38 @@ pub async fn list(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
         200,
         &serde_json::json!({ "events": events, "next_cursor": next_cursor }),
     ))
+}
+
+/// `GET /v1/tenants/{tenant_id}/audit/verification` (AUD-2): links what is
+/// waiting, then walks the tenant's chain and checks it against every anchor.
+/// A person's check (owners and admins, no restricted session, no API key);
+/// it takes no input, so a retry or a parallel request only walks again.
+pub async fn verify(p: &Platform, req: &Request, meta: &RequestMeta) -> Outcome {
+    let (_, scope) = authorize(p, req, meta, Permission::VerifyAudit).await?;
+    if !req.query_string_parameters().is_empty() {
+        return Err(invalid("query", "takes no parameters"));
+    }
+    let unavailable = |_| Problem::ServiceUnavailable;
+    audit::chain::sequence(&p.store, &scope, audit::chain::LATE_SECS, None)
+        .await
+        .map_err(unavailable)?;
+    let anchors = audit::chain::anchors(
+        &p.s3,
+        &p.config.audit_anchor_bucket,
+        scope.tenant_id().as_str(),
+    )
+    .await
+    .map_err(unavailable)?;
+    let report = audit::chain::verify(&p.store, &scope, &anchors)
+        .await
+        .map_err(unavailable)?;
+    if let Some(broken) = &report.first_broken {
+        tracing::error!(
+            tenant = %scope.tenant_id(),
+            seq = broken.seq,
+            reason = broken.reason,
+            "audit chain verification failed"
+        );
+    }
+    Ok(json_response(200, &report))
 }

@@ -93,6 +93,7 @@ pub fn handler_fn(handler: Handler) -> RouteFn {
         ListAudit => route!(crate::handlers::audit::list),
         CreateExport => route!(crate::handlers::exports::create),
         GetExport => route!(crate::handlers::exports::get),
+        VerifyAudit => route!(crate::handlers::audit::verify),
         GetSettings => route!(crate::handlers::settings::get),
         UpdateSettings => route!(crate::handlers::settings::update),
         ListServices => route!(crate::handlers::bookings::list_services),

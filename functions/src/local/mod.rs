@@ -36,9 +36,11 @@ pub fn sdk_config_in(endpoint: &str, region: &str) -> SdkConfig {
 
 /// Starts what AWS runs beside the API: the outbox sender (the stream's part,
 /// here a poll of the same records every 250 ms, so mail leaves within a
-/// second), the reminder job and the calendar sync on the template's
-/// schedules, and the export job every 2 seconds. Dropping the returned handles does not stop them; abort them to.
-pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinHandle<()>; 5] {
+/// second), the reminder job, the calendar sync and the audit chain jobs
+/// (linking every minute, anchoring every hour) on the template's
+/// schedules, the daily purge, and the export job every 2 seconds. Dropping
+/// the returned handles does not stop them; abort them to.
+pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinHandle<()>; 6] {
     let sender = platform.clone();
     let sending = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
@@ -97,5 +99,28 @@ pub fn start_jobs(platform: &bookwarden_shared::Platform) -> [tokio::task::JoinH
             }
         }
     });
-    [sending, reminding, syncing, purging, exporting]
+    let auditor = platform.clone();
+    let auditing = tokio::spawn(async move {
+        let mut sequence = tokio::time::interval(std::time::Duration::from_secs(
+            crate::jobs::AUDIT_SEQUENCE_INTERVAL_SECS,
+        ));
+        let mut anchor = tokio::time::interval(std::time::Duration::from_secs(
+            crate::jobs::AUDIT_ANCHOR_INTERVAL_SECS,
+        ));
+        loop {
+            tokio::select! {
+                _ = sequence.tick() => {
+                    if let Err(e) = crate::jobs::audit_sequence(&auditor).await {
+                        tracing::error!(error = %e, "audit sequencing failed");
+                    }
+                }
+                _ = anchor.tick() => {
+                    if let Err(e) = crate::jobs::audit_anchor(&auditor).await {
+                        tracing::error!(error = %e, "audit anchoring failed");
+                    }
+                }
+            }
+        }
+    });
+    [sending, reminding, syncing, purging, exporting, auditing]
 }

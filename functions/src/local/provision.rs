@@ -127,6 +127,28 @@ pub async fn create_storage(clients: &Clients, table: &str) -> Result<(), Provis
         .object_lock_enabled_for_bucket(true)
         .send()
         .await?;
+    // As template.yaml: every anchor kept 400 days in compliance mode.
+    clients
+        .s3
+        .put_object_lock_configuration()
+        .bucket(format!("{table}-audit-anchors"))
+        .object_lock_configuration(
+            aws_sdk_s3::types::ObjectLockConfiguration::builder()
+                .object_lock_enabled(aws_sdk_s3::types::ObjectLockEnabled::Enabled)
+                .rule(
+                    aws_sdk_s3::types::ObjectLockRule::builder()
+                        .default_retention(
+                            aws_sdk_s3::types::DefaultRetention::builder()
+                                .mode(aws_sdk_s3::types::ObjectLockRetentionMode::Compliance)
+                                .days(400)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await?;
     Ok(())
 }
 

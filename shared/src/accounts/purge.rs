@@ -96,6 +96,7 @@ async fn purge(
         TenantPartition::Calendars,
         TenantPartition::Outbox,
         TenantPartition::Audit,
+        TenantPartition::AuditHead,
         TenantPartition::Core,
     ]);
     // A run stops only after deleting something, so every run makes

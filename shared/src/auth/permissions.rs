@@ -20,6 +20,9 @@ pub enum Permission {
     ManageApiKeys,
     /// Read the audit log.
     ReadAudit,
+    /// Verify the audit chain (AUD-2): a person's check of the log's
+    /// integrity, so no key scope grants it (there is no audit scope).
+    VerifyAudit,
     /// Read and change the tenant's security settings.
     ManageSettings,
     /// Read services, hours and the booking form.
@@ -83,7 +86,7 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
         ViewSelf | ManageSelf | ViewSessions | ViewCatalog | ViewBookings | ManageBookings
         | ManageOwnCalendars => true,
         ManageCatalog => matches!(role, Role::Owner | Role::Admin),
-        ListUsers | ManageUsers | ManageApiKeys | ReadAudit => {
+        ListUsers | ManageUsers | ManageApiKeys | ReadAudit | VerifyAudit => {
             matches!(role, Role::Owner | Role::Admin)
         }
         ManageSettings | CloseBusiness | ExportData => role == Role::Owner,
@@ -106,7 +109,7 @@ pub fn scope_for(permission: Permission) -> Option<Scope> {
         // Calendar credentials are a person's: a key can neither hand them
         // over nor take them away.
         ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings
-        | ManageOwnCalendars | CloseBusiness | ExportData => None,
+        | ManageOwnCalendars | CloseBusiness | ExportData | VerifyAudit => None,
     }
 }
 

@@ -57,6 +57,10 @@ pub enum DueQueue {
     Purge,
     /// Data exports waiting for (more of) their archive to be written (PRIV-1).
     Exports,
+    /// Audit events not yet linked into their tenant's chain (AUD-2).
+    AuditChain,
+    /// Audit chain heads that moved since their last anchor (AUD-2).
+    AuditAnchor,
 }
 
 impl DueQueue {
@@ -66,6 +70,8 @@ impl DueQueue {
             DueQueue::CalendarSync => "DUE#CALSYNC".to_owned(),
             DueQueue::Purge => "DUE#PURGE".to_owned(),
             DueQueue::Exports => "DUE#EXPORT".to_owned(),
+            DueQueue::AuditChain => "DUE#AUDIT".to_owned(),
+            DueQueue::AuditAnchor => "DUE#ANCHOR".to_owned(),
             DueQueue::Reminders => format!("DUE#REMIND#{}", hour_bucket(due)),
         }
     }

@@ -21,6 +21,9 @@ pub enum Entity<'a> {
     MfaChallenge(&'a str),
     /// One audit event, by its sort key.
     AuditEvent(&'a str),
+    /// The head of the tenant's audit chain (AUD-2): last sequence number and
+    /// hash, the high-water sort key and what was anchored.
+    AuditHead,
     /// One bookable service.
     Service(&'a str),
     /// A staff member's working hours.
@@ -76,6 +79,8 @@ pub enum Collection<'a> {
     MfaChallenges,
     /// The audit log, newest first.
     Audit,
+    /// The audit log, oldest first (sequencing and verifying the chain).
+    AuditOldestFirst,
     /// All services.
     Services,
     /// What booking needs of a tenant in one Query: the profile, services,
@@ -99,7 +104,7 @@ impl Collection<'_> {
         match self {
             Collection::Users | Collection::ApiKeys | Collection::MfaChallenges => format!("T#{t}"),
             Collection::Sessions(u) => format!("T#{t}#SESS#{u}"),
-            Collection::Audit => format!("T#{t}#AUDIT"),
+            Collection::Audit | Collection::AuditOldestFirst => format!("T#{t}#AUDIT"),
             Collection::Services | Collection::TenantContext | Collection::Bookings => {
                 format!("T#{t}")
             }
@@ -121,6 +126,7 @@ impl Collection<'_> {
             Collection::Bookings => "BOOKING#",
             Collection::Sessions(_)
             | Collection::Audit
+            | Collection::AuditOldestFirst
             | Collection::Claims(_)
             | Collection::BusyBlocks(_)
             | Collection::CalendarBlocks(_) => "",
@@ -154,6 +160,7 @@ impl TenantKey {
             Entity::MfaChallenge(id) => (core, format!("MFA#{id}")),
             Entity::Session(u, id) => (Collection::Sessions(u).pk(scope), id.to_owned()),
             Entity::AuditEvent(sk) => (Collection::Audit.pk(scope), sk.to_owned()),
+            Entity::AuditHead => (format!("T#{t}#AUDITHEAD"), "HEAD".to_owned()),
             Entity::Service(id) => (core, format!("TENANT#SERVICE#{id}")),
             Entity::Schedule(u) => (core, format!("TENANT#SCHEDULE#{u}")),
             Entity::BookingForm => (core, "TENANT#FORM".to_owned()),
@@ -311,6 +318,7 @@ mod tests {
             Entity::Session(&user, "s"),
             Entity::MfaChallenge("m"),
             Entity::AuditEvent("x"),
+            Entity::AuditHead,
         ] {
             let key = TenantKey::new(&scope, entity);
             assert!(

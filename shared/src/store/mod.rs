@@ -14,7 +14,8 @@
 //! | API key (listing entry) | `T#<tenant>` | `APIKEY#<key id>` |
 //! | login waiting for a second factor | `T#<tenant>` | `MFA#<challenge id>` |
 //! | session (listing entry) | `T#<tenant>#SESS#<user>` | `<session id>` |
-//! | audit event | `T#<tenant>#AUDIT` | `<rfc3339 µs>#<random>` |
+//! | audit event (on the due index until chained) | `T#<tenant>#AUDIT` | `<rfc3339 µs>#<random>` |
+//! | audit chain head (on the due index until anchored) | `T#<tenant>#AUDITHEAD` | `HEAD` |
 //! | service | `T#<tenant>` | `TENANT#SERVICE#<id>` |
 //! | staff working hours | `T#<tenant>` | `TENANT#SCHEDULE#<user>` |
 //! | booking-form questions | `T#<tenant>` | `TENANT#FORM` |

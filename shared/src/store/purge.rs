@@ -36,6 +36,8 @@ pub enum TenantPartition<'a> {
     Outbox,
     /// The audit log.
     Audit,
+    /// The audit chain's head (AUD-2).
+    AuditHead,
 }
 
 impl TenantPartition<'_> {
@@ -50,6 +52,7 @@ impl TenantPartition<'_> {
             TenantPartition::CalendarBlocks(c) => format!("T#{t}#CAL#{c}"),
             TenantPartition::Outbox => format!("T#{t}#OUTBOX"),
             TenantPartition::Audit => format!("T#{t}#AUDIT"),
+            TenantPartition::AuditHead => format!("T#{t}#AUDITHEAD"),
         }
     }
 }
