@@ -36,6 +36,29 @@ fn unavailable<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> St
     }
 }
 
+/// Whether a transaction committed (`false`: a condition refused it).
+fn committed<T>(
+    out: Result<
+        T,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        >,
+    >,
+) -> Result<bool, StoreError> {
+    match out {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_transaction_canceled_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(unavailable("TransactWriteItems")(
+            aws_sdk_dynamodb::error::DisplayErrorContext(e),
+        )),
+    }
+}
+
 fn slug_key(slug: &Slug) -> AttributeValue {
     AttributeValue::S(format!("SLUG#{}", slug.as_str()))
 }
@@ -88,18 +111,7 @@ impl Directory {
             )?)
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_transaction_canceled_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable("TransactWriteItems")(
-                aws_sdk_dynamodb::error::DisplayErrorContext(e),
-            )),
-        }
+        committed(out)
     }
 
     /// Keeps the slug for good (the owner verified the business).
@@ -164,19 +176,8 @@ impl Directory {
             )
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(()),
-            // Someone else's now: nothing of ours to give up.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_transaction_canceled_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable("TransactWriteItems")(
-                aws_sdk_dynamodb::error::DisplayErrorContext(e),
-            )),
-        }
+        // `false`: someone else's now, nothing of ours to give up.
+        committed(out).map(|_| ())
     }
 
     /// Where the business with `slug` lives, if any holds it now.

@@ -34,20 +34,21 @@ pub fn moto() -> &'static MotoServer {
 /// test still gets its own table).
 async fn keys(clients: &Clients) -> provision::Keys {
     static KEYS: OnceCell<provision::Keys> = OnceCell::const_new();
-    KEYS.get_or_init(|| async {
-        let keys = provision::create_keys(clients, "bookwarden-test")
-            .await
-            .expect("create keys");
-        provision::create_identity(clients, "mail.bookwarden.test")
-            .await
-            .expect("create SES identity");
-        provision::create_calendar_clients_secret(clients, &keys)
-            .await
-            .expect("create the calendar clients secret");
-        keys
-    })
-    .await
-    .clone()
+    KEYS.get_or_init(|| provision_keys(clients)).await.clone()
+}
+
+/// The keys, SES identity and calendar clients secret of one region.
+async fn provision_keys(clients: &Clients) -> provision::Keys {
+    let keys = provision::create_keys(clients, "bookwarden-test")
+        .await
+        .expect("create keys");
+    provision::create_identity(clients, "mail.bookwarden.test")
+        .await
+        .expect("create SES identity");
+    provision::create_calendar_clients_secret(clients, &keys)
+        .await
+        .expect("create the calendar clients secret");
+    keys
 }
 
 /// The address of the second region's API in [`TestApp::regional_pair`].
@@ -57,20 +58,7 @@ pub const SECOND_REGION_BASE: &str = "https://eu.app.bookwarden.test";
 /// once per binary like [`keys`].
 async fn second_region_keys(clients: &Clients) -> provision::Keys {
     static KEYS: OnceCell<provision::Keys> = OnceCell::const_new();
-    KEYS.get_or_init(|| async {
-        let keys = provision::create_keys(clients, "bookwarden-test")
-            .await
-            .expect("create keys");
-        provision::create_identity(clients, "mail.bookwarden.test")
-            .await
-            .expect("create SES identity");
-        provision::create_calendar_clients_secret(clients, &keys)
-            .await
-            .expect("create the calendar clients secret");
-        keys
-    })
-    .await
-    .clone()
+    KEYS.get_or_init(|| provision_keys(clients)).await.clone()
 }
 
 /// Counts requests an AWS client sends (KMS: to prove warm requests make none;

@@ -97,16 +97,13 @@ fn closure_of(profile: &crate::store::Record) -> Result<Closure, AccountsError> 
     })
 }
 
-/// Closes the business, after the owner re-authenticates. A retry (or a
-/// parallel request) of a closing that already happened finishes its
-/// revocations and answers the same closure; it is audited once.
-pub async fn close(
+/// Refuses unless the caller proves it is them (password or code).
+async fn confirm_it_is_the_owner(
     p: &Platform,
     scope: &TenantScope,
     caller: &Caller,
-    input: ReauthInput,
-    meta: &RequestMeta,
-) -> Result<Closure, AccountsError> {
+    input: &ReauthInput,
+) -> Result<(), AccountsError> {
     let me = user::load(p, scope, caller.user_id())
         .await?
         .ok_or(AccountsError::NotFound)?;
@@ -117,7 +114,20 @@ pub async fn close(
         input.password.as_deref(),
         input.totp_code.as_deref(),
     )
-    .await?;
+    .await
+}
+
+/// Closes the business, after the owner re-authenticates. A retry (or a
+/// parallel request) of a closing that already happened finishes its
+/// revocations and answers the same closure; it is audited once.
+pub async fn close(
+    p: &Platform,
+    scope: &TenantScope,
+    caller: &Caller,
+    input: ReauthInput,
+    meta: &RequestMeta,
+) -> Result<Closure, AccountsError> {
+    confirm_it_is_the_owner(p, scope, caller, &input).await?;
     let tenant = user::tenant(p, scope).await?;
     let everyone = users(p, scope).await?;
     if !tenant.is_closed() {
@@ -199,17 +209,7 @@ pub async fn restore(
     input: ReauthInput,
     meta: &RequestMeta,
 ) -> Result<(), AccountsError> {
-    let me = user::load(p, scope, caller.user_id())
-        .await?
-        .ok_or(AccountsError::NotFound)?;
-    reauthenticate(
-        p,
-        scope,
-        &me,
-        input.password.as_deref(),
-        input.totp_code.as_deref(),
-    )
-    .await?;
+    confirm_it_is_the_owner(p, scope, caller, &input).await?;
     let tenant = user::tenant(p, scope).await?;
     let now = crate::clock::now_unix();
     let purge_after = tenant.profile.number("purge_after").unwrap_or(0);

@@ -368,19 +368,7 @@ impl Store {
             .send()
             .await
             .map_err(unavailable("Query"))?;
-        let next = out
-            .last_evaluated_key
-            .as_ref()
-            .and_then(|k| k.get("SK"))
-            .and_then(|v| v.as_s().ok())
-            .cloned();
-        let records = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|item| verified(scope, Record::from_item(item)).transpose())
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { records, next })
+        page_of(scope, out)
     }
 
     /// One page of a collection narrowed to items whose string attribute
@@ -430,19 +418,7 @@ impl Store {
             .send()
             .await
             .map_err(unavailable("Query"))?;
-        let next = out
-            .last_evaluated_key
-            .as_ref()
-            .and_then(|k| k.get("SK"))
-            .and_then(|v| v.as_s().ok())
-            .cloned();
-        let records = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|item| verified(scope, Record::from_item(item)).transpose())
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { records, next })
+        page_of(scope, out)
     }
 
     /// Items of a collection whose sort keys lie between `from` and `to`
@@ -1011,6 +987,27 @@ impl Store {
         };
         Ok(built)
     }
+}
+
+/// One page of a tenant Query: its items verified against the scope, and
+/// the sort key to continue after.
+fn page_of(
+    scope: &TenantScope,
+    out: aws_sdk_dynamodb::operation::query::QueryOutput,
+) -> Result<Page, StoreError> {
+    let next = out
+        .last_evaluated_key
+        .as_ref()
+        .and_then(|k| k.get("SK"))
+        .and_then(|v| v.as_s().ok())
+        .cloned();
+    let records = out
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|item| verified(scope, Record::from_item(item)).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { records, next })
 }
 
 /// `SET`/`REMOVE` clauses for `attrs`, adding their placeholders.
