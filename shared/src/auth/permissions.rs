@@ -32,6 +32,8 @@ pub enum Permission {
     ManageBookings,
     /// Connect, choose, sync and disconnect one's own calendars (CAL-1).
     ManageOwnCalendars,
+    /// Erase an end customer's personal data from every booking (PRIV-2).
+    EraseCustomers,
 }
 
 /// What an API key may be used for (AUTH-5).
@@ -78,6 +80,9 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
         ViewSelf | ManageSelf | ViewSessions | ViewCatalog | ViewBookings | ManageBookings
         | ManageOwnCalendars => true,
         ManageCatalog => matches!(role, Role::Owner | Role::Admin),
+        // A business decision about all of a customer's bookings, not about
+        // one's own appointments: not staff.
+        EraseCustomers => matches!(role, Role::Owner | Role::Admin),
         ListUsers | ManageUsers | ManageApiKeys | ReadAudit => {
             matches!(role, Role::Owner | Role::Admin)
         }
@@ -98,6 +103,11 @@ pub fn scope_for(permission: Permission) -> Option<Scope> {
         ViewSelf | ListUsers | ReadAudit | ViewCatalog | ViewBookings => Some(Scope::Read),
         ManageCatalog => Some(Scope::Admin),
         ManageBookings => Some(Scope::BookingsWrite),
+        // A helpdesk or CRM that receives customers' erasure requests works
+        // on bookings, as `bookings:write` keys already do (they may cancel
+        // any booking); it grants nothing keys are denied. The key's role
+        // must still be owner or admin.
+        EraseCustomers => Some(Scope::BookingsWrite),
         // Calendar credentials are a person's: a key can neither hand them
         // over nor take them away.
         ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings

@@ -83,6 +83,10 @@ pub enum Collection<'a> {
     CalendarConnections,
     /// The busy blocks one connection imported.
     CalendarBlocks(&'a str),
+    /// Every booking of the tenant, by id (no order of time).
+    Bookings,
+    /// The tenant's outbox: queued, sent and given-up messages.
+    Outbox,
 }
 
 impl Collection<'_> {
@@ -92,7 +96,10 @@ impl Collection<'_> {
             Collection::Users | Collection::ApiKeys | Collection::MfaChallenges => format!("T#{t}"),
             Collection::Sessions(u) => format!("T#{t}#SESS#{u}"),
             Collection::Audit => format!("T#{t}#AUDIT"),
-            Collection::Services | Collection::TenantContext => format!("T#{t}"),
+            Collection::Services | Collection::TenantContext | Collection::Bookings => {
+                format!("T#{t}")
+            }
+            Collection::Outbox => format!("T#{t}#OUTBOX"),
             Collection::Claims(u) => format!("T#{t}#CLAIM#{u}"),
             Collection::BusyBlocks(u) => format!("T#{t}#BUSY#{u}"),
             Collection::CalendarConnections => format!("T#{t}#CAL"),
@@ -108,7 +115,9 @@ impl Collection<'_> {
             Collection::TenantContext => "TENANT",
             Collection::MfaChallenges => "MFA#",
             Collection::CalendarConnections => "CONN#",
+            Collection::Bookings => "BOOKING#",
             Collection::Sessions(_)
+            | Collection::Outbox
             | Collection::Audit
             | Collection::Claims(_)
             | Collection::BusyBlocks(_)
