@@ -866,3 +866,138 @@ async fn customer_erasure_is_for_owners_admins_and_write_keys_once_under_paralle
         "a suppression keeps only a keyed hash, a reason and a time"
     );
 }
+
+/// Copies a stored booking item under a new id (with its own manage-link
+/// hash and no reminder), as many times as asked, in batches of 25.
+async fn clone_bookings(app: &TestApp, template: &Item, copies: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut requests = Vec::new();
+    for _ in 0..copies {
+        let id = bookwarden_shared::tenancy::ItemId::time_ordered().to_string();
+        let mut item = template.clone();
+        for gone in ["DUE_PK", "DUE_SK", "reminder_due", "request_hash"] {
+            item.remove(gone);
+        }
+        item.insert("SK".into(), AttributeValue::S(format!("BOOKING#{id}")));
+        item.insert("booking_id".into(), AttributeValue::S(id.clone()));
+        let token = bookwarden_shared::crypto::SecretToken::generate();
+        item.insert(
+            "manage_token_hash".into(),
+            AttributeValue::S(token.hash().as_str().to_owned()),
+        );
+        requests.push(
+            aws_sdk_dynamodb::types::WriteRequest::builder()
+                .put_request(
+                    aws_sdk_dynamodb::types::PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        );
+        ids.push(id);
+    }
+    for chunk in requests.chunks(25) {
+        let out = app
+            .clients
+            .dynamodb
+            .batch_write_item()
+            .request_items(&app.table, chunk.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
+    }
+    ids
+}
+
+/// A tenant with 2,000 other bookings and a customer with 100: the erasure
+/// pages through the tenant in bounded Queries, erases in transactions of at
+/// most 40 bookings (one audit event each, all naming the same erasure id),
+/// and leaves every other customer's booking as it was.
+#[tokio::test]
+async fn a_customer_with_many_bookings_in_a_large_tenant_is_erased_in_bounded_batches() {
+    use bookwarden_shared::booking::customers::{BATCH, PAGE_ITEMS};
+    let app = TestApp::new().await;
+    let s = customer_shop(&app, "erase-large").await;
+    let many = Customer {
+        email: "many.bookings@example.org",
+        ..X
+    };
+    let x_first = book_first_open(&app, &s, &many, "m-0").await;
+    let y_first = book_first_open(&app, &s, &Y, "m-1").await;
+    let items = app.scan().await;
+    let item_of = |id: &str| {
+        items
+            .iter()
+            .find(|i| key_of(i).1 == format!("BOOKING#{id}"))
+            .unwrap()
+            .clone()
+    };
+    let copies = clone_bookings(&app, &item_of(&x_first), 99).await;
+    let x_ids: Vec<String> = std::iter::once(x_first.clone()).chain(copies).collect();
+    let others = clone_bookings(&app, &item_of(&y_first), 2_000).await;
+    let other_hash = string_attr(&item_of(&y_first), "customer_email_hash").unwrap();
+
+    let started = std::time::Instant::now();
+    let (r, operations) = app
+        .ddb_calls
+        .during(app.call(
+            As::Session(&s.session),
+            "POST",
+            &erasure_path(&s.owner.tenant_id),
+            Some(json!({ "email": many.email })),
+        ))
+        .await;
+    let took = started.elapsed();
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["bookings_erased"], 100);
+    let queries = operations.iter().filter(|o| *o == "Query").count();
+    let transactions = operations
+        .iter()
+        .filter(|o| *o == "TransactWriteItems")
+        .count();
+    let pages = (2_102usize).div_ceil(usize::try_from(PAGE_ITEMS).unwrap());
+    eprintln!(
+        "erased 100 of 2,102 bookings in {took:?}: {queries} Queries, {transactions} transactions, {} DynamoDB calls",
+        operations.len()
+    );
+    // The tenant's profile, the booking pages, the outbox: nothing more.
+    assert!(queries <= pages + 3, "{operations:?}");
+    assert!(transactions >= 100usize.div_ceil(BATCH), "{operations:?}");
+
+    let erasure_id = r.json()["erasure_id"].as_str().unwrap().to_owned();
+    let events = erasure_events(&app, &s).await;
+    assert_eq!(
+        events.len(),
+        100usize.div_ceil(BATCH),
+        "one event per batch"
+    );
+    let counted: usize = events
+        .iter()
+        .map(|e| {
+            let target = e["target"].as_str().unwrap();
+            assert!(target.starts_with(&format!("erasure:{erasure_id} bookings:")));
+            target.rsplit(':').next().unwrap().parse::<usize>().unwrap()
+        })
+        .sum();
+    assert_eq!(counted, 100);
+    let after = app.scan().await;
+    let text: String = after.iter().map(|item| format!("{item:?}\n")).collect();
+    assert!(!text.contains(many.email));
+    let erased = after
+        .iter()
+        .filter(|i| string_attr(i, "SK").is_some_and(|sk| sk.starts_with("BOOKING#")))
+        .filter(|i| matches!(i.get("erased"), Some(AttributeValue::Bool(true))))
+        .count();
+    assert_eq!(erased, x_ids.len());
+    let untouched = after
+        .iter()
+        .filter(|i| string_attr(i, "customer_email_hash").as_deref() == Some(other_hash.as_str()))
+        .count();
+    assert_eq!(
+        untouched,
+        others.len() + 1,
+        "every other booking keeps its customer"
+    );
+}

@@ -31,8 +31,9 @@
 //! its own audit event (`customer.erased`, naming a random erasure id and the
 //! count, never the address or a hash of it). Two erasures of the same person
 //! racing each other therefore erase each booking once and audit it once; the
-//! loser re-reads and finds nothing left. A booking changed meanwhile (moved,
-//! cancelled) is re-read and erased as it is now.
+//! loser re-reads its batch and finds nothing left. A booking changed
+//! meanwhile (moved, cancelled) is re-read and erased as it is now. Memory
+//! holds one page of the Query and one batch, whatever the tenant's size.
 
 use serde::Serialize;
 
@@ -50,8 +51,8 @@ pub const PAGE_ITEMS: i32 = 500;
 /// Bookings erased in one transaction (two writes each, plus the audit event,
 /// within DynamoDB's 100).
 pub const BATCH: usize = 40;
-/// How often one page is re-read after a transaction lost a race before the
-/// caller is told to try again.
+/// How often one batch is read again after its transaction lost a race before
+/// the caller is told to try again.
 const MAX_ROUNDS: usize = 5;
 
 /// The keyed hash of an address that bookings carry.
@@ -186,14 +187,24 @@ pub async fn erase(
     let hash = booking_hash(&lookup, email);
     let erasure_id = ItemId::time_ordered().to_string();
     let mut erased = 0;
+    let mut pending: Vec<Booking> = Vec::with_capacity(BATCH);
     let mut cursor: Option<String> = None;
     loop {
-        let (count, next) = erase_page(p, scope, &hash, cursor.as_deref(), &erasure_id, by).await?;
-        erased += count;
-        match next {
+        let page = bookings_of_customer(p, scope, &hash, cursor.as_deref()).await?;
+        for booking in page.bookings {
+            pending.push(booking);
+            if pending.len() == BATCH {
+                let batch = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
+                erased += erase_batch(p, scope, batch, &hash, &erasure_id, by).await?;
+            }
+        }
+        match page.next {
             Some(n) => cursor = Some(n),
             None => break,
         }
+    }
+    if !pending.is_empty() {
+        erased += erase_batch(p, scope, pending, &hash, &erasure_id, by).await?;
     }
     // After the bookings: a change racing the erasure could still have queued
     // mail until then (it fails from now on, see `bookings::still_as_read`).
@@ -218,34 +229,43 @@ pub async fn erase(
     })
 }
 
-/// Erases the bookings of one page; re-reads the page when a transaction lost
-/// a race. Returns the count erased and the next page's cursor.
-async fn erase_page(
+/// Erases one batch in one transaction. When it loses a race (another
+/// erasure, a move or a cancellation touched one of its bookings), each is
+/// read again and the batch retried with those still naming the customer, as
+/// they are now. Returns how many this call erased.
+async fn erase_batch(
     p: &Platform,
     scope: &TenantScope,
+    mut batch: Vec<Booking>,
     hash: &str,
-    cursor: Option<&str>,
     erasure_id: &str,
     by: &Requester<'_>,
-) -> Result<(usize, Option<String>), ErasureError> {
-    let mut erased = 0;
+) -> Result<usize, ErasureError> {
     for _ in 0..MAX_ROUNDS {
-        let page = bookings_of_customer(p, scope, hash, cursor).await?;
-        let mut lost_race = false;
-        for batch in page.bookings.chunks(BATCH) {
-            match p
-                .store
-                .transact(erase_writes(scope, batch, hash, erasure_id, by)?)
-                .await
-            {
-                Ok(()) => erased += batch.len(),
-                Err(StoreError::Conflict) => lost_race = true,
-                Err(e) => return Err(BookingError::from(e).into()),
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        match p
+            .store
+            .transact(erase_writes(scope, &batch, hash, erasure_id, by))
+            .await
+        {
+            Ok(()) => return Ok(batch.len()),
+            Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let mut current = Vec::with_capacity(batch.len());
+        for booking in batch {
+            if let Some(record) = p.store.get(scope, &booking.key).await? {
+                if record.optional_string(CUSTOMER_HASH_ATTR) == Some(hash) {
+                    current.push(Booking {
+                        key: booking.key,
+                        record,
+                    });
+                }
             }
         }
-        if !lost_race {
-            return Ok((erased, page.next));
-        }
+        batch = current;
     }
     tracing::warn!("customer erasure kept losing races; the caller retries");
     Err(ErasureError::InProgress)
@@ -259,7 +279,7 @@ fn erase_writes(
     hash: &str,
     erasure_id: &str,
     by: &Requester<'_>,
-) -> Result<Vec<Write>, ErasureError> {
+) -> Vec<Write> {
     let mut writes = Vec::with_capacity(batch.len() * 2 + 1);
     for booking in batch {
         let cleared = [
@@ -297,5 +317,5 @@ fn erase_writes(
         }
         .write(scope),
     );
-    Ok(writes)
+    writes
 }
