@@ -628,10 +628,46 @@ async fn erasing_a_customer_removes_every_trace_and_keeps_their_slots_taken() {
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
-    assert!(slots(&app, &s, future_day()).await.len() > open_before.len());
+    let freed = slots(&app, &s, future_day()).await;
+    assert!(freed.len() > open_before.len());
+    // And move one: the staff member is told, the customer is not.
+    let r = app
+        .call(
+            As::Session(&s.session),
+            "POST",
+            &format!("/v1/tenants/{t}/bookings/{}/reschedule", x_ids[1]),
+            Some(json!({ "start": freed[0] })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let report = app.deliver_mail().await;
     assert_eq!(report.failed, 0, "{report:?}");
     assert_eq!(app.sent_to(X_EMAIL).await.len(), mails_before);
+    // A stale retry of one of their booking requests books nothing new.
+    let start = load_booking(&app, &s, &x_ids[2])
+        .await
+        .record
+        .number("start")
+        .unwrap();
+    let start = chrono::DateTime::from_timestamp(start, 0)
+        .unwrap()
+        .to_rfc3339();
+    let mut body = booking_body(&s, &start, X_EMAIL);
+    body["customer_name"] = json!(X_NAME);
+    body["customer_phone"] = json!(X_PHONE);
+    body["answers"] = json!({ "allergies": X_ANSWER });
+    let r = app
+        .request(
+            "POST",
+            &format!("/v1/public/tenants/{}/bookings", s.owner.slug),
+            &[
+                ("content-type", "application/json"),
+                ("idempotency-key", "x-2"),
+            ],
+            body.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
 
     // Once, audited once, with nothing personal in the event.
     let again = app

@@ -143,4 +143,15 @@ mod tests {
             assert_eq!(scope_for(never_by_key), None, "{never_by_key:?}");
         }
     }
+
+    #[test]
+    fn erasing_customers_is_for_owners_admins_and_booking_write_keys() {
+        assert!(role_allows(Role::Owner, Permission::EraseCustomers));
+        assert!(role_allows(Role::Admin, Permission::EraseCustomers));
+        assert!(!role_allows(Role::Staff, Permission::EraseCustomers));
+        assert_eq!(
+            scope_for(Permission::EraseCustomers),
+            Some(Scope::BookingsWrite)
+        );
+    }
 }
