@@ -796,7 +796,7 @@ pub async fn drop_waiting_for(
             .await?;
         for record in &page.records {
             let key = TenantKey::new(scope, Entity::OutboxEntry(record.sort_key()?));
-            let plain = p
+            let opened = p
                 .envelope
                 .open(
                     scope,
@@ -804,13 +804,25 @@ pub async fn drop_waiting_for(
                     binding(&key),
                     record.bytes("mail")?,
                 )
-                .await
-                .map_err(|e| match e {
-                    crate::crypto::CryptoError::Unavailable => StoreError::Unavailable,
-                    _ => StoreError::Integrity,
-                })?;
-            let messages: Vec<Queued> =
-                serde_json::from_slice(&plain).map_err(|_| StoreError::Integrity)?;
+                .await;
+            let messages: Vec<Queued> = match opened {
+                Ok(plain) => match serde_json::from_slice(&plain) {
+                    Ok(messages) => messages,
+                    Err(_) => {
+                        tracing::error!(outbox_id = key.sk_str(), "queued mail unreadable");
+                        continue;
+                    }
+                },
+                Err(crate::crypto::CryptoError::Unavailable) => {
+                    return Err(StoreError::Unavailable)
+                }
+                // The sender cannot open it either, so it is never sent; an
+                // operator looks at it rather than every erasure failing.
+                Err(_) => {
+                    tracing::error!(outbox_id = key.sk_str(), "queued mail undecryptable");
+                    continue;
+                }
+            };
             let for_them = messages.iter().any(|m| match &m.to {
                 To::Address { email, .. } => email
                     .parse::<EmailAddress>()
