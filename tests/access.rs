@@ -88,6 +88,13 @@ const MATRIX: &[Expect] = &[
         ok: 415,
     },
     Expect {
+        method: "POST",
+        path: "/v1/tenants/{tenant_id}/customers/erasure",
+        // The read-scoped key lacks bookings:write.
+        allowed: "OA",
+        ok: 415,
+    },
+    Expect {
         method: "GET",
         path: "/v1/tenants/{tenant_id}/me",
         allowed: "OASK",

@@ -23,6 +23,7 @@ use bookwarden_shared::auth::session::{SessionView, COOKIE_NAME};
 use bookwarden_shared::booking::availability::Schedule;
 use bookwarden_shared::booking::bookings::{Booked, BookingInput, BookingView, Slot};
 use bookwarden_shared::booking::catalog::{Service, ServiceInput};
+use bookwarden_shared::booking::customers::{Erasure, ErasureInput};
 use bookwarden_shared::booking::form::Question;
 use bookwarden_shared::calendar::connect::{
     CalendarChoice, ConnectInput, Plan, PlanInput, SelectInput, Started,
@@ -484,6 +485,13 @@ fn spec(handler: Handler) -> Spec {
             Some(named::<RescheduleInput>()),
             200,
             Some(named::<Booked>()),
+        ),
+        EraseCustomer => s(
+            "Erases an end customer's personal data from every booking of the address (owners, admins, bookings:write keys): the bookings keep their times, manage links die, queued mail to them is dropped; audited as customer.erased. Repeating it erases nothing more (0).",
+            Caller::Tenant,
+            Some(named::<ErasureInput>()),
+            200,
+            Some(named::<Erasure>()),
         ),
         ListPublicServices => s(
             "Bookable services.",
@@ -961,6 +969,8 @@ pub fn document() -> OpenApi {
     add::<Booked>(&mut schemas);
     add::<BookingView>(&mut schemas);
     add::<RescheduleInput>(&mut schemas);
+    add::<ErasureInput>(&mut schemas);
+    add::<Erasure>(&mut schemas);
     add::<Slot>(&mut schemas);
     add::<BookingInput>(&mut schemas);
     add::<ManageInput>(&mut schemas);

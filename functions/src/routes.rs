@@ -118,6 +118,8 @@ pub enum Handler {
     CancelBooking,
     /// `POST /v1/tenants/{tenant_id}/bookings/{booking_id}/reschedule`
     RescheduleBooking,
+    /// `POST /v1/tenants/{tenant_id}/customers/erasure`
+    EraseCustomer,
     /// `GET /v1/public/tenants/{slug}/services`
     ListPublicServices,
     /// `GET /v1/public/tenants/{slug}/availability`
@@ -520,6 +522,12 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/tenants/{tenant_id}/bookings/{booking_id}/reschedule",
         handler: Handler::RescheduleBooking,
         function: "RescheduleBookingFunction",
+    },
+    Route {
+        method: Method::POST,
+        path: "/v1/tenants/{tenant_id}/customers/erasure",
+        handler: Handler::EraseCustomer,
+        function: "EraseCustomerFunction",
     },
     Route {
         method: Method::GET,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bookings;
 pub mod calendars;
+pub mod customers;
 pub mod exports;
 pub mod fallback;
 pub mod health;
@@ -107,6 +108,7 @@ pub fn handler_fn(handler: Handler) -> RouteFn {
         GetBooking => route!(crate::handlers::bookings::get_booking),
         CancelBooking => route!(crate::handlers::bookings::cancel_booking),
         RescheduleBooking => route!(crate::handlers::bookings::reschedule_booking),
+        EraseCustomer => route!(crate::handlers::customers::erase),
         ListPublicServices => route!(crate::handlers::bookings::list_public_services),
         GetAvailability => route!(crate::handlers::bookings::get_availability),
         CreateBooking => route!(crate::handlers::bookings::create_booking),

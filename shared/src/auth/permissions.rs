@@ -40,6 +40,8 @@ pub enum Permission {
     /// Export the business's data or a customer's (PRIV-1): everything
     /// personal of every customer at once, so owners only, signed in.
     ExportData,
+    /// Erase an end customer's personal data from every booking (PRIV-2).
+    EraseCustomers,
 }
 
 /// What an API key may be used for (AUTH-5).
@@ -86,6 +88,9 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
         ViewSelf | ManageSelf | ViewSessions | ViewCatalog | ViewBookings | ManageBookings
         | ManageOwnCalendars => true,
         ManageCatalog => matches!(role, Role::Owner | Role::Admin),
+        // A business decision about all of a customer's bookings, not about
+        // one's own appointments: not staff.
+        EraseCustomers => matches!(role, Role::Owner | Role::Admin),
         ListUsers | ManageUsers | ManageApiKeys | ReadAudit | VerifyAudit => {
             matches!(role, Role::Owner | Role::Admin)
         }
@@ -106,6 +111,11 @@ pub fn scope_for(permission: Permission) -> Option<Scope> {
         ViewSelf | ListUsers | ReadAudit | ViewCatalog | ViewBookings => Some(Scope::Read),
         ManageCatalog => Some(Scope::Admin),
         ManageBookings => Some(Scope::BookingsWrite),
+        // A helpdesk or CRM that receives customers' erasure requests works
+        // on bookings, as `bookings:write` keys already do (they may cancel
+        // any booking); it grants nothing keys are denied. The key's role
+        // must still be owner or admin.
+        EraseCustomers => Some(Scope::BookingsWrite),
         // Calendar credentials are a person's: a key can neither hand them
         // over nor take them away.
         ManageSelf | ViewSessions | ManageUsers | ManageApiKeys | ManageSettings
@@ -140,5 +150,16 @@ mod tests {
         ] {
             assert_eq!(scope_for(never_by_key), None, "{never_by_key:?}");
         }
+    }
+
+    #[test]
+    fn erasing_customers_is_for_owners_admins_and_booking_write_keys() {
+        assert!(role_allows(Role::Owner, Permission::EraseCustomers));
+        assert!(role_allows(Role::Admin, Permission::EraseCustomers));
+        assert!(!role_allows(Role::Staff, Permission::EraseCustomers));
+        assert_eq!(
+            scope_for(Permission::EraseCustomers),
+            Some(Scope::BookingsWrite)
+        );
     }
 }

@@ -21,6 +21,12 @@ use crate::store::{
 use crate::tenancy::{ItemId, TenantScope, UserId};
 use crate::Platform;
 
+/// The keyed hash of the customer's address on a booking: how erasure and
+/// exports find a customer's bookings without an address in any key.
+pub const CUSTOMER_HASH_ATTR: &str = "customer_email_hash";
+/// Set on a booking whose customer was erased (PRIV-2).
+pub const ERASED_ATTR: &str = "erased";
+
 /// Longest availability window a customer may ask for.
 pub const MAX_WINDOW_DAYS: i64 = 62;
 
@@ -476,7 +482,7 @@ async fn book(
     .await?;
     let offsets = ctx.reminder_offsets();
     let mut booking = Attrs::new()
-        .string("customer_email_hash", lookup.digest(&email.lookup_form()))
+        .string(CUSTOMER_HASH_ATTR, lookup.digest(&email.lookup_form()))
         .string("request_hash", request_hash)
         .string("booking_id", booking_id.as_str())
         .string("service_id", service.id.clone())
@@ -621,6 +627,13 @@ impl Booking {
             .map_err(|_| BookingError::Internal)
     }
 
+    /// Whether the customer's personal data was erased on request (PRIV-2):
+    /// the booking keeps its time, service, staff and status, so availability
+    /// and accounting stay right, and nothing else.
+    pub fn is_erased(&self) -> bool {
+        self.record.flag(ERASED_ATTR)
+    }
+
     fn open(&self, field: &'static str) -> FieldBinding<'_> {
         FieldBinding {
             pk: self.key.pk_str(),
@@ -667,6 +680,16 @@ impl Booking {
         p: &Platform,
         scope: &TenantScope,
     ) -> Result<BookingView, BookingError> {
+        if self.is_erased() {
+            return Ok(BookingView {
+                booking: booked_from(&self.record)?,
+                customer_name: None,
+                customer_email: None,
+                customer_phone: None,
+                answers: BTreeMap::new(),
+                erased: true,
+            });
+        }
         let (customer_name, customer_email) = self.customer(p, scope).await?;
         let answers = p
             .envelope
@@ -695,10 +718,11 @@ impl Booking {
         };
         Ok(BookingView {
             booking: booked_from(&self.record)?,
-            customer_name,
-            customer_email: customer_email.as_str().to_owned(),
+            customer_name: Some(customer_name),
+            customer_email: Some(customer_email.as_str().to_owned()),
             customer_phone,
             answers: serde_json::from_slice(&answers).map_err(|_| BookingError::Internal)?,
+            erased: false,
         })
     }
 }
@@ -709,14 +733,17 @@ pub struct BookingView {
     /// Times, service, staff and status.
     #[serde(flatten)]
     pub booking: Booked,
-    /// Customer's name.
-    pub customer_name: String,
-    /// Customer's email.
-    pub customer_email: String,
+    /// Customer's name; `null` once the customer was erased.
+    pub customer_name: Option<String>,
+    /// Customer's email; `null` once the customer was erased.
+    pub customer_email: Option<String>,
     /// Customer's phone.
     pub customer_phone: Option<String>,
-    /// Form answers.
+    /// Form answers (none once the customer was erased).
     pub answers: BTreeMap<String, String>,
+    /// Whether the customer's personal data was erased on request (PRIV-2);
+    /// the time, service, staff and status stay.
+    pub erased: bool,
 }
 
 /// Loads a booking by id.
@@ -750,6 +777,11 @@ pub async fn by_manage_token(
     let scope = TenantScope::from_resolved(pointer.tenant);
     crate::telemetry::record_tenant(scope.tenant_id());
     let booking = load(p, &scope, &id).await?.ok_or(BookingError::NotFound)?;
+    // Erasure deletes the pointer with the booking's personal data; a link
+    // read while that happened is as dead as one read after.
+    if booking.is_erased() {
+        return Err(BookingError::NotFound);
+    }
     Ok((scope, booking))
 }
 
@@ -839,12 +871,19 @@ pub async fn cancel(
     Ok(())
 }
 
-/// The state a change of a booking expects: confirmed, and starting when it did
-/// when it was read.
+/// The state a change of a booking expects: confirmed, starting when it did
+/// when it was read, and with the customer it had then, so a change racing an
+/// erasure (PRIV-2) fails instead of queueing mail to the erased customer.
 fn still_as_read(record: &Record) -> Result<Condition, BookingError> {
     Ok(Condition::All(vec![
         Condition::ExistsWithString("status", "confirmed".into()),
         Condition::ExistsWithNumber("start", record.number("start")?),
+        Condition::ExistsWithOptionalString(
+            CUSTOMER_HASH_ATTR,
+            record
+                .optional_string(CUSTOMER_HASH_ATTR)
+                .map(str::to_owned),
+        ),
     ]))
 }
 

@@ -102,7 +102,8 @@ pub fn confirmation(
 }
 
 /// Tells the customer their booking was cancelled (`moved_to` is `None`) or
-/// moved, with an updated calendar file, and tells the staff member.
+/// moved, with an updated calendar file, and tells the staff member. A
+/// customer who was erased (PRIV-2) is not told: nobody knows their address.
 pub async fn changed(
     p: &Platform,
     scope: &TenantScope,
@@ -110,12 +111,20 @@ pub async fn changed(
     booking: &Booking,
     moved_to: Option<i64>,
 ) -> Result<Vec<Queued>, BookingError> {
-    let (name, email) = booking.customer(p, scope).await?;
+    let customer = if booking.is_erased() {
+        None
+    } else {
+        Some(booking.customer(p, scope).await?)
+    };
+    let name = customer
+        .as_ref()
+        .map(|(name, _)| name.clone())
+        .unwrap_or_default();
     let record = &booking.record;
     let id = record.string("booking_id")?;
     let (old_start, old_end) = (record.number("start")?, record.number("end")?);
     let business = ctx.tenant.name().to_owned();
-    let (customer, staff_note, invite) = match moved_to {
+    let (customer_mail, staff_note, invite) = match moved_to {
         None => (
             Mail::BookingCancelled {
                 name: name.clone(),
@@ -149,8 +158,12 @@ pub async fn changed(
             )
         }
     };
-    let mut out =
-        vec![Queued::mail_to_address(&email, &name, ctx.language(), customer).attach(invite)];
+    let mut out: Vec<Queued> = customer
+        .map(|(name, email)| {
+            Queued::mail_to_address(&email, &name, ctx.language(), customer_mail).attach(invite)
+        })
+        .into_iter()
+        .collect();
     out.extend(to_staff(ctx, record.string("staff_id")?, staff_note));
     Ok(out)
 }

@@ -4,6 +4,7 @@ pub mod availability;
 pub mod bookings;
 pub mod catalog;
 pub mod context;
+pub mod customers;
 pub mod form;
 pub mod horizon;
 pub mod mail;

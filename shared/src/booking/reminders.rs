@@ -102,8 +102,11 @@ async fn remind(
     let start = record.number("start")?;
     // Only the reminder this index entry stands for, of a booking that is
     // still on and still where it was.
+    // An erased customer (PRIV-2) has no address to remind; erasure drops
+    // the reminders, this guards a due entry read just before it did.
     let current = record.optional_string("status") == Some("confirmed")
-        && record.number_or_zero(DUE_ATTR) == at;
+        && record.number_or_zero(DUE_ATTR) == at
+        && !booking.is_erased();
     let expected = Condition::All(vec![
         Condition::ExistsWithString("status", "confirmed".into()),
         Condition::ExistsWithNumber(DUE_ATTR, at),

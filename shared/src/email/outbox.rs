@@ -28,7 +28,8 @@ use super::{Attachment, EmailAddress, MailError, OutgoingMessage};
 use crate::crypto::{FieldBinding, LookupKey, Purpose};
 use crate::i18n::{render, Language, Mail};
 use crate::store::{
-    Attrs, Condition, DueQueue, Entity, Record, StoreError, TenantKey, ThrottleKey, Write,
+    Attrs, Collection, Condition, DueQueue, Entity, Filter, Record, StoreError, TenantKey,
+    ThrottleKey, Write,
 };
 use crate::tenancy::{ItemId, TenantScope, UserId};
 use crate::Platform;
@@ -709,6 +710,29 @@ async fn within_limits(
     Ok(None)
 }
 
+/// Hourly windows of a recipient's counter [`forget_limits`] deletes: the
+/// current one and those before it that may not have been expired by TTL yet.
+const FORGOTTEN_WINDOWS: i64 = 3;
+
+/// Deletes the hourly counters of mail to `recipient` (a keyed hash, see
+/// [`crate::booking::preferences::recipient`]) for a person who asked to be
+/// erased (PRIV-2). Only the live window limits anything; the earlier ones
+/// are expired and read as absent, and are deleted here too for the windows
+/// TTL may not have reached yet; older ones TTL has taken.
+pub async fn forget_limits(p: &Platform, recipient: &str, now: i64) -> Result<(), StoreError> {
+    let current = now - now.rem_euclid(HOUR);
+    for back in 0..FORGOTTEN_WINDOWS {
+        p.store
+            .forget_count(ThrottleKey {
+                action: "mail-recipient",
+                client: recipient,
+                window_start: current - back * HOUR,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
 /// One stream record's worth of work: the entry it names, if it is one.
 pub fn entry_of(pk: &str, sk: &str) -> Option<(TenantScope, String)> {
     let tenant = pk.strip_prefix("T#")?.strip_suffix("#OUTBOX")?;
@@ -743,6 +767,80 @@ async fn send_listed(p: &Platform, listed_until: i64, now: i64) -> Result<SendRe
         report.add(send_entry(p, &scope, &due.id, now).await?);
     }
     Ok(report)
+}
+
+/// Drops every entry whose message to `recipient` is still waiting (PRIV-2:
+/// a customer asked to be erased, so nothing more goes to them and no sealed
+/// copy of their name or address stays). An entry holds the messages of one
+/// change of one booking, so the whole entry goes, the staff member's note
+/// with it. Only entries that still hold a message (waiting or given up) are
+/// read, a page at a time; sent ones keep none. Returns how many went.
+pub async fn drop_waiting_for(
+    p: &Platform,
+    scope: &TenantScope,
+    recipient: &EmailAddress,
+) -> Result<usize, StoreError> {
+    let wanted = recipient.lookup_form();
+    let mut dropped = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = p
+            .store
+            .list_where(
+                scope,
+                Collection::Outbox,
+                Filter::Present("mail"),
+                100,
+                cursor.as_deref(),
+            )
+            .await?;
+        for record in &page.records {
+            let key = TenantKey::new(scope, Entity::OutboxEntry(record.sort_key()?));
+            let opened = p
+                .envelope
+                .open(
+                    scope,
+                    Purpose::PersonalData,
+                    binding(&key),
+                    record.bytes("mail")?,
+                )
+                .await;
+            let messages: Vec<Queued> = match opened {
+                Ok(plain) => match serde_json::from_slice(&plain) {
+                    Ok(messages) => messages,
+                    Err(_) => {
+                        tracing::error!(outbox_id = key.sk_str(), "queued mail unreadable");
+                        continue;
+                    }
+                },
+                Err(crate::crypto::CryptoError::Unavailable) => {
+                    return Err(StoreError::Unavailable)
+                }
+                // The sender cannot open it either, so it is never sent; an
+                // operator looks at it rather than every erasure failing.
+                Err(_) => {
+                    tracing::error!(outbox_id = key.sk_str(), "queued mail undecryptable");
+                    continue;
+                }
+            };
+            let for_them = messages.iter().any(|m| match &m.to {
+                To::Address { email, .. } => email
+                    .parse::<EmailAddress>()
+                    .is_ok_and(|e| e.lookup_form() == wanted),
+                To::User { .. } => false,
+            });
+            if for_them {
+                p.store
+                    .transact(vec![Write::Delete(key, Condition::None)])
+                    .await?;
+                dropped += 1;
+            }
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(dropped),
+        }
+    }
 }
 
 /// Whether a record read back is an open outbox entry (for tests and tools).

@@ -1134,3 +1134,47 @@ fn s3_error<E: std::error::Error + 'static>(op: &'static str) -> impl FnOnce(E) 
         StoreError::Unavailable
     }
 }
+
+/// Forgets every export of one customer (PRIV-2: an erasure reaches their
+/// access exports too): each archive, its record and the lock naming them go.
+/// Returns how many exports were forgotten.
+pub async fn forget_customer(
+    p: &Platform,
+    scope: &TenantScope,
+    customer_hash: &str,
+) -> Result<usize, crate::store::StoreError> {
+    let mut forgotten = 0;
+    for r in p
+        .store
+        .list_between(scope, Collection::TenantContext, "EXPORT#", "EXPORT#~")
+        .await?
+    {
+        if r.optional_string("customer_email_hash") != Some(customer_hash) {
+            continue;
+        }
+        let Some(id) = r.sort_key()?.strip_prefix("EXPORT#").map(str::to_owned) else {
+            continue;
+        };
+        p.s3.delete_object()
+            .bucket(&p.config.export_bucket)
+            .key(archive_key(scope, &id))
+            .send()
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "export archive not deleted");
+                crate::store::StoreError::Unavailable
+            })?;
+        p.store
+            .transact(vec![Write::Delete(key(scope, &id), Condition::None)])
+            .await?;
+        forgotten += 1;
+    }
+    let subject = format!("customer#{customer_hash}");
+    p.store
+        .transact(vec![Write::Delete(
+            TenantKey::new(scope, Entity::ExportLock(&subject)),
+            Condition::None,
+        )])
+        .await?;
+    Ok(forgotten)
+}

@@ -249,6 +249,11 @@ impl Problem {
                          retry shortly for its answer."
                             .into()
                     }
+                    "erasure-in-progress" => {
+                        "Another erasure of this customer is changing the same bookings; \
+                         retry shortly to finish it."
+                            .into()
+                    }
                     "too-late-to-change" => {
                         "The booking is too close to change online; contact the business.".into()
                     }
@@ -340,6 +345,9 @@ impl Problem {
             }
             Problem::Conflict("sync-in-progress") => {
                 builder = builder.header(http::header::RETRY_AFTER, "60")
+            }
+            Problem::Conflict("erasure-in-progress") => {
+                builder = builder.header(http::header::RETRY_AFTER, "1")
             }
             Problem::Unauthenticated => {
                 builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer")

@@ -96,6 +96,8 @@ pub enum Collection<'a> {
     CalendarBlocks(&'a str),
     /// Every booking of the tenant, by id (exports page through them).
     Bookings,
+    /// The tenant's outbox: queued, sent and given-up messages.
+    Outbox,
 }
 
 impl Collection<'_> {
@@ -108,6 +110,7 @@ impl Collection<'_> {
             Collection::Services | Collection::TenantContext | Collection::Bookings => {
                 format!("T#{t}")
             }
+            Collection::Outbox => format!("T#{t}#OUTBOX"),
             Collection::Claims(u) => format!("T#{t}#CLAIM#{u}"),
             Collection::BusyBlocks(u) => format!("T#{t}#BUSY#{u}"),
             Collection::CalendarConnections => format!("T#{t}#CAL"),
@@ -125,6 +128,7 @@ impl Collection<'_> {
             Collection::CalendarConnections => "CONN#",
             Collection::Bookings => "BOOKING#",
             Collection::Sessions(_)
+            | Collection::Outbox
             | Collection::Audit
             | Collection::AuditOldestFirst
             | Collection::Claims(_)

@@ -238,6 +238,16 @@ pub struct Pointer {
     pub item: Option<String>,
 }
 
+/// What a filtered listing keeps of the items it reads (DynamoDB applies it
+/// after reading, so it saves transfer, not reads).
+#[derive(Clone, Copy, Debug)]
+pub enum Filter<'a> {
+    /// The string attribute equals the value.
+    Equals(&'a str, &'a str),
+    /// The attribute is present.
+    Present(&'a str),
+}
+
 /// One page of a listing.
 #[derive(Clone, Debug)]
 pub struct Page {
@@ -330,6 +340,33 @@ impl Store {
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<Page, StoreError> {
+        self.list_page(scope, collection, None, limit, cursor).await
+    }
+
+    /// Lists the items of a collection that pass `filter`, one page at a
+    /// time. `limit` bounds the items read, not those kept, so a page may be
+    /// empty and still have a cursor: memory stays bounded however large the
+    /// collection, and the caller goes on until there is no cursor.
+    pub async fn list_where(
+        &self,
+        scope: &TenantScope,
+        collection: Collection<'_>,
+        filter: Filter<'_>,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        self.list_page(scope, collection, Some(filter), limit, cursor)
+            .await
+    }
+
+    async fn list_page(
+        &self,
+        scope: &TenantScope,
+        collection: Collection<'_>,
+        filter: Option<Filter<'_>>,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
         let pk = collection.pk(scope);
         let prefix = collection.sk_prefix();
         let start = match cursor {
@@ -359,6 +396,16 @@ impl Store {
                 .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
                 .expression_attribute_names("#sk", "SK")
                 .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+        };
+        query = match filter {
+            None => query,
+            Some(Filter::Equals(name, value)) => query
+                .filter_expression("#f = :f")
+                .expression_attribute_names("#f", name)
+                .expression_attribute_values(":f", AttributeValue::S(value.to_owned())),
+            Some(Filter::Present(name)) => query
+                .filter_expression("attribute_exists(#f)")
+                .expression_attribute_names("#f", name),
         };
         let out = query
             .scan_index_forward(!collection.newest_first())
@@ -696,6 +743,19 @@ impl Store {
             }
             Err(e) => Err(unavailable("UpdateItem")(e)),
         }
+    }
+
+    /// Deletes a counter, for a limit keyed by a person who asked to be
+    /// forgotten (PRIV-2). Absent counters are no error.
+    pub async fn forget_count(&self, key: ThrottleKey<'_>) -> Result<(), StoreError> {
+        self.ddb
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key.pk(), "COUNTER".to_owned())))
+            .send()
+            .await
+            .map_err(unavailable("DeleteItem"))?;
+        Ok(())
     }
 
     /// Counts one hit in a window and returns the count so far (unconditional;
