@@ -1015,10 +1015,10 @@ impl Job<'_> {
                 let page = match &self.hash {
                     Some(h) => {
                         p.store
-                            .list_matching(
+                            .list_where(
                                 scope,
                                 Collection::Bookings,
-                                ("customer_email_hash", h),
+                                crate::store::Filter::Equals("customer_email_hash", h),
                                 PAGE,
                                 cursor,
                             )

@@ -418,56 +418,6 @@ impl Store {
         page_of(scope, out)
     }
 
-    /// One page of a collection narrowed to items whose string attribute
-    /// `field` equals `value` (a customer's bookings by their keyed email
-    /// hash). The filter applies after the page is read, so a page may be
-    /// empty and still have a next one; the cursor is a sort key as in
-    /// [`Store::list`].
-    pub async fn list_matching(
-        &self,
-        scope: &TenantScope,
-        collection: Collection<'_>,
-        (field, value): (&str, &str),
-        limit: i32,
-        cursor: Option<&str>,
-    ) -> Result<Page, StoreError> {
-        let pk = collection.pk(scope);
-        let prefix = collection.sk_prefix();
-        let start = match cursor {
-            Some(c) if c.starts_with(prefix) && c.len() > prefix.len() && c.len() <= 256 => {
-                Some(key_map(pk.clone(), c.to_owned()))
-            }
-            Some(_) => {
-                return Ok(Page {
-                    records: Vec::new(),
-                    next: None,
-                })
-            }
-            None => None,
-        };
-        let out = self
-            .tenants
-            .client(scope)
-            .await?
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .filter_expression("#f = :v")
-            .expression_attribute_names("#pk", "PK")
-            .expression_attribute_names("#sk", "SK")
-            .expression_attribute_names("#f", field)
-            .expression_attribute_values(":pk", AttributeValue::S(pk))
-            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
-            .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable("Query"))?;
-        page_of(scope, out)
-    }
-
     /// Items of a collection whose sort keys lie between `from` and `to`
     /// (inclusive), in order; all pages.
     pub async fn list_between(
