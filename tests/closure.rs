@@ -523,3 +523,80 @@ async fn an_interrupted_purge_continues_where_it_stopped() {
     assert!(deleted >= items_before, "{deleted} of {items_before}");
     assert_eq!(items_of(&app, &t).await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn closing_and_restoring_refuse_bad_bodies_and_parallel_restores_restore_once() {
+    let app = TestApp::new().await;
+    let s = shop(&app, "closing-input").await;
+    let t = s.owner.tenant_id.clone();
+    let long = "p".repeat(10_000);
+    let bodies = [
+        json!({ "password": long }),
+        json!([s.owner.password]),
+        json!({ "password": 5 }),
+        json!({ "password": s.owner.password, "purge_after": 0 }),
+        json!("closed"),
+    ];
+    for body in &bodies {
+        let r = app
+            .call(
+                As::Session(&s.session),
+                "DELETE",
+                &format!("/v1/tenants/{t}"),
+                Some(body.clone()),
+            )
+            .await;
+        assert!(
+            (400..500).contains(&r.status),
+            "{body}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(public_availability(&app, &s).await, 200, "still open");
+
+    let r = close(&app, As::Session(&s.session), &t, &s.owner.password).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let limited = app.login(&s.owner).await;
+    for body in &bodies {
+        let r = app
+            .call(
+                As::Session(&limited),
+                "POST",
+                &format!("/v1/tenants/{t}/restoration"),
+                Some(body.clone()),
+            )
+            .await;
+        assert!(
+            (400..500).contains(&r.status),
+            "{body}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(public_availability(&app, &s).await, 404, "still closed");
+
+    let sessions = vec![
+        limited,
+        app.login(&s.owner).await,
+        app.login(&s.owner).await,
+    ];
+    let answers = futures_util::future::join_all(
+        sessions
+            .iter()
+            .map(|session| restore(&app, As::Session(session), &t, &s.owner.password)),
+    )
+    .await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 204).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [204, 401, 404].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(count_actions(&app.scan().await, "tenant.restored"), 1);
+    assert_eq!(public_availability(&app, &s).await, 200);
+}
