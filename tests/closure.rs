@@ -576,7 +576,7 @@ async fn closing_and_restoring_refuse_bad_bodies_and_parallel_restores_restore_o
     }
     assert_eq!(public_availability(&app, &s).await, 404, "still closed");
 
-    let sessions = vec![
+    let sessions = [
         limited,
         app.login(&s.owner).await,
         app.login(&s.owner).await,
