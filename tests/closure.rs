@@ -10,6 +10,7 @@ use bookwarden_shared::accounts::closure::RESTORE_WINDOW_SECS;
 use bookwarden_shared::accounts::purge::{self, PurgeReport};
 use bookwarden_shared::crypto::{CryptoError, Envelope, FieldBinding, Purpose};
 use bookwarden_tests::booking::{book, future_day, shop, slots, Shop};
+use bookwarden_tests::export::archive_exists;
 use bookwarden_tests::identity::{session_from, As, Session};
 use bookwarden_tests::{TestApp, TestResponse};
 use serde_json::json;
@@ -36,6 +37,27 @@ async fn restore(app: &TestApp, who: As<'_>, tenant: &str, password: &str) -> Te
         Some(json!({ "password": password })),
     )
     .await
+}
+
+/// Each body is refused with a 4xx.
+async fn refuses_each(
+    app: &TestApp,
+    who: As<'_>,
+    method: &str,
+    path: &str,
+    bodies: &[serde_json::Value],
+) {
+    for body in bodies {
+        let r = app
+            .call(who.clone(), method, path, Some(body.clone()))
+            .await;
+        assert!(
+            (400..500).contains(&r.status),
+            "{body}: {} {}",
+            r.status,
+            r.body
+        );
+    }
 }
 
 async fn public_availability(app: &TestApp, s: &Shop) -> u16 {
@@ -351,19 +373,10 @@ async fn the_purge_destroys_the_key_so_a_backup_taken_before_it_stays_unreadable
         .await
         .unwrap();
     let archive = format!("exports/{t}/{export_id}.zip");
-    let stored = |key: String| {
-        let s3 = app.platform.s3.clone();
-        let bucket = app.platform.config.export_bucket.clone();
-        async move {
-            s3.head_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .is_ok()
-        }
-    };
-    assert!(stored(archive.clone()).await, "the export was written");
+    assert!(
+        archive_exists(&app, &archive).await,
+        "the export was written"
+    );
 
     // The daily backup, taken during the restore window.
     let backup = app
@@ -537,43 +550,27 @@ async fn closing_and_restoring_refuse_bad_bodies_and_parallel_restores_restore_o
         json!({ "password": s.owner.password, "purge_after": 0 }),
         json!("closed"),
     ];
-    for body in &bodies {
-        let r = app
-            .call(
-                As::Session(&s.session),
-                "DELETE",
-                &format!("/v1/tenants/{t}"),
-                Some(body.clone()),
-            )
-            .await;
-        assert!(
-            (400..500).contains(&r.status),
-            "{body}: {} {}",
-            r.status,
-            r.body
-        );
-    }
+    refuses_each(
+        &app,
+        As::Session(&s.session),
+        "DELETE",
+        &format!("/v1/tenants/{t}"),
+        &bodies,
+    )
+    .await;
     assert_eq!(public_availability(&app, &s).await, 200, "still open");
 
     let r = close(&app, As::Session(&s.session), &t, &s.owner.password).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let limited = app.login(&s.owner).await;
-    for body in &bodies {
-        let r = app
-            .call(
-                As::Session(&limited),
-                "POST",
-                &format!("/v1/tenants/{t}/restoration"),
-                Some(body.clone()),
-            )
-            .await;
-        assert!(
-            (400..500).contains(&r.status),
-            "{body}: {} {}",
-            r.status,
-            r.body
-        );
-    }
+    refuses_each(
+        &app,
+        As::Session(&limited),
+        "POST",
+        &format!("/v1/tenants/{t}/restoration"),
+        &bodies,
+    )
+    .await;
     assert_eq!(public_availability(&app, &s).await, 404, "still closed");
 
     let sessions = [

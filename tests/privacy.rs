@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bookwarden_tests::booking::{booking_body, future_day, shop, slots, Shop};
+use bookwarden_tests::export::archive_exists;
 use bookwarden_tests::identity::As;
 use bookwarden_tests::{token_from_mail, TestApp};
 use serde_json::json;
@@ -469,19 +470,10 @@ async fn erasing_a_customer_removes_every_trace_and_keeps_their_slots_taken() {
         .await
         .unwrap();
     app.deliver_mail().await;
-    let archived = |key: String| {
-        let s3 = app.platform.s3.clone();
-        let bucket = app.platform.config.export_bucket.clone();
-        async move {
-            s3.head_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .is_ok()
-        }
-    };
-    assert!(archived(archive.clone()).await, "the export was written");
+    assert!(
+        archive_exists(&app, &archive).await,
+        "the export was written"
+    );
     // The day-before reminders of every booking are queued, not yet sent.
     use bookwarden_shared::booking::reminders::{pending, send_due};
     let first_due = pending(&load_booking(&app, &s, &x_ids[0]).await).unwrap();
@@ -541,7 +533,10 @@ async fn erasing_a_customer_removes_every_trace_and_keeps_their_slots_taken() {
     );
     let text: String = after.iter().map(|item| format!("{item:?}\n")).collect();
     assert_values_gone(&text, &values);
-    assert!(!archived(archive).await, "their access export is gone");
+    assert!(
+        !archive_exists(&app, &archive).await,
+        "their access export is gone"
+    );
     assert_eq!(
         slots(&app, &s, future_day()).await,
         open_before,

@@ -244,3 +244,15 @@ json.dump({"size": len(data), "names": names,
             .collect(),
     }
 }
+
+/// Whether an export archive is in the app's export bucket.
+pub async fn archive_exists(app: &TestApp, key: &str) -> bool {
+    app.platform
+        .s3
+        .head_object()
+        .bucket(&app.platform.config.export_bucket)
+        .key(key)
+        .send()
+        .await
+        .is_ok()
+}
